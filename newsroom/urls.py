@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+admin.site.site_header = f"{settings.NEWSROOM_PUBLICATION_NAME} newsroom"
+admin.site.site_title = "Newsroom"
+admin.site.index_title = "Write and publish"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("subscriptions.urls")),
+    path("", include("articles.urls")),
+]
+
+if settings.NEWSROOM_SERVE_UPLOADS:
+    prefix = settings.MEDIA_URL.lstrip("/")
+    urlpatterns += [
+        re_path(rf"^{prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    ]
