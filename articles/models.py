@@ -91,6 +91,17 @@ class ArticleQuerySet(models.QuerySet):
     def tagged(self, tag):
         return self.filter(tags=tag)
 
+    def search(self, query):
+        """Match the words of `query` in public text only: never beyond a preview cut."""
+        matches = models.Q()
+        for word in query.split()[:10]:
+            matches &= (
+                models.Q(headline__icontains=word)
+                | models.Q(standfirst__icontains=word)
+                | models.Q(preview_text__icontains=word)
+            )
+        return self.filter(matches)
+
     def latest_first(self):
         return self.order_by("-published_at", "-pk")
 
@@ -156,6 +167,8 @@ class Article(models.Model):
         help_text="For search engines and social cards; the standfirst is used when empty.",
     )
     word_count = models.PositiveIntegerField(default=0, editable=False)
+    # The body's text before the preview cut, and only that: what site search may match.
+    preview_text = models.TextField(default="", editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -254,6 +267,10 @@ class ImageBlock(ArticleBlock):
 
     class Meta:
         verbose_name = "image"
+
+    @classmethod
+    def get_queryset(cls):
+        return cls.objects.select_related("image").prefetch_related("image__renditions")
 
     def __str__(self):
         return self.caption or str(self.image)

@@ -1,1 +1,25 @@
-urlpatterns = []
+from django.contrib.sitemaps import views as sitemap_views
+from django.urls import path
+
+from . import feeds, views
+from .sitemaps import SITEMAPS, NewsSitemap
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("section/<slug:slug>/", views.section_detail, name="section"),
+    path("section/<slug:slug>/feed.rss", feeds.SectionFeed(), name="section_feed"),
+    path("section/<slug:slug>/feed.atom", feeds.SectionAtomFeed(), name="section_feed_atom"),
+    path("authors/<slug:slug>/", views.author_detail, name="author"),
+    path("tags/<slug:slug>/", views.tag_detail, name="tag"),
+    path("articles/<slug:slug>/", views.article_detail, name="article"),
+    path("feed.rss", feeds.LatestArticlesFeed(), name="feed"),
+    path("feed.atom", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
+    path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "news-sitemap.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": {"news": NewsSitemap}, "template_name": "sitemaps/news.xml"},
+        name="news_sitemap",
+    ),
+]

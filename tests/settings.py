@@ -16,3 +16,6 @@ NEWSROOM_SERVE_UPLOADS = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The suite runs in one process; CI runs it again against Redis (CACHE_URL).
 SILENCED_SYSTEM_CHECKS = ["axes.W001"]
+# Serve static files from the apps' folders, as in development: no collectstatic before tests.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

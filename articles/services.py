@@ -1,0 +1,107 @@
+"""Writes with rules for articles: publishing, and the figures derived from the body."""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.html import strip_tags
+
+from .body import render_body
+from .models import Article, ImageBlock, PaywallBreak, QuoteBlock, TextBlock
+
+
+@dataclass(frozen=True)
+class BlockSummary:
+    """What publishing needs to know about one body block, saved or still in a form."""
+
+    kind: str  # "text", "image", "quote" or "break"
+    ordering: int
+    has_text: bool = False
+    has_alt_text: bool = True
+    label: str = ""
+
+
+def article_publish_problems(
+    *,
+    headline: str,
+    section_chosen: bool,
+    author_count: int,
+    blocks: list[BlockSummary],
+) -> list[str]:
+    """Return what an article still lacks before it may be published, each piece by name."""
+    problems = []
+    if not headline.strip():
+        problems.append("a headline")
+    if not section_chosen:
+        problems.append("a section")
+    if author_count < 1:
+        problems.append("at least one author in the byline")
+    if not any(block.kind == "text" and block.has_text for block in blocks):
+        problems.append("at least one text block with some text")
+    problems.extend(
+        f"alt text for the image block “{block.label}” (or alt text on the image itself)"
+        for block in blocks
+        if block.kind == "image" and not block.has_alt_text
+    )
+    return problems
+
+
+def article_body_problems(*, blocks: list[BlockSummary]) -> list[str]:
+    """Return what is wrong with the shape of a body, whatever the article's status."""
+    problems = []
+    breaks = [block for block in blocks if block.kind == "break"]
+    if len(breaks) > 1:
+        problems.append("An article has at most one paywall break; remove the extra ones.")
+    if breaks and min(block.ordering for block in blocks) == breaks[0].ordering:
+        problems.append(
+            "The paywall break cannot be the first block: readers must see something first."
+        )
+    return problems
+
+
+def article_block_summaries(*, article: Article) -> list[BlockSummary]:
+    """Return a summary of each saved body block, for the publishing checks."""
+    summaries = [
+        BlockSummary(kind="text", ordering=block.ordering, has_text=bool(block.text.strip()))
+        for block in TextBlock.objects.filter(parent=article)
+    ]
+    summaries += [
+        BlockSummary(
+            kind="image",
+            ordering=block.ordering,
+            has_alt_text=bool(block.alt_text or block.image.alt_text or block.image.is_decorative),
+            label=block.caption or str(block.image),
+        )
+        for block in ImageBlock.objects.filter(parent=article).select_related("image")
+    ]
+    summaries += [
+        BlockSummary(kind=kind, ordering=ordering)
+        for kind, model in (("quote", QuoteBlock), ("break", PaywallBreak))
+        for ordering in model.objects.filter(parent=article).values_list("ordering", flat=True)
+    ]
+    return summaries
+
+
+def article_count_words(*, article: Article) -> int:
+    """Return the number of words in the article's text blocks."""
+    texts = TextBlock.objects.filter(parent=article).values_list("text", flat=True)
+    return sum(len(strip_tags(text).split()) for text in texts)
+
+
+def article_body_changed(*, article: Article) -> None:
+    """Record that the body was saved: its word count, its searchable preview, a new version."""
+    article.word_count = article_count_words(article=article)
+    article.preview_text = render_body(article, use_cache=False).preview_text
+    article.updated_at = timezone.now()
+    Article.objects.filter(pk=article.pk).update(
+        word_count=article.word_count,
+        preview_text=article.preview_text,
+        updated_at=article.updated_at,
+    )
+
+
+def article_publish(*, article: Article, at=None) -> Article:
+    """Publish the article now, or at `at` (a future time schedules it)."""
+    article.status = Article.Status.PUBLISHED
+    article.published_at = at or article.published_at or timezone.now()
+    article.save()
+    return article

@@ -1,0 +1,46 @@
+"""Structured data about articles for search engines: schema.org NewsArticle as JSON-LD."""
+
+from django.conf import settings
+
+from media.renditions import rendition_url
+
+from .models import Article
+
+
+def article_json_ld(*, article: Article, request, full_text: bool) -> dict:
+    """Return the NewsArticle JSON-LD for the page of `article`.
+
+    Metered and subscriber articles say they are not free, so that search engines do not take
+    the paywall for cloaking; where the full text is on the page, `hasPart` names the element
+    that wraps the part beyond the preview cut.
+    """
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.headline,
+        "description": article.description,
+        "mainEntityOfPage": request.build_absolute_uri(article.get_absolute_url()),
+        "datePublished": article.published_at.isoformat() if article.published_at else None,
+        "dateModified": article.updated_at.isoformat(),
+        "author": [
+            {
+                "@type": "Person",
+                "name": author.name,
+                "url": request.build_absolute_uri(author.get_absolute_url()),
+            }
+            for author in article.byline_authors
+        ],
+        "publisher": {"@type": "Organization", "name": settings.NEWSROOM_PUBLICATION_NAME},
+        "isAccessibleForFree": article.access == Article.Access.FREE,
+    }
+    if article.section_id:
+        data["articleSection"] = article.section.name
+    if article.lead_image:
+        data["image"] = [request.build_absolute_uri(rendition_url(image=article.lead_image, width=1200))]
+    if not data["isAccessibleForFree"] and full_text:
+        data["hasPart"] = {
+            "@type": "WebPageElement",
+            "isAccessibleForFree": False,
+            "cssSelector": ".paywall",
+        }
+    return data

@@ -1,0 +1,150 @@
+import pytest
+from django.urls import reverse
+
+from articles.models import Article, ImageBlock, TextBlock
+from media.models import Image
+from tests.factories import make_article, make_author, make_image, make_section
+
+pytestmark = pytest.mark.django_db
+
+ADD_URL = reverse("admin:articles_article_add")
+INLINE_PREFIXES = [
+    "bylines",
+    "articles_textblock_set",
+    "articles_imageblock_set",
+    "articles_quoteblock_set",
+    "articles_paywallbreak_set",
+]
+
+
+def article_form_data(*, status="published", section=None, author=None, texts=(), images=(), breaks=(), **fields):
+    """Return what the admin's add form posts: the article's fields and its inline formsets."""
+    data = {
+        "headline": "Ferry fares frozen for a year",
+        "slug": "ferry-fares-frozen",
+        "standfirst": "Commuters win a reprieve.",
+        "section": section.pk if section else "",
+        "status": status,
+        "access": "metered",
+        "published_at_0": "",
+        "published_at_1": "",
+        "lead_image": "",
+        "lead_caption": "",
+        "lead_credit": "",
+        "lead_alt_text": "",
+        "seo_description": "",
+        **fields,
+    }
+    rows = {
+        "bylines": [{"author": author.pk, "order": 0}] if author else [],
+        "articles_textblock_set": [
+            {"text": text, "region": "body", "ordering": ordering} for ordering, text in texts
+        ],
+        "articles_imageblock_set": [
+            {"image": image.pk, "caption": "", "credit": "", "alt_text": alt, "layout": "standard",
+             "region": "body", "ordering": ordering}
+            for ordering, image, alt in images
+        ],
+        "articles_quoteblock_set": [],
+        "articles_paywallbreak_set": [{"region": "body", "ordering": ordering} for ordering in breaks],
+    }
+    for prefix in INLINE_PREFIXES:
+        forms = rows[prefix]
+        data |= {
+            f"{prefix}-TOTAL_FORMS": len(forms),
+            f"{prefix}-INITIAL_FORMS": 0,
+            f"{prefix}-MIN_NUM_FORMS": 0,
+            f"{prefix}-MAX_NUM_FORMS": 1000,
+        }
+        for index, form in enumerate(forms):
+            data |= {f"{prefix}-{index}-{name}": value for name, value in form.items()}
+    return data
+
+
+@pytest.fixture
+def editor_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+def test_publishing_names_every_missing_piece_and_keeps_what_was_typed(editor_client):
+    no_alt = make_image(caption="Harbour at dawn")
+    Image.objects.filter(pk=no_alt.pk).update(alt_text="")  # an image from before alt was required
+    no_alt.refresh_from_db()
+    data = article_form_data(
+        texts=[],
+        images=[(10, no_alt, "")],
+        headline="Ferry fares frozen for a year",
+        standfirst="Commuters win a reprieve, for now.",
+    )
+    response = editor_client.post(ADD_URL, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "To publish, this article still needs" in html
+    for piece in ["a section", "at least one author", "at least one text block", "alt text for the image block “Harbour at dawn”"]:
+        assert piece in html
+    assert 'value="Ferry fares frozen for a year"' in html
+    assert "Commuters win a reprieve, for now." in html
+    assert not Article.objects.exists()
+
+
+def test_a_draft_may_be_incomplete(editor_client):
+    response = editor_client.post(ADD_URL, article_form_data(status="draft"))
+    assert response.status_code == 302
+    assert Article.objects.get().status == "draft"
+
+
+def test_paywall_break_may_not_come_first_or_twice(editor_client):
+    data = article_form_data(
+        status="draft", texts=[(20, "<p>Text</p>"), (40, "<p>More</p>")], breaks=[10, 30]
+    )
+    html = editor_client.post(ADD_URL, data).content.decode()
+    assert "at most one paywall break" in html
+    assert "cannot be the first block" in html
+
+
+def test_publishing_a_complete_article_sanitises_text_and_sets_the_time(editor_client, client):
+    image = make_image()
+    data = article_form_data(
+        section=make_section(),
+        author=make_author(),
+        texts=[(10, '<p>Safe <a href="javascript:alert(1)">link</a><script>x()</script>'
+                    '<img src=x onerror="y()"> words</p>')],
+        images=[(20, image, "A ferry leaving the quay")],
+    )
+    response = editor_client.post(ADD_URL, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    article = Article.objects.get()
+    assert article.is_live
+    text = TextBlock.objects.get(parent=article).text
+    assert "javascript:" not in text and "<script" not in text and "onerror" not in text
+    assert "Safe" in text and "words" in text
+    assert ImageBlock.objects.get(parent=article).alt_text == "A ferry leaving the quay"
+    assert article.word_count > 0
+    client.logout()
+    page = client.get(article.get_absolute_url())
+    assert page.status_code == 200
+    assert "A ferry leaving the quay" in page.content.decode()
+
+
+def test_article_list_shows_the_newsroom_columns(editor_client, django_assert_max_num_queries):
+    for _ in range(3):
+        make_article(lead_image=make_image())
+    with django_assert_max_num_queries(12):
+        response = editor_client.get(reverse("admin:articles_article_changelist"))
+    html = response.content.decode()
+    for column in ["Headline", "Section", "Byline", "Status", "Access", "Publish time"]:
+        assert column in html
+    assert "<img" in html
+
+
+def test_publish_now_action_refuses_an_incomplete_draft(editor_client):
+    incomplete = make_article(status="draft", authors=[], published_at=None)
+    response = editor_client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "publish_now", "_selected_action": [incomplete.pk]},
+        follow=True,
+    )
+    assert "was not published" in response.content.decode()
+    incomplete.refresh_from_db()
+    assert incomplete.status == "draft"

@@ -1,0 +1,60 @@
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article
+from tests.factories import make_article, make_section, paragraphs
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("name", ["feed", "feed_atom"])
+def test_feeds_list_live_articles_with_their_standfirst(client, name):
+    live = make_article(headline="Bridge reopens", standfirst="Traffic flows again.")
+    make_article(headline="Draft piece", status=Article.Status.DRAFT)
+    make_article(headline="Tomorrow's piece", published_at=timezone.now() + timezone.timedelta(hours=3))
+    response = client.get(reverse(name))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Bridge reopens" in body and "Traffic flows again." in body
+    assert live.get_absolute_url() in body
+    assert "Draft piece" not in body and "Tomorrow" not in body
+    assert "Paragraph 1 of the story" not in body  # no body text at all
+
+
+def test_section_feeds_hold_their_section_only(client):
+    climate = make_section(slug="climate")
+    make_article(headline="Heatwave", section=climate)
+    make_article(headline="Elections", section=make_section())
+    for name in ["section_feed", "section_feed_atom"]:
+        body = client.get(reverse(name, kwargs={"slug": "climate"})).content.decode()
+        assert "Heatwave" in body and "Elections" not in body
+    assert client.get(reverse("section_feed", kwargs={"slug": "nope"})).status_code == 404
+
+
+def test_sitemaps_list_live_articles_only(client):
+    live = make_article()
+    recent = make_article(published_at=timezone.now() - timezone.timedelta(hours=1), headline="Fresh news")
+    old = make_article(published_at=timezone.now() - timezone.timedelta(days=5))
+    draft = make_article(status=Article.Status.DRAFT)
+    sitemap = client.get(reverse("sitemap")).content.decode()
+    assert live.get_absolute_url() in sitemap and old.get_absolute_url() in sitemap
+    assert draft.get_absolute_url() not in sitemap
+    news = client.get(reverse("news_sitemap")).content.decode()
+    assert "<news:title>Fresh news</news:title>" in news
+    assert recent.get_absolute_url() in news
+    assert old.get_absolute_url() not in news and draft.get_absolute_url() not in news
+
+
+def test_search_matches_public_text_only(client):
+    make_article(
+        headline="Harbour dredging begins",
+        blocks=[("text", paragraphs(2) + "<p>Visible clue alpha.</p>" + paragraphs(5)), ("break",),
+                ("text", "<p>Hidden clue omega.</p>")],
+    )
+    make_article(headline="Harbour draft", status=Article.Status.DRAFT)
+    assert "Harbour dredging begins" in client.get(reverse("search"), {"q": "harbour"}).content.decode()
+    assert "Harbour draft" not in client.get(reverse("search"), {"q": "harbour"}).content.decode()
+    assert "1 result" in client.get(reverse("search"), {"q": "alpha"}).content.decode()
+    assert "0 results" in client.get(reverse("search"), {"q": "omega"}).content.decode()
+    assert client.get(reverse("search"), {"q": "x" * 5000}).status_code == 200

@@ -1,0 +1,190 @@
+import json
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article
+from tests.factories import make_article, make_author, make_image, make_section, make_tag, paragraphs
+
+pytestmark = pytest.mark.django_db
+
+
+def json_ld_of(html):
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert match, "no JSON-LD on the page"
+    return json.loads(match.group(1))
+
+
+@pytest.fixture
+def story():
+    section = make_section(name="Politics", slug="politics")
+    lead = make_image(caption="Crowds outside the town hall", credit="Herald/Ann Lee")
+    inline = make_image(caption="The mayor at the Kremlin", credit="Agency/Photographer")
+    return make_article(
+        headline="Council votes to rebuild the harbour",
+        standfirst="A narrow vote ends a decade of argument.",
+        section=section,
+        authors=[make_author(name="Ann Lee"), make_author(name="Bo Ng")],
+        tags=[make_tag(name="Harbour")],
+        lead_image=lead,
+        access=Article.Access.FREE,
+        blocks=[
+            ("text", paragraphs(3)),
+            ("image", inline),
+            ("quote", "We waited ten years for this.", "A fisherman"),
+            ("text", "<h2>What happens next</h2>" + paragraphs(3, prefix="Later")),
+        ],
+    )
+
+
+def test_article_page_has_the_anatomy_of_an_article(client, story):
+    others = [make_article(section=story.section) for _ in range(4)]
+    response = client.get(story.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1 class=\"article__headline\">Council votes to rebuild the harbour</h1>" in html
+    assert "A narrow vote ends a decade of argument." in html
+    assert re.search(r"By <a[^>]*>Ann Lee</a> and <a[^>]*>Bo Ng</a>", html)
+    assert "1 min read" in html
+    assert f'<time datetime="{story.published_at.isoformat()}">' in html
+    # Lead figure: caption, then "Source: CREDIT"; not lazy.
+    lead_figure = re.search(r'<figure class="figure figure--lead".*?</figure>', html, re.S).group()
+    assert "Crowds outside the town hall" in lead_figure
+    assert "Source: Herald/Ann Lee" in lead_figure
+    assert 'loading="lazy"' not in lead_figure
+    # Inline figure: caption then the credit in parentheses.
+    assert re.search(r"The mayor at the Kremlin\s*<span class=\"credit\">\(Agency/Photographer\)</span>", html)
+    assert "We waited ten years for this." in html and "A fisherman" in html
+    assert "<h2>What happens next</h2>" in html
+    # More from the publication: read time, headline and excerpt of other articles.
+    more = html.split("More from The Daily Newsroom", 1)[1]
+    assert any(other.headline in more for other in others)
+    assert "min read" in more
+    assert any(other.standfirst in more for other in others)
+
+
+def test_article_page_head_describes_the_article(client, story):
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert "<title>Council votes to rebuild the harbour · The Daily Newsroom</title>" in html
+    assert '<meta name="description" content="A narrow vote ends a decade of argument.">' in html
+    assert f'<link rel="canonical" href="http://testserver{story.get_absolute_url()}">' in html
+    assert '<meta property="og:image" content="http://testserver/uploads/' in html
+    data = json_ld_of(html)
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"] == story.headline
+    assert [author["name"] for author in data["author"]] == ["Ann Lee", "Bo Ng"]
+    assert data["isAccessibleForFree"] is True
+
+
+def test_headline_caption_and_credit_are_escaped_everywhere(client):
+    nasty = '</script><script>alert("x")</script>'
+    image = make_image(caption=f"Caption {nasty}", credit=f'Credit "{nasty}', alt_text=f"Alt {nasty}")
+    article = make_article(
+        headline=f"Headline {nasty}",
+        standfirst=f"Standfirst {nasty}",
+        lead_image=image,
+        blocks=[("text", paragraphs(3)), ("image", image)],
+        access=Article.Access.FREE,
+    )
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "<script>alert" not in html
+    assert "Caption &lt;/script&gt;&lt;script&gt;alert(&quot;x&quot;)" in html  # figcaption
+    assert 'alt="Alt &lt;/script&gt;' in html  # attribute
+    data = json_ld_of(html)  # still valid JSON, and nothing broke out of the script element
+    assert data["headline"] == f"Headline {nasty}"
+    assert html.count("<script") == 1
+    assert 'content="Standfirst &lt;/script&gt;' in html
+
+
+@pytest.mark.parametrize("state", ["draft", "scheduled"])
+def test_drafts_and_scheduled_articles_are_404_and_unlisted(client, state):
+    section = make_section()
+    author = make_author()
+    tag = make_tag()
+    hidden = make_article(
+        headline="Hidden story",
+        section=section,
+        authors=[author],
+        tags=[tag],
+        status=Article.Status.DRAFT if state == "draft" else Article.Status.PUBLISHED,
+        published_at=timezone.now() + timezone.timedelta(days=2) if state == "scheduled" else None,
+    )
+    make_article(section=section, authors=[author], tags=[tag])
+    assert client.get(hidden.get_absolute_url()).status_code == 404
+    for url in [
+        reverse("home"),
+        section.get_absolute_url(),
+        author.get_absolute_url(),
+        tag.get_absolute_url(),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "Hidden story" not in response.content.decode(), url
+
+
+def test_staff_preview_drafts_with_a_note(client, staff_user):
+    draft = make_article(headline="Work in progress", status=Article.Status.DRAFT)
+    client.force_login(staff_user)
+    response = client.get(draft.get_absolute_url())
+    assert response.status_code == 200
+    assert "only staff can see this page" in response.content.decode()
+
+
+def test_listing_pages_show_cards(client):
+    section = make_section(name="Climate", slug="climate", description="Heat and weather.")
+    article = make_article(section=section, lead_image=make_image(), headline="Floods recede")
+    for url in [reverse("home"), section.get_absolute_url()]:
+        html = client.get(url).content.decode()
+        assert "Floods recede" in html
+        assert article.standfirst in html
+        assert "1 min read" in html
+
+
+def test_section_pages_paginate(client, settings):
+    settings.NEWSROOM_ARTICLES_PER_PAGE = 2
+    section = make_section()
+    for _ in range(5):
+        make_article(section=section)
+    html = client.get(section.get_absolute_url() + "?page=3").content.decode()
+    assert "Page 3 of 3" in html
+    assert client.get(section.get_absolute_url() + "?page=oops").status_code == 200
+
+
+def test_unknown_pages_are_404_with_the_site_layout(client):
+    response = client.get("/articles/no-such-thing/")
+    assert response.status_code == 404
+    assert "We can’t find that page" in response.content.decode()
+
+
+def _populate(n, section, tag):
+    authors = [make_author(), make_author()]
+    for _ in range(n):
+        image = make_image()
+        make_article(
+            section=section,
+            authors=authors,
+            tags=[tag],
+            lead_image=image,
+            blocks=[("text", paragraphs(4)), ("image", image), ("text", paragraphs(4))],
+        )
+
+
+@pytest.mark.parametrize("n", [2, 12])
+def test_query_counts_do_not_grow_with_the_site(client, django_assert_max_num_queries, n):
+    section = make_section()
+    tag = make_tag()
+    _populate(n, section, tag)
+    article = Article.objects.latest_first().first()
+    with django_assert_max_num_queries(8):
+        client.get(reverse("home"))
+    with django_assert_max_num_queries(8):
+        client.get(section.get_absolute_url())
+    with django_assert_max_num_queries(8):
+        client.get(tag.get_absolute_url())
+    # The article page, first with its body not yet rendered, then from the cache.
+    with django_assert_max_num_queries(18):
+        client.get(article.get_absolute_url())
+    with django_assert_max_num_queries(12):
+        client.get(article.get_absolute_url())

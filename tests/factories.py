@@ -1,0 +1,110 @@
+"""Small builders for test data: images made in memory with Pillow, articles with blocks."""
+
+import io
+from itertools import count
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image as PillowImage
+
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    ImageBlock,
+    PaywallBreak,
+    QuoteBlock,
+    Section,
+    Tag,
+    TextBlock,
+)
+from articles.services import article_body_changed
+from media.services import image_create
+
+_sequence = count(1)
+
+
+def jpeg_bytes(width=640, height=400, colour=(180, 40, 40)):
+    buffer = io.BytesIO()
+    PillowImage.new("RGB", (width, height), colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def make_image(**fields):
+    n = next(_sequence)
+    fields.setdefault("alt_text", f"Picture number {n}")
+    fields.setdefault("caption", f"Caption {n}")
+    fields.setdefault("credit", f"Agency/Photographer {n}")
+    data = jpeg_bytes(colour=(n * 37 % 256, n * 91 % 256, n * 53 % 256))
+    upload = SimpleUploadedFile(f"photo{n}.jpg", data, content_type="image/jpeg")
+    return image_create(file=upload, **fields)
+
+
+def make_section(**fields):
+    n = next(_sequence)
+    fields.setdefault("name", f"Section {n}")
+    fields.setdefault("slug", f"section-{n}")
+    return Section.objects.create(**fields)
+
+
+def make_author(**fields):
+    n = next(_sequence)
+    fields.setdefault("name", f"Author {n}")
+    fields.setdefault("slug", f"author-{n}")
+    return Author.objects.create(**fields)
+
+
+def make_tag(**fields):
+    n = next(_sequence)
+    fields.setdefault("name", f"Tag {n}")
+    fields.setdefault("slug", f"tag-{n}")
+    return Tag.objects.create(**fields)
+
+
+def paragraphs(n, *, prefix="Paragraph"):
+    return "".join(f"<p>{prefix} {i} of the story, with a few more words.</p>" for i in range(1, n + 1))
+
+
+def make_article(
+    *,
+    blocks=None,
+    authors=None,
+    tags=(),
+    section=None,
+    status=Article.Status.PUBLISHED,
+    published_at=None,
+    **fields,
+):
+    """Create an article; `blocks` is a list of ("text", html) / ("image", Image, {overrides})
+    / ("quote", text, attribution) / ("break",) in body order."""
+    n = next(_sequence)
+    fields.setdefault("headline", f"Headline {n}")
+    fields.setdefault("slug", f"headline-{n}")
+    fields.setdefault("standfirst", f"Standfirst of article {n}.")
+    fields.setdefault("access", Article.Access.METERED)
+    if published_at is None and status == Article.Status.PUBLISHED:
+        published_at = timezone.now() - timezone.timedelta(hours=n)
+    article = Article.objects.create(
+        section=section if section is not None else make_section(),
+        status=status,
+        published_at=published_at,
+        **fields,
+    )
+    for order, author in enumerate(authors if authors is not None else [make_author()]):
+        Byline.objects.create(article=article, author=author, order=order)
+    article.tags.set(tags)
+    for ordering, block in enumerate(blocks or [("text", paragraphs(6))], start=1):
+        common = {"parent": article, "region": "body", "ordering": ordering * 10}
+        kind = block[0]
+        if kind == "text":
+            TextBlock.objects.create(text=block[1], **common)
+        elif kind == "image":
+            overrides = block[2] if len(block) > 2 else {}
+            ImageBlock.objects.create(image=block[1], **overrides, **common)
+        elif kind == "quote":
+            QuoteBlock.objects.create(text=block[1], attribution=block[2], **common)
+        elif kind == "break":
+            PaywallBreak.objects.create(**common)
+    article_body_changed(article=article)
+    article.refresh_from_db()
+    return article
