@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from media.admin import thumbnail
+from media.templatetags.media_tags import thumbnail
 
 from . import services
 from .models import (
@@ -90,7 +90,7 @@ class ArticleForm(forms.ModelForm):
 
     class Meta:
         model = Article
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose
 
     def clean(self):
         cleaned_data = super().clean()
@@ -165,12 +165,10 @@ class ArticleAdmin(ContentEditor):
     ]
     inlines = [
         BylineInline,
-        ContentEditorInline.create(TextBlock, icon="notes", button="Text"),
-        ContentEditorInline.create(
-            ImageBlock, icon="image", button="Image", autocomplete_fields=["image"]
-        ),
-        ContentEditorInline.create(QuoteBlock, icon="format_quote", button="Quote"),
-        ContentEditorInline.create(PaywallBreak, icon="lock", button="Paywall break"),
+        ContentEditorInline.create(TextBlock, icon="notes"),
+        ContentEditorInline.create(ImageBlock, icon="image", autocomplete_fields=["image"]),
+        ContentEditorInline.create(QuoteBlock, icon="format_quote"),
+        ContentEditorInline.create(PaywallBreak, icon="lock"),
     ]
 
     def get_queryset(self, request):
@@ -212,9 +210,7 @@ class ArticleAdmin(ContentEditor):
     @admin.display(description="Status", ordering="status")
     def status_label(self, obj):
         if obj.is_scheduled:
-            return format_html(
-                '<span title="Goes live at the publish time">Scheduled</span>'
-            )
+            return format_html('<span title="Goes live at the publish time">Scheduled</span>')
         return obj.get_status_display()
 
     @admin.display(description="Read time")

@@ -93,7 +93,9 @@ def split_top_level(html):
 
 def _block_pieces(block):
     if isinstance(block, TextBlock):
-        text = TextBlock._meta.get_field("text").sanitize(block.text)  # again, in case of bulk loads
+        text = TextBlock._meta.get_field("text").sanitize(
+            block.text
+        )  # again, in case of bulk loads
         return [Piece(html, is_paragraph=tag == "p") for tag, html in split_top_level(text)]
     if isinstance(block, ImageBlock):
         return [Piece(render_to_string("articles/includes/block_image.html", {"block": block}))]

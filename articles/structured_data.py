@@ -36,7 +36,9 @@ def article_json_ld(*, article: Article, request, full_text: bool) -> dict:
     if article.section_id:
         data["articleSection"] = article.section.name
     if article.lead_image:
-        data["image"] = [request.build_absolute_uri(rendition_url(image=article.lead_image, width=1200))]
+        data["image"] = [
+            request.build_absolute_uri(rendition_url(image=article.lead_image, width=1200))
+        ]
     if not data["isAccessibleForFree"] and full_text:
         data["hasPart"] = {
             "@type": "WebPageElement",

@@ -62,7 +62,10 @@ def section_detail(request, slug):
 def author_detail(request, slug):
     author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
     return _listing(
-        request, Article.objects.by_author(author), "articles/author_detail.html", {"author": author}
+        request,
+        Article.objects.by_author(author),
+        "articles/author_detail.html",
+        {"author": author},
     )
 
 

@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -71,6 +72,15 @@ class Image(models.Model):
     def __str__(self):
         return self.caption or self.alt_text or self.file.name.rsplit("/", 1)[-1]
 
+    def clean(self):
+        # Here rather than in a form, so that it holds for the admin, services and imports.
+        if not self.is_decorative and not self.alt_text.strip():
+            message = (
+                "Describe what the picture shows for readers who cannot see it, or tick "
+                "“decorative” if it adds nothing to the text."
+            )
+            raise ValidationError({"alt_text": ValidationError(message, code="alt_text_required")})
+
     @property
     def rights_expired(self):
         return self.rights_expire_on is not None and self.rights_expire_on < timezone.localdate()
@@ -85,7 +95,9 @@ class Rendition(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     format = models.CharField(max_length=4, choices=FORMATS)
-    file = models.ImageField(upload_to=rendition_upload_to, width_field="width", height_field="height")
+    file = models.ImageField(
+        upload_to=rendition_upload_to, width_field="width", height_field="height"
+    )
 
     class Meta:
         ordering = ["width"]

@@ -62,7 +62,9 @@ def make_tag(**fields):
 
 
 def paragraphs(n, *, prefix="Paragraph"):
-    return "".join(f"<p>{prefix} {i} of the story, with a few more words.</p>" for i in range(1, n + 1))
+    return "".join(
+        f"<p>{prefix} {i} of the story, with a few more words.</p>" for i in range(1, n + 1)
+    )
 
 
 def make_article(

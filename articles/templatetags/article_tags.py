@@ -14,9 +14,7 @@ _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"
 @register.filter
 def json_ld(data):
     """Return `data` as a JSON-LD script element that no string in it can break out of."""
-    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(
-        _SCRIPT_ESCAPES
-    )
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
     return format_html(
         '<script type="application/ld+json">{}</script>',
         mark_safe(payload),  # noqa: S308 - escaped above, like django.utils.html.json_script

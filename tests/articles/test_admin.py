@@ -17,7 +17,9 @@ INLINE_PREFIXES = [
 ]
 
 
-def article_form_data(*, status="published", section=None, author=None, texts=(), images=(), breaks=(), **fields):
+def article_form_data(
+    *, status="published", section=None, author=None, texts=(), images=(), breaks=(), **fields
+):
     """Return what the admin's add form posts: the article's fields and its inline formsets."""
     data = {
         "headline": "Ferry fares frozen for a year",
@@ -41,12 +43,21 @@ def article_form_data(*, status="published", section=None, author=None, texts=()
             {"text": text, "region": "body", "ordering": ordering} for ordering, text in texts
         ],
         "articles_imageblock_set": [
-            {"image": image.pk, "caption": "", "credit": "", "alt_text": alt, "layout": "standard",
-             "region": "body", "ordering": ordering}
+            {
+                "image": image.pk,
+                "caption": "",
+                "credit": "",
+                "alt_text": alt,
+                "layout": "standard",
+                "region": "body",
+                "ordering": ordering,
+            }
             for ordering, image, alt in images
         ],
         "articles_quoteblock_set": [],
-        "articles_paywallbreak_set": [{"region": "body", "ordering": ordering} for ordering in breaks],
+        "articles_paywallbreak_set": [
+            {"region": "body", "ordering": ordering} for ordering in breaks
+        ],
     }
     for prefix in INLINE_PREFIXES:
         forms = rows[prefix]
@@ -81,7 +92,12 @@ def test_publishing_names_every_missing_piece_and_keeps_what_was_typed(editor_cl
     assert response.status_code == 200
     html = response.content.decode()
     assert "To publish, this article still needs" in html
-    for piece in ["a section", "at least one author", "at least one text block", "alt text for the image block “Harbour at dawn”"]:
+    for piece in [
+        "a section",
+        "at least one author",
+        "at least one text block",
+        "alt text for the image block “Harbour at dawn”",
+    ]:
         assert piece in html
     assert 'value="Ferry fares frozen for a year"' in html
     assert "Commuters win a reprieve, for now." in html
@@ -108,8 +124,13 @@ def test_publishing_a_complete_article_sanitises_text_and_sets_the_time(editor_c
     data = article_form_data(
         section=make_section(),
         author=make_author(),
-        texts=[(10, '<p>Safe <a href="javascript:alert(1)">link</a><script>x()</script>'
-                    '<img src=x onerror="y()"> words</p>')],
+        texts=[
+            (
+                10,
+                '<p>Safe <a href="javascript:alert(1)">link</a><script>x()</script>'
+                '<img src=x onerror="y()"> words</p>',
+            )
+        ],
         images=[(20, image, "A ferry leaving the quay")],
     )
     response = editor_client.post(ADD_URL, data)

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 def test_feeds_list_live_articles_with_their_standfirst(client, name):
     live = make_article(headline="Bridge reopens", standfirst="Traffic flows again.")
     make_article(headline="Draft piece", status=Article.Status.DRAFT)
-    make_article(headline="Tomorrow's piece", published_at=timezone.now() + timezone.timedelta(hours=3))
+    make_article(
+        headline="Tomorrow's piece", published_at=timezone.now() + timezone.timedelta(hours=3)
+    )
     response = client.get(reverse(name))
     body = response.content.decode()
     assert response.status_code == 200
@@ -34,7 +36,9 @@ def test_section_feeds_hold_their_section_only(client):
 
 def test_sitemaps_list_live_articles_only(client):
     live = make_article()
-    recent = make_article(published_at=timezone.now() - timezone.timedelta(hours=1), headline="Fresh news")
+    recent = make_article(
+        published_at=timezone.now() - timezone.timedelta(hours=1), headline="Fresh news"
+    )
     old = make_article(published_at=timezone.now() - timezone.timedelta(days=5))
     draft = make_article(status=Article.Status.DRAFT)
     sitemap = client.get(reverse("sitemap")).content.decode()
@@ -49,11 +53,17 @@ def test_sitemaps_list_live_articles_only(client):
 def test_search_matches_public_text_only(client):
     make_article(
         headline="Harbour dredging begins",
-        blocks=[("text", paragraphs(2) + "<p>Visible clue alpha.</p>" + paragraphs(5)), ("break",),
-                ("text", "<p>Hidden clue omega.</p>")],
+        blocks=[
+            ("text", paragraphs(2) + "<p>Visible clue alpha.</p>" + paragraphs(5)),
+            ("break",),
+            ("text", "<p>Hidden clue omega.</p>"),
+        ],
     )
     make_article(headline="Harbour draft", status=Article.Status.DRAFT)
-    assert "Harbour dredging begins" in client.get(reverse("search"), {"q": "harbour"}).content.decode()
+    assert (
+        "Harbour dredging begins"
+        in client.get(reverse("search"), {"q": "harbour"}).content.decode()
+    )
     assert "Harbour draft" not in client.get(reverse("search"), {"q": "harbour"}).content.decode()
     assert "1 result" in client.get(reverse("search"), {"q": "alpha"}).content.decode()
     assert "0 results" in client.get(reverse("search"), {"q": "omega"}).content.decode()

@@ -6,7 +6,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
-from tests.factories import make_article, make_author, make_image, make_section, make_tag, paragraphs
+from tests.factories import (
+    make_article,
+    make_author,
+    make_image,
+    make_section,
+    make_tag,
+    paragraphs,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +51,7 @@ def test_article_page_has_the_anatomy_of_an_article(client, story):
     response = client.get(story.get_absolute_url())
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<h1 class=\"article__headline\">Council votes to rebuild the harbour</h1>" in html
+    assert '<h1 class="article__headline">Council votes to rebuild the harbour</h1>' in html
     assert "A narrow vote ends a decade of argument." in html
     assert re.search(r"By <a[^>]*>Ann Lee</a> and <a[^>]*>Bo Ng</a>", html)
     assert "1 min read" in html
@@ -55,7 +62,9 @@ def test_article_page_has_the_anatomy_of_an_article(client, story):
     assert "Source: Herald/Ann Lee" in lead_figure
     assert 'loading="lazy"' not in lead_figure
     # Inline figure: caption then the credit in parentheses.
-    assert re.search(r"The mayor at the Kremlin\s*<span class=\"credit\">\(Agency/Photographer\)</span>", html)
+    assert re.search(
+        r"The mayor at the Kremlin\s*<span class=\"credit\">\(Agency/Photographer\)</span>", html
+    )
     assert "We waited ten years for this." in html and "A fisherman" in html
     assert "<h2>What happens next</h2>" in html
     # More from the publication: read time, headline and excerpt of other articles.
@@ -80,7 +89,9 @@ def test_article_page_head_describes_the_article(client, story):
 
 def test_headline_caption_and_credit_are_escaped_everywhere(client):
     nasty = '</script><script>alert("x")</script>'
-    image = make_image(caption=f"Caption {nasty}", credit=f'Credit "{nasty}', alt_text=f"Alt {nasty}")
+    image = make_image(
+        caption=f"Caption {nasty}", credit=f'Credit "{nasty}', alt_text=f"Alt {nasty}"
+    )
     article = make_article(
         headline=f"Headline {nasty}",
         standfirst=f"Standfirst {nasty}",

@@ -1,0 +1,154 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from media.forms import ImageForm
+from media.models import Image
+from media.renditions import rendition_url
+from media.services import image_find_duplicate, image_make_renditions
+from media.templatetags.media_tags import ANY_FORMAT, thumbnail
+
+
+class RightsExpiredFilter(admin.SimpleListFilter):
+    title = "rights expired"
+    parameter_name = "rights_expired"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.rights_expired()
+        if self.value() == "no":
+            return queryset.exclude(queryset.rights_expired_q())
+        return queryset
+
+
+class CreditFilter(admin.SimpleListFilter):
+    title = "credit"
+    parameter_name = "credit"
+
+    def lookups(self, request, model_admin):
+        return [("missing", "No credit"), ("given", "Credited")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "missing":
+            return queryset.filter(credit="")
+        if self.value() == "given":
+            return queryset.exclude(credit="")
+        return queryset
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    form = ImageForm
+    list_display = ["thumbnail", "__str__", "credit", "dimensions", "rights", "uploaded_at"]
+    list_display_links = ["thumbnail", "__str__"]
+    list_filter = [RightsExpiredFilter, CreditFilter, "is_decorative"]
+    # Also what `autocomplete_fields` pointing at Image search in.
+    search_fields = ["caption", "credit", "alt_text", "copyright_holder"]
+    readonly_fields = [
+        "preview",
+        "width",
+        "height",
+        "content_hash",
+        "uploaded_by",
+        "uploaded_at",
+        "same_picture",
+    ]
+    actions = ["make_renditions"]
+
+    def get_queryset(self, request):
+        # The thumbnails read `renditions.all()`: one query for the whole page.
+        return super().get_queryset(request).prefetch_related("renditions")
+
+    def get_fieldsets(self, request, obj=None):
+        describe = ("Description", {"fields": ["alt_text", "is_decorative", "caption", "credit"]})
+        rights = ("Rights", {"fields": ["copyright_holder", "usage_terms", "rights_expire_on"]})
+        if obj is None:
+            return [(None, {"fields": ["file"]}), describe, rights]
+        details = [
+            "width",
+            "height",
+            "content_hash",
+            "uploaded_by",
+            "uploaded_at",
+            "same_picture",
+        ]
+        return [
+            (None, {"fields": ["file", "preview"]}),
+            describe,
+            rights,
+            ("Details", {"fields": details}),
+        ]
+
+    def save_model(self, request, obj, form, change):
+        # The services, not obj.save(), write pictures: they store the clean file, fill in
+        # IPTC/EXIF suggestions and make the renditions.
+        image = form.save_picture(uploaded_by=request.user)
+        # The admin goes on with `obj` (history, messages, redirect): make it the saved row.
+        obj.pk = image.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+        if form.cleaned_upload is not None:
+            duplicate = image_find_duplicate(content_hash=image.content_hash, exclude=image)
+            if duplicate is not None:
+                messages.warning(
+                    request,
+                    format_html(
+                        "This picture is already in the library: "
+                        '<a href="{}">{}</a>. If it is the same, delete this copy and '
+                        "use that one.",
+                        reverse("admin:media_image_change", args=[duplicate.pk]),
+                        duplicate,
+                    ),
+                )
+
+    @admin.display(description="Picture")
+    def thumbnail(self, image):
+        return thumbnail(image)
+
+    @admin.display(description="Preview")
+    def preview(self, image):
+        return format_html(
+            '<a href="{}"><img src="{}" alt="" width="{}" loading="lazy" decoding="async" '
+            'style="max-width:100%;height:auto"></a>',
+            image.file.url,
+            rendition_url(image=image, width=800, formats=ANY_FORMAT),
+            min(image.width, 400),
+        )
+
+    @admin.display(description="Size", ordering="width")
+    def dimensions(self, image):
+        return f"{image.width} × {image.height}"
+
+    @admin.display(description="Rights", ordering="rights_expire_on")
+    def rights(self, image):
+        if image.rights_expire_on is None:
+            return "—"
+        if image.rights_expired:
+            return format_html("<strong>Expired {}</strong>", image.rights_expire_on)
+        return f"Until {image.rights_expire_on}"
+
+    @admin.display(description="Same picture in the library")
+    def same_picture(self, image):
+        others = Image.objects.filter(content_hash=image.content_hash).exclude(pk=image.pk)
+        return (
+            format_html_join(
+                ", ",
+                '<a href="{}">{}</a>',
+                ((reverse("admin:media_image_change", args=[other.pk]), other) for other in others),
+            )
+            or "—"
+        )
+
+    @admin.action(description="Make missing renditions")
+    def make_renditions(self, request, queryset):
+        for image in queryset:
+            try:
+                image_make_renditions(image=image)
+            except ValidationError as error:
+                self.message_user(request, f"{image}: {error.messages[0]}", messages.ERROR)
+        self.message_user(request, f"Renditions checked for {len(queryset)} pictures.")

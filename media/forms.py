@@ -1,0 +1,85 @@
+from django import forms
+from django.conf import settings
+from django.contrib.admin.widgets import AdminFileWidget
+from django.core.files.uploadedfile import UploadedFile
+from django.forms.widgets import FileInput
+
+from media.models import Image
+from media.services import (
+    IMAGE_METADATA_FIELDS,
+    image_clean_upload,
+    image_create,
+    image_replace_file,
+    image_update,
+)
+
+
+class ReplaceFileWidget(AdminFileWidget):
+    """Show the current file and offer to replace it, never to clear it."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        # The template offers a "Clear" checkbox for optional fields; a picture without a
+        # file means nothing, so the checkbox is never shown (or honoured, below).
+        context["widget"]["required"] = True
+        return context
+
+    def value_from_datadict(self, data, files, name):
+        return FileInput.value_from_datadict(self, data, files, name)
+
+
+class ImageForm(forms.ModelForm):
+    """Upload or describe a picture; the file is checked by the upload-hygiene service.
+
+    After validation, `cleaned_upload` holds the checked file (None when the file is kept),
+    ready for `image_create` or `image_replace_file`, so that it is not decoded twice.
+    """
+
+    file = forms.FileField(label="Picture", widget=ReplaceFileWidget)
+
+    class Meta:
+        model = Image
+        fields = ["file", *IMAGE_METADATA_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cleaned_upload = None
+        # A new picture needs a file; an existing one keeps its file unless replaced.
+        self.fields["file"].required = self.instance.pk is None
+        self.fields["file"].help_text = (
+            f"A JPEG, PNG, WebP or GIF of at most {settings.NEWSROOM_MAX_UPLOAD_MB} MB. "
+            "An empty caption, credit or copyright holder is filled in from the photo; "
+            "location, camera and other hidden data are removed."
+        )
+
+    def clean_file(self):
+        file = self.cleaned_data.get("file")
+        if not isinstance(file, UploadedFile):
+            return file  # the current file, kept
+        # A ValidationError raised here lands on the file field; what was typed stays.
+        self.cleaned_upload = image_clean_upload(file=file)
+        # Hand the model the clean bytes, named after the format Pillow found, so that no
+        # check downstream judges the uploader's file name.
+        return self.cleaned_upload.as_file()
+
+    def metadata(self) -> dict:
+        """Return the typed metadata, as keyword arguments for the image services."""
+        return {name: self.cleaned_data[name] for name in IMAGE_METADATA_FIELDS}
+
+    def save(self, commit=True):
+        """Return the picture; with `commit`, written through the media services."""
+        if not commit:
+            return super().save(commit=False)
+        return self.save_picture()
+
+    def save_picture(self, *, uploaded_by=None) -> Image:
+        """Create or update the picture with the image services, and return it."""
+        if self.instance.pk is None:
+            return image_create(
+                file=self.cleaned_upload, uploaded_by=uploaded_by, **self.metadata()
+            )
+        # A fresh copy: the form has already put its values, and the file, on `instance`.
+        image = image_update(image=Image.objects.get(pk=self.instance.pk), **self.metadata())
+        if self.cleaned_upload is not None:
+            image_replace_file(image=image, file=self.cleaned_upload)
+        return image

@@ -1,0 +1,201 @@
+"""Writes to the picture library: upload, describe, replace, and make renditions.
+
+Every picture enters through `image_create` or `image_replace_file`, so every stored file has
+been through upload hygiene (`media.hygiene`): checked, turned upright, stripped of metadata.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+
+from media import hygiene
+from media.hygiene import CleanUpload
+from media.models import Image, Rendition
+from media.renditions import FALLBACK_FORMATS
+
+# What a journalist may type about a picture; the rest is computed.
+IMAGE_METADATA_FIELDS = (
+    "alt_text",
+    "is_decorative",
+    "caption",
+    "credit",
+    "copyright_holder",
+    "usage_terms",
+    "rights_expire_on",
+)
+# What the picture's own IPTC or EXIF may fill in when nobody typed it.
+SUGGESTED_FIELDS = ("caption", "credit", "copyright_holder")
+
+
+def image_clean_upload(*, file: File) -> CleanUpload:
+    """Check an upload and return its pixels re-encoded without metadata.
+
+    Raise ValidationError, with a message fit for the journalist, if the file is unusable.
+    """
+    return hygiene.clean_upload(file=file)
+
+
+def image_create(*, file: File | CleanUpload, uploaded_by=None, **fields) -> Image:
+    """Add a picture to the library, with its renditions, and return it.
+
+    `file` is an upload, or what `image_clean_upload` returned for it (so a form that has
+    already checked the file does not decode it twice). `fields` are the metadata the
+    journalist typed; an empty caption, credit or copyright holder is filled from the
+    picture's IPTC or EXIF. Raise ValidationError if the file or the fields are invalid.
+    Duplicates are not refused: see `image_find_duplicate`.
+    """
+    _check_field_names(fields, "image_create")
+    upload = file if isinstance(file, CleanUpload) else image_clean_upload(file=file)
+    image = Image(uploaded_by=uploaded_by, **fields)
+    _use_upload(image, upload)
+    image_make_renditions(image=image)
+    return image
+
+
+def image_update(*, image: Image, **fields) -> Image:
+    """Change what is said about a picture (alt text, caption, credit, rights)."""
+    _check_field_names(fields, "image_update")
+    for name, value in fields.items():
+        setattr(image, name, value)
+    image.full_clean()
+    if fields:
+        image.save(update_fields=list(fields))
+    return image
+
+
+def image_replace_file(*, image: Image, file: File | CleanUpload) -> Image:
+    """Put a new file behind a picture, keeping what was said about it.
+
+    The new file goes through the same hygiene as an upload; the old file and renditions are
+    deleted once the change is committed, and new renditions are made.
+    """
+    upload = file if isinstance(file, CleanUpload) else image_clean_upload(file=file)
+    old_name = image.file.name
+    with transaction.atomic():
+        # Deleting the rows deletes their files after commit (media.signals).
+        Rendition.objects.filter(image=image).delete()
+        _use_upload(image, upload)
+        file_delete_on_commit(storage=image.file.storage, name=old_name)
+    image_make_renditions(image=image)
+    return image
+
+
+def image_find_duplicate(*, content_hash: str, exclude: Image | None = None) -> Image | None:
+    """Return the first picture uploaded from the very same file, if there is one."""
+    images = Image.objects.filter(content_hash=content_hash)
+    if exclude is not None and exclude.pk is not None:
+        images = images.exclude(pk=exclude.pk)
+    return images.order_by("uploaded_at", "pk").first()
+
+
+def image_make_renditions(*, image: Image) -> list[Rendition]:
+    """Make the picture's missing renditions and return all those it should have.
+
+    One WebP and one fallback per width: JPEG, or PNG when the picture has transparency.
+    Renditions that exist are reused, so calling this again makes nothing.
+    """
+    widths = rendition_widths(original_width=image.width)
+    existing = {(r.width, r.format): r for r in Rendition.objects.filter(image=image)}
+    missing = [
+        width
+        for width in widths
+        if (width, "webp") not in existing
+        or not any((width, fmt) in existing for fmt in FALLBACK_FORMATS)
+    ]
+    if missing:
+        for rendition in _make_renditions(image, missing, existing):
+            existing[rendition.width, rendition.format] = rendition
+    # A prefetched `image.renditions.all()` would now be out of date.
+    getattr(image, "_prefetched_objects_cache", {}).pop("renditions", None)
+    return sorted(
+        (r for r in existing.values() if r.width in widths),
+        key=lambda r: (r.width, r.format),
+    )
+
+
+def rendition_widths(*, original_width: int) -> list[int]:
+    """Return the widths to make: the configured ones the original can fill, or its own."""
+    widths = sorted({w for w in settings.NEWSROOM_RENDITION_WIDTHS if w <= original_width})
+    return widths or [original_width]
+
+
+def file_delete_on_commit(*, storage, name: str) -> None:
+    """Delete a stored file once the current transaction commits (never if it rolls back)."""
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def _check_field_names(fields: dict, function: str) -> None:
+    unknown = sorted(set(fields) - set(IMAGE_METADATA_FIELDS))
+    if unknown:
+        raise TypeError(f"{function}() cannot set {', '.join(unknown)}")
+
+
+def _use_upload(image: Image, upload: CleanUpload) -> None:
+    """Validate the picture with the clean file, then store the file and save the row."""
+    for name in SUGGESTED_FIELDS:
+        suggestion = getattr(upload, name)
+        if suggestion and not getattr(image, name).strip():
+            max_length = Image._meta.get_field(name).max_length
+            setattr(image, name, suggestion[:max_length].strip())
+    image.content_hash = upload.content_hash
+    image.file = upload.as_file()
+    image.full_clean()
+    image.file.save(upload.as_file().name, upload.as_file(), save=False)
+    try:
+        image.save()
+    except Exception:
+        image.file.storage.delete(image.file.name)
+        raise
+
+
+def _make_renditions(
+    image: Image, widths: list[int], existing: dict[tuple[int, str], Rendition]
+) -> list[Rendition]:
+    heights = {width: max(1, round(image.height * width / image.width)) for width in widths}
+    largest = max(widths)
+    with image.file.open("rb") as stored:
+        data = stored.read()
+    try:
+        frame = hygiene.rendition_frame(data, largest=(largest, heights[largest]))
+    except Exception as error:
+        raise ValidationError(
+            "The stored picture %(name)s cannot be read (%(reason)s); upload it again.",
+            code="unreadable",
+            params={"name": image.file.name, "reason": error.__class__.__name__},
+        ) from error
+    with frame:
+        fallback = "png" if hygiene.has_transparency(frame) else "jpeg"
+        made = []
+        for width in widths:
+            formats = [] if (width, "webp") in existing else ["webp"]
+            if not any((width, fmt) in existing for fmt in FALLBACK_FORMATS):
+                formats.append(fallback)
+            for fmt in formats:
+                content = hygiene.encode_rendition(
+                    frame,
+                    size=(width, heights[width]),
+                    fmt=fmt,
+                    transparent=fallback == "png",
+                )
+                made.append(_store_rendition(image, width, heights[width], fmt, content))
+    return made
+
+
+def _store_rendition(image: Image, width: int, height: int, fmt: str, content: bytes) -> Rendition:
+    rendition = Rendition(image=image, width=width, height=height, format=fmt)
+    name = f"rendition.{hygiene.EXTENSIONS[fmt]}"
+    rendition.file.save(name, ContentFile(content, name=name), save=False)
+    try:
+        with transaction.atomic():
+            rendition.save()
+    except IntegrityError:
+        rendition.file.storage.delete(rendition.file.name)
+        # Another request made the same rendition meanwhile: keep theirs.
+        theirs = Rendition.objects.filter(image=image, width=width, format=fmt).first()
+        if theirs is None:
+            raise
+        return theirs
+    return rendition

@@ -1,0 +1,202 @@
+import datetime
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from media.admin import ImageAdmin
+from media.models import Image, Rendition
+from tests.media.factories import make_image, noisy_jpeg_bytes, picture_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+ADD_URL = reverse("admin:media_image_add")
+LIST_URL = reverse("admin:media_image_changelist")
+
+
+@pytest.fixture
+def editor(django_user_model):
+    return django_user_model.objects.create_superuser(email="ed@example.com", password="pw")
+
+
+@pytest.fixture
+def admin(client, editor):
+    client.force_login(editor)
+    return client
+
+
+def post_picture(client, file, url=ADD_URL, **typed):
+    data = {"alt_text": "Crowds in the square", "caption": "Typed by hand", **typed}
+    if file is not None:
+        data["file"] = file
+    return client.post(url, data)
+
+
+def test_a_broken_upload_shows_the_error_and_keeps_what_was_typed(admin, media_root):
+    data = noisy_jpeg_bytes()
+    response = post_picture(admin, upload(data[: len(data) // 3]), credit="Herald/Ann Lee")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This file is damaged or incomplete" in html
+    assert response.context["adminform"].form.errors["file"]
+    assert 'value="Typed by hand"' in html
+    assert 'value="Herald/Ann Lee"' in html
+    assert not Image.objects.exists()
+    assert not media_root.exists() or not any(p.is_file() for p in media_root.rglob("*"))
+
+
+def test_svg_through_the_admin_is_refused_with_its_message(admin):
+    response = post_picture(admin, upload(b"<svg/>", name="logo.svg"))
+
+    assert response.status_code == 200
+    assert "SVG files are not accepted" in response.content.decode()
+
+
+def test_missing_alt_text_is_shown_on_its_field(admin):
+    response = post_picture(admin, upload(picture_bytes()), alt_text="")
+
+    assert response.status_code == 200
+    assert "alt_text" in response.context["adminform"].form.errors
+    assert not Image.objects.exists()
+
+
+def test_a_good_upload_creates_the_picture_and_its_renditions(admin, editor):
+    response = post_picture(admin, upload(picture_bytes(size=(1000, 600)), name="IMG_1.jpg"))
+
+    assert response.status_code == 302
+    image = Image.objects.get()
+    assert image.caption == "Typed by hand"
+    assert image.uploaded_by == editor
+    assert (image.width, image.height) == (1000, 600)
+    assert Rendition.objects.filter(image=image).count() == 4
+    assert "IMG_1" not in image.file.name
+
+
+def test_uploading_the_same_file_again_points_at_the_first(admin):
+    data = picture_bytes()
+    first = make_image(data=data)
+
+    response = post_picture(admin, upload(data))
+
+    assert response.status_code == 302
+    assert Image.objects.count() == 2
+    warnings = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
+    link = reverse("admin:media_image_change", args=[first.pk])
+    assert warnings == [
+        f'This picture is already in the library: <a href="{link}">{first}</a>. '
+        "If it is the same, delete this copy and use that one."
+    ]
+
+
+def test_the_change_page_shows_a_preview_and_the_computed_fields(admin):
+    image = make_image(data=picture_bytes(size=(1000, 600)))
+
+    response = admin.get(reverse("admin:media_image_change", args=[image.pk]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert image.renditions.get(width=800, format="webp").file.url in html
+    assert image.content_hash in html
+    assert "1000" in html and "600" in html
+    form = response.context["adminform"].form
+    assert "content_hash" not in form.fields
+    assert "width" not in form.fields
+    assert "file-clear" not in html
+
+
+def test_metadata_is_edited_without_uploading_again(admin):
+    image = make_image(caption="Before")
+    name = image.file.name
+
+    response = post_picture(
+        admin, None, url=reverse("admin:media_image_change", args=[image.pk]), caption="After"
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    image.refresh_from_db()
+    assert (image.caption, image.file.name) == ("After", name)
+
+
+def test_the_file_is_replaced_through_the_admin(admin):
+    image = make_image(data=picture_bytes(size=(1000, 600)), caption="Before")
+
+    response = post_picture(
+        admin,
+        upload(picture_bytes("PNG", size=(500, 500)), name="new.png"),
+        url=reverse("admin:media_image_change", args=[image.pk]),
+        caption="Before",
+    )
+
+    assert response.status_code == 302
+    image.refresh_from_db()
+    assert (image.width, image.height) == (500, 500)
+    assert image.file.name.endswith(".png")
+    assert {(r.width, r.format) for r in image.renditions.all()} == {(480, "webp"), (480, "jpeg")}
+
+
+def test_the_list_shows_lazy_thumbnails_in_a_fixed_number_of_queries(
+    admin, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = make_image(caption="First picture")
+    with CaptureQueriesContext(connection) as one:
+        admin.get(LIST_URL)
+    for n in range(3):
+        make_image(caption=f"More {n}")
+
+    with django_assert_max_num_queries(len(one)):
+        response = admin.get(LIST_URL)
+
+    html = response.content.decode()
+    assert html.count('loading="lazy"') >= 4
+    assert first.renditions.get(width=480, format="webp").file.url in html
+
+
+def test_the_list_can_be_searched_by_caption_credit_and_alt_text(admin):
+    make_image(caption="Kremlin crowds", credit="Agency/Ann", alt_text="Snowy square")
+    make_image(caption="Harbour", credit="Herald/Bo", alt_text="Boats at dawn")
+
+    for term, expected in [
+        ("kremlin", "Kremlin crowds"),
+        ("herald", "Harbour"),
+        ("boats", "Harbour"),
+    ]:
+        response = admin.get(LIST_URL, {"q": term})
+        assert [str(i) for i in response.context["cl"].result_list] == [expected]
+
+
+def test_the_list_filters_on_expired_rights_and_missing_credit(admin):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    make_image(caption="Expired", rights_expire_on=yesterday, credit="A")
+    make_image(caption="Open", credit="")
+    make_image(
+        caption="Later", rights_expire_on=yesterday + datetime.timedelta(days=30), credit="B"
+    )
+
+    def shown(**params):
+        response = admin.get(LIST_URL, params)
+        return sorted(str(i) for i in response.context["cl"].result_list)
+
+    assert shown(rights_expired="yes") == ["Expired"]
+    assert shown(rights_expired="no") == ["Later", "Open"]
+    assert shown(credit="missing") == ["Open"]
+
+
+def test_search_fields_allow_autocomplete_from_other_admins():
+    assert {"caption", "credit", "alt_text"} <= set(ImageAdmin.search_fields)
+
+
+def test_the_make_renditions_action_fills_in_what_is_missing(admin):
+    image = make_image()
+    image.renditions.all().delete()
+
+    response = admin.post(
+        LIST_URL, {"action": "make_renditions", "_selected_action": [image.pk]}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert image.renditions.count() == 2

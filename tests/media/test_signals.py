@@ -1,0 +1,29 @@
+import os
+
+import pytest
+
+from tests.media.factories import make_image
+
+pytestmark = pytest.mark.django_db
+
+
+def test_deleting_a_picture_deletes_its_files_once_committed(django_capture_on_commit_callbacks):
+    image = make_image()
+    paths = [image.file.path, *(r.file.path for r in image.renditions.all())]
+    assert len(paths) == 3
+
+    with django_capture_on_commit_callbacks(execute=True):
+        image.delete()
+
+    assert not any(os.path.exists(path) for path in paths)
+
+
+def test_files_stay_if_the_deletion_is_rolled_back(django_capture_on_commit_callbacks):
+    image = make_image()
+    path = image.file.path
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        image.delete()
+
+    assert callbacks  # would run on commit; here nothing was committed
+    assert os.path.exists(path)
