@@ -171,6 +171,9 @@ class ArticleAdmin(ContentEditor):
         ContentEditorInline.create(PaywallBreak, icon="lock"),
     ]
 
+    class Media:
+        css = {"all": ["newsroom/admin.css"]}
+
     def get_queryset(self, request):
         return (
             super()

@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Writes the anonymous meter cookie, only when a read was counted.
+    "subscriptions.middleware.MeterCookieMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees the outcome of every authentication attempt.
     "axes.middleware.AxesMiddleware",
@@ -154,8 +156,12 @@ AXES_LOCKOUT_PARAMETERS = [["ip_address"], ["username"]]
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+# Log-in forms post the email as "username"; count it lower-cased, per account.
+AXES_USERNAME_CALLABLE = "subscriptions.throttling.axes_username"
 # Trust X-Forwarded-For only when told how many proxies stand in front of the app.
 AXES_IPWARE_PROXY_COUNT = env.int("NEWSROOM_PROXY_COUNT", default=0) or None
+# Proxies append to X-Forwarded-For: count from the right, so a client cannot spoof its address.
+AXES_IPWARE_PROXY_ORDER = "right-most"
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
@@ -181,4 +187,6 @@ NEWSROOM_MAX_UPLOAD_MB = env.int("NEWSROOM_MAX_UPLOAD_MB", default=25)
 NEWSROOM_RENDITION_WIDTHS = env.list(
     "NEWSROOM_RENDITION_WIDTHS", cast=int, default=[480, 800, 1200, 1600]
 )
+# Dotted path to a payment provider class; empty runs the development checkout (no payment).
+NEWSROOM_PAYMENT_PROVIDER = env.str("NEWSROOM_PAYMENT_PROVIDER", default="")
 NEWSROOM_ARTICLES_PER_PAGE = env.int("NEWSROOM_ARTICLES_PER_PAGE", default=12)

@@ -13,8 +13,12 @@ urlpatterns = [
     path("", include("articles.urls")),
 ]
 
+
+def serve_upload(request, path):
+    """Serve an uploaded file (development and demos; production serves them in front)."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 if settings.NEWSROOM_SERVE_UPLOADS:
     prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns += [
-        re_path(rf"^{prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
-    ]
+    urlpatterns += [re_path(rf"^{prefix}(?P<path>.*)$", serve_upload)]

@@ -1,6 +1,11 @@
+import calendar
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 
 class UserManager(BaseUserManager):
@@ -64,3 +69,217 @@ class User(AbstractUser):
 
     def get_short_name(self):
         return self.name or self.email.split("@")[0]
+
+
+# Plans, subscriptions and the meter ----------------------------------------------------------
+
+# An active subscription that is expected to renew stays entitled this long after its period
+# ends, so that a renewal confirmed a little late by the payment provider costs no access.
+RENEWAL_GRACE = timedelta(days=1)
+
+CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+
+
+def add_months(moment, months):
+    """Return `moment` moved by whole calendar months in the site's time zone.
+
+    The day is clamped to the length of the target month (31 January + 1 month is 28 or 29
+    February), and the wall-clock time is kept across daylight-saving changes.
+    """
+    local = timezone.localtime(moment, timezone.get_default_timezone())
+    month_index = local.month - 1 + months
+    year, month = local.year + month_index // 12, month_index % 12 + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    return local.replace(year=year, month=month, day=day)
+
+
+class PlanQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Plan(models.Model):
+    """What a reader can subscribe to: a price per month or per year, perhaps after a trial."""
+
+    class Interval(models.TextChoices):
+        MONTH = "month", "Monthly"
+        YEAR = "year", "Yearly"
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(unique=True)
+    price = models.DecimalField(max_digits=8, decimal_places=2)
+    currency = models.CharField(
+        max_length=3, default="GBP", help_text="ISO 4217 code, for example GBP, EUR or USD."
+    )
+    interval = models.CharField(max_length=5, choices=Interval.choices, default=Interval.MONTH)
+    trial_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Free days before the first payment; 0 for no trial."
+    )
+    is_active = models.BooleanField(
+        "active", default=True, help_text="Only active plans are offered on the subscribe page."
+    )
+    order = models.PositiveIntegerField(default=0)
+    benefits = models.TextField(blank=True, help_text="One benefit per line.")
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "price", "name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def price_label(self):
+        """Return the price as readers see it: "£8.00 a month"."""
+        symbol = CURRENCY_SYMBOLS.get(self.currency.upper())
+        amount = f"{symbol}{self.price:,.2f}" if symbol else f"{self.price:,.2f} {self.currency}"
+        return f"{amount} a {self.interval}"
+
+    @property
+    def benefit_lines(self):
+        return [line.strip() for line in self.benefits.splitlines() if line.strip()]
+
+    def period_end(self, start):
+        """Return when a paid period of this plan that begins at `start` ends."""
+        return add_months(start, 12 if self.interval == self.Interval.YEAR else 1)
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def entitling_q(self, *, at):
+        """Return the SQL twin of `Subscription.entitles`; the two must always agree."""
+        status = Subscription.Status
+        grace = timedelta(days=settings.NEWSROOM_PAST_DUE_GRACE_DAYS)
+        return models.Q(current_period_start__lte=at) & (
+            models.Q(status=status.TRIALING, current_period_end__gt=at)
+            | models.Q(status=status.ACTIVE, cancel_at_period_end=True, current_period_end__gt=at)
+            | models.Q(
+                status=status.ACTIVE,
+                cancel_at_period_end=False,
+                current_period_end__gt=at - RENEWAL_GRACE,
+            )
+            | models.Q(status=status.PAST_DUE, current_period_end__gt=at - grace)
+            | models.Q(status=status.CANCELED, current_period_end__gt=at)
+        )
+
+    def entitling(self, *, at):
+        return self.filter(self.entitling_q(at=at))
+
+    def latest_first(self):
+        return self.order_by("-current_period_end", "-pk")
+
+
+class Subscription(models.Model):
+    """A reader's subscription to a plan over a period; see ENTITLEMENT.md for what it grants."""
+
+    class Status(models.TextChoices):
+        TRIALING = "trialing", "Trial"
+        ACTIVE = "active", "Active"
+        PAST_DUE = "past_due", "Payment overdue"
+        CANCELED = "canceled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+
+    class Source(models.TextChoices):
+        COMPLIMENTARY = "complimentary", "Complimentary"
+        MANUAL = "manual", "Manual (no payment provider)"
+        PROVIDER = "provider", "Payment provider"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    plan = models.ForeignKey(
+        Plan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subscriptions",
+        help_text="Empty for complimentary access that is not tied to a plan.",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    current_period_start = models.DateTimeField()
+    current_period_end = models.DateTimeField()
+    cancel_at_period_end = models.BooleanField(
+        default=False, help_text="The subscription ends at the end of this period."
+    )
+    source = models.CharField(max_length=13, choices=Source.choices, default=Source.MANUAL)
+    provider_reference = models.CharField(
+        max_length=255, blank=True, help_text="The payment provider's id for this subscription."
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who granted a complimentary subscription.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-current_period_end", "-pk"]
+        indexes = [models.Index(fields=["user", "-current_period_end"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(current_period_end__gt=models.F("current_period_start")),
+                name="subscription_period_not_empty",
+                violation_error_message="The period must end after it starts.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.plan or self.get_source_display()}"
+
+    def entitles(self, *, at):
+        """Return whether this subscription lets its reader read everything at time `at`.
+
+        The rule, written out in ENTITLEMENT.md; `SubscriptionQuerySet.entitling_q` is its
+        SQL twin.
+        """
+        if self.current_period_start > at:
+            return False
+        end = self.current_period_end
+        match self.status:
+            case self.Status.TRIALING | self.Status.CANCELED:
+                return at < end
+            case self.Status.ACTIVE:
+                return at < (end if self.cancel_at_period_end else end + RENEWAL_GRACE)
+            case self.Status.PAST_DUE:
+                return at < end + timedelta(days=settings.NEWSROOM_PAST_DUE_GRACE_DAYS)
+        return False
+
+    @property
+    def will_renew(self):
+        return self.status in {self.Status.TRIALING, self.Status.ACTIVE} and not (
+            self.cancel_at_period_end
+        )
+
+    def can_cancel(self, *, at):
+        """Return whether the reader may still cancel (it is entitled and not yet cancelled)."""
+        cancellable = {self.Status.TRIALING, self.Status.ACTIVE, self.Status.PAST_DUE}
+        return self.status in cancellable and not self.cancel_at_period_end and self.entitles(at=at)
+
+
+class MeteredRead(models.Model):
+    """A metered article a registered reader read in full during one month of the meter."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="metered_reads"
+    )
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    period = models.DateField(help_text="The first day of the meter's month.")
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-read_at"]
+        constraints = [
+            # Counting is race-safe because a read can exist only once per reader and month.
+            models.UniqueConstraint(
+                fields=["user", "period", "article"], name="meteredread_once_per_period"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} read {self.article_id} in {self.period:%B %Y}"

@@ -1,0 +1,190 @@
+"""The meter: the metered articles a reader has read in full this month.
+
+A month is a calendar month in the site's time zone (`settings.TIME_ZONE`). Anonymous readers
+keep their reads in a signed, HttpOnly, SameSite=Lax cookie; registered readers in `MeteredRead`
+rows, unique per reader, month and article. Re-reading an article costs nothing.
+
+`meter_record_read` only stages the anonymous cookie on the request; `meter_apply_to_response`
+(or `subscriptions.middleware.MeterCookieMiddleware`) writes it, and only when it changed, so a
+reader without cookies who gets a preview gets no Set-Cookie either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.db import transaction
+from django.http import HttpRequest, HttpResponseBase
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+from subscriptions.models import MeteredRead
+
+if TYPE_CHECKING:
+    from subscriptions.paywall import AccessDecision, Reader
+
+METER_COOKIE = "newsroom_meter"
+METER_SALT = "subscriptions.meter"
+# Far more than any allowance: a bound on what a cookie may make us parse.
+MAX_COOKIE_READS = 50
+
+_STAGED = "_newsroom_meter_cookie"
+
+
+@dataclass(frozen=True)
+class _StagedReads:
+    period: date
+    article_ids: frozenset[int]
+
+
+_CLEAR = object()
+
+
+def meter_period(*, at: datetime | None = None) -> date:
+    """Return the meter's month containing `at` (default: now), as the month's first day."""
+    local = timezone.localtime(at or timezone.now(), timezone.get_default_timezone())
+    return local.date().replace(day=1)
+
+
+def period_end(period: date) -> datetime:
+    """Return the moment the meter's month `period` ends: midnight starting the next month."""
+    following = date(period.year + period.month // 12, period.month % 12 + 1, 1)
+    return datetime.combine(following, time.min, tzinfo=timezone.get_default_timezone())
+
+
+def anonymous_reads(*, request: HttpRequest, period: date) -> frozenset[int]:
+    """Return the articles read this period according to the request's meter cookie.
+
+    A missing, tampered, foreign (signed for another purpose or with another key) or
+    old-period cookie gives a fresh reader: an empty set, never an error.
+    """
+    value = request.COOKIES.get(METER_COOKIE)
+    if not value:
+        return frozenset()
+    try:
+        payload = signing.loads(value, salt=METER_SALT)
+    except (signing.BadSignature, ValueError):
+        return frozenset()
+    if not isinstance(payload, dict) or payload.get("p") != period.isoformat():
+        return frozenset()
+    article_ids = payload.get("a")
+    if not isinstance(article_ids, list):
+        return frozenset()
+    return frozenset(
+        article_id
+        for article_id in article_ids[:MAX_COOKIE_READS]
+        if type(article_id) is int and article_id > 0
+    )
+
+
+def registered_reads(*, user_id: int, period: date) -> frozenset[int]:
+    """Return the metered articles a registered reader read this period (one query)."""
+    return frozenset(
+        MeteredRead.objects.filter(user_id=user_id, period=period).values_list(
+            "article_id", flat=True
+        )
+    )
+
+
+def meter_record_read(
+    *, request: HttpRequest, reader: Reader, article, decision: AccessDecision
+) -> AccessDecision:
+    """Count the read `decision` grants on the meter allowance, and return the final decision.
+
+    Any other decision is returned unchanged. For a registered reader the count is race-safe:
+    concurrent requests are serialised on the reader's row, so they never grant more than the
+    allowance, and a read counts once. If the allowance was used up meanwhile, the returned
+    decision is `meter_exhausted` (show the preview). For an anonymous reader the new cookie is
+    staged on the request for `meter_apply_to_response`.
+    """
+    if not decision.consumes_read:
+        return decision
+    period = reader.period or meter_period()
+    if reader.is_anonymous:
+        staged = getattr(request, _STAGED, None)
+        read = staged.article_ids if isinstance(staged, _StagedReads) else reader.read_article_ids
+        setattr(request, _STAGED, _StagedReads(period, read | {article.pk}))
+        return decision
+    with transaction.atomic():
+        _lock_reader(reader.user_id)
+        read = registered_reads(user_id=reader.user_id, period=period)
+        if article.pk in read:
+            return decision.as_already_read(reads_left=max(0, reader.reads_limit - len(read)))
+        if len(read) >= reader.reads_limit:
+            return decision.as_meter_exhausted()
+        MeteredRead.objects.bulk_create(
+            [MeteredRead(user_id=reader.user_id, article_id=article.pk, period=period)],
+            ignore_conflicts=True,
+        )
+    return decision.as_recorded(reads_left=max(0, reader.reads_limit - len(read) - 1))
+
+
+def meter_carry_over(*, request: HttpRequest, user, at: datetime | None = None) -> int:
+    """Move this month's anonymous reads from the cookie to `user`, and clear the cookie.
+
+    Called when a reader logs in or signs up. Never takes the reader beyond the registered
+    allowance; reads already counted are not counted twice. Return how many reads moved.
+    """
+    if METER_COOKIE not in request.COOKIES:
+        return 0
+    setattr(request, _STAGED, _CLEAR)
+    period = meter_period(at=at)
+    read_anonymously = anonymous_reads(request=request, period=period)
+    if not read_anonymously:
+        return 0
+    article_model = apps.get_model("articles", "Article")
+    with transaction.atomic():
+        _lock_reader(user.pk)
+        already = registered_reads(user_id=user.pk, period=period)
+        room = max(0, settings.NEWSROOM_METER_REGISTERED - len(already))
+        existing = article_model.objects.filter(pk__in=read_anonymously - already)
+        carried = sorted(existing.values_list("pk", flat=True))[:room]
+        MeteredRead.objects.bulk_create(
+            [MeteredRead(user_id=user.pk, article_id=pk, period=period) for pk in carried],
+            ignore_conflicts=True,
+        )
+    return len(carried)
+
+
+def meter_apply_to_response(
+    *, request: HttpRequest, response: HttpResponseBase
+) -> HttpResponseBase:
+    """Write the meter cookie staged on `request` into `response`; return the response.
+
+    Does nothing when nothing changed, so an unchanged meter sets no cookie. A response that
+    sets or clears the cookie is made private. Safe to call more than once.
+    """
+    staged = request.__dict__.pop(_STAGED, None)
+    if staged is None:
+        return response
+    if staged is _CLEAR:
+        response.delete_cookie(METER_COOKIE, samesite="Lax")
+    else:
+        value = signing.dumps(
+            {"p": staged.period.isoformat(), "a": sorted(staged.article_ids)}, salt=METER_SALT
+        )
+        response.set_cookie(
+            METER_COOKIE,
+            value,
+            expires=period_end(staged.period),
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    patch_cache_control(response, private=True)
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def _lock_reader(user_id: int) -> None:
+    # Serialise one reader's meter: a concurrent request waits here until the other commits,
+    # then sees its read. (A no-op on SQLite, which serialises writes anyway.)
+    list(
+        get_user_model().objects.select_for_update().filter(pk=user_id).values_list("pk", flat=True)
+    )

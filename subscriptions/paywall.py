@@ -1,0 +1,242 @@
+"""The paywall: the one place that decides whether a reader may read an article in full.
+
+How an article view uses it, in this order::
+
+    from subscriptions.meter import meter_apply_to_response, meter_record_read
+    from subscriptions.paywall import build_reader, decide_article_access
+
+    def article_detail(request, slug):
+        article = get_object_or_404(Article.objects.published(), slug=slug)
+        reader = build_reader(request)                        # 0 queries anonymous, <= 2 logged in
+        decision = decide_article_access(article=article, reader=reader)       # pure, no queries
+        decision = meter_record_read(                         # counts a meter read if one was used
+            request=request, reader=reader, article=article, decision=decision
+        )
+        body = full_body(article) if decision.granted else preview(article)   # never both
+        response = render(request, "articles/article_detail.html",
+                          {"article": article, "body": body, "decision": decision})
+        return meter_apply_to_response(request=request, response=response)    # anonymous cookie
+
+`meter_apply_to_response` is idempotent; `subscriptions.middleware.MeterCookieMiddleware` calls it
+for every response, so a view may leave it to the middleware.
+
+Templates show the decision and never recompute it:
+
+- `decision.granted`: the whole body, or the blocks before the cut and the prompt.
+- `decision.prompt`: `"subscribe_or_log_in"` (anonymous: subscribe button and a log-in link that
+  returns here), `"subscribe"` (a registered reader: subscribe only) or `"none"`.
+- `decision.shows_meter_note`: show "{{ decision.reads_left }} of {{ decision.reads_limit }} free
+  articles left this month".
+- `decision.reason`: why (an `AccessReason`), e.g. "staff" to add a note of what the public sees.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+
+from subscriptions.meter import anonymous_reads, meter_period, registered_reads
+from subscriptions.models import Subscription
+
+# Crawlers by User-Agent: search engines, social previews, archivers and AI crawlers. A browser
+# claiming to be one only gets less (a preview), so a loose match is safe.
+CRAWLER_USER_AGENT = re.compile(
+    r"bot\b|crawl|spider|slurp|archiver|externalhit|externalagent|facebookcatalog|"
+    r"mediapartners-google|apis-google|feedfetcher|google-inspectiontool|bingpreview|"
+    r"embedly|quora link preview|outbrain|pinterest|vkshare|w3c_validator|whatsapp",
+    re.IGNORECASE,
+)
+
+
+class AccessReason(StrEnum):
+    """Why an article is, or is not, readable in full."""
+
+    FREE = "free"
+    STAFF = "staff"
+    SUBSCRIBER = "subscriber"
+    GIFT = "gift"
+    ALREADY_READ = "already_read"  # read in full earlier this month: re-reading costs nothing
+    METER_ALLOWANCE = "meter_allowance"  # a new read from this month's free allowance
+    METER_EXHAUSTED = "meter_exhausted"
+    SUBSCRIBERS_ONLY = "subscribers_only"
+    UNCOUNTED_REQUEST = "uncounted_request"  # HEAD, prefetch or crawler: may not use the meter
+
+
+class PaywallPrompt(StrEnum):
+    """What a reader who gets the preview is invited to do."""
+
+    NONE = "none"
+    SUBSCRIBE_OR_LOG_IN = "subscribe_or_log_in"  # anonymous: subscribe, or log in / sign up
+    SUBSCRIBE = "subscribe"  # registered: asked to subscribe, not to sign up
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who is reading, as far as the paywall cares; built from a request by `build_reader`."""
+
+    user_id: int | None = None
+    is_staff: bool = False
+    has_entitling_subscription: bool = False
+    # The meter: metered articles read in full this period, and how many the period allows.
+    read_article_ids: frozenset[int] = frozenset()
+    reads_limit: int = 0
+    period: date | None = None
+    # False for HEAD requests, prefetches and crawlers: they never consume a read.
+    may_consume_reads: bool = True
+    gifted_article_ids: frozenset[int] = frozenset()
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def reads_left(self) -> int:
+        return max(0, self.reads_limit - len(self.read_article_ids))
+
+
+@dataclass(frozen=True)
+class AccessDecision:
+    """Whether the full text is granted, why, and what the meter says."""
+
+    granted: bool
+    reason: AccessReason
+    # The meter after this request (None when the meter does not apply).
+    reads_left: int | None = None
+    reads_limit: int | None = None
+    # True when the grant spends a read: `meter_record_read` must record it.
+    consumes_read: bool = False
+    reader_is_registered: bool = False
+
+    @property
+    def prompt(self) -> PaywallPrompt:
+        if self.granted:
+            return PaywallPrompt.NONE
+        if self.reader_is_registered:
+            return PaywallPrompt.SUBSCRIBE
+        return PaywallPrompt.SUBSCRIBE_OR_LOG_IN
+
+    @property
+    def shows_meter_note(self) -> bool:
+        """Whether to show "2 of 3 free articles left this month"."""
+        return self.granted and self.reads_left is not None
+
+    @property
+    def reads_used(self) -> int | None:
+        if self.reads_limit is None or self.reads_left is None:
+            return None
+        return self.reads_limit - self.reads_left
+
+    def as_already_read(self, *, reads_left: int) -> AccessDecision:
+        """Return this decision once the read turns out to be counted already."""
+        return dataclasses.replace(
+            self,
+            granted=True,
+            reason=AccessReason.ALREADY_READ,
+            reads_left=reads_left,
+            consumes_read=False,
+        )
+
+    def as_recorded(self, *, reads_left: int) -> AccessDecision:
+        """Return this decision once its read is counted."""
+        return dataclasses.replace(self, reads_left=reads_left, consumes_read=False)
+
+    def as_meter_exhausted(self) -> AccessDecision:
+        """Return the preview decision for a read the allowance no longer covers."""
+        return dataclasses.replace(
+            self,
+            granted=False,
+            reason=AccessReason.METER_EXHAUSTED,
+            reads_left=0,
+            consumes_read=False,
+        )
+
+
+def decide_article_access(*, article, reader: Reader) -> AccessDecision:
+    """Return whether `reader` may read `article` in full, and why.
+
+    Pure: reads only `article.pk` and `article.access` ("free", "metered" or "subscribers"),
+    never the database. An unknown access level is treated as subscribers only.
+    """
+    registered = not reader.is_anonymous
+    if article.access == "free":
+        return AccessDecision(True, AccessReason.FREE, reader_is_registered=registered)
+    if reader.is_staff:
+        return AccessDecision(True, AccessReason.STAFF, reader_is_registered=registered)
+    if reader.has_entitling_subscription:
+        return AccessDecision(True, AccessReason.SUBSCRIBER, reader_is_registered=registered)
+    if article.pk in reader.gifted_article_ids:
+        return AccessDecision(True, AccessReason.GIFT, reader_is_registered=registered)
+    if article.access != "metered":
+        return AccessDecision(False, AccessReason.SUBSCRIBERS_ONLY, reader_is_registered=registered)
+    if not reader.may_consume_reads:
+        return AccessDecision(
+            False, AccessReason.UNCOUNTED_REQUEST, reader_is_registered=registered
+        )
+    meter = {"reads_limit": reader.reads_limit, "reader_is_registered": registered}
+    if article.pk in reader.read_article_ids:
+        return AccessDecision(
+            True, AccessReason.ALREADY_READ, reads_left=reader.reads_left, **meter
+        )
+    if reader.reads_left > 0:
+        return AccessDecision(
+            True,
+            AccessReason.METER_ALLOWANCE,
+            reads_left=reader.reads_left - 1,
+            consumes_read=True,
+            **meter,
+        )
+    return AccessDecision(False, AccessReason.METER_EXHAUSTED, reads_left=0, **meter)
+
+
+def request_may_consume_reads(request: HttpRequest) -> bool:
+    """Return False for HEAD requests, prefetches and crawlers, which never consume a read."""
+    if request.method != "GET":
+        return False
+    headers = request.headers
+    purpose = " ".join(
+        headers.get(name, "") for name in ("Sec-Purpose", "Purpose", "X-Purpose", "X-Moz")
+    ).lower()
+    if "prefetch" in purpose or "preview" in purpose:
+        return False
+    return not CRAWLER_USER_AGENT.search(headers.get("User-Agent", ""))
+
+
+def build_reader(request: HttpRequest, *, at: datetime | None = None) -> Reader:
+    """Return the `Reader` behind `request`: the one place a Reader is built.
+
+    No query for an anonymous reader (the meter is in a signed cookie); for a logged-in one at
+    most two (the entitling subscription, then this month's metered reads), the user itself
+    being loaded by the authentication middleware. A request that may not consume reads (HEAD,
+    prefetch, crawler) is a fresh anonymous reader who cannot use the meter, whoever sends it,
+    so it never gets more than an anonymous reader.
+    """
+    at = at or timezone.now()
+    period = meter_period(at=at)
+    if not request_may_consume_reads(request):
+        return Reader(
+            reads_limit=settings.NEWSROOM_METER_ANONYMOUS, period=period, may_consume_reads=False
+        )
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return Reader(
+            read_article_ids=anonymous_reads(request=request, period=period),
+            reads_limit=settings.NEWSROOM_METER_ANONYMOUS,
+            period=period,
+        )
+    registered = {"user_id": user.pk, "reads_limit": settings.NEWSROOM_METER_REGISTERED}
+    if user.is_staff:
+        return Reader(is_staff=True, period=period, **registered)
+    if Subscription.objects.filter(user_id=user.pk).entitling(at=at).exists():
+        return Reader(has_entitling_subscription=True, period=period, **registered)
+    return Reader(
+        read_article_ids=registered_reads(user_id=user.pk, period=period),
+        period=period,
+        **registered,
+    )

@@ -1,0 +1,182 @@
+"""Writes with rules: reader accounts, subscriptions and the checkout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from subscriptions.models import Plan, Subscription, User, add_months
+
+EMAIL_TAKEN = (
+    "An account with this email address already exists. Log in, or reset your password if "
+    "you have forgotten it."
+)
+
+
+class SubscriptionError(Exception):
+    """A subscription change the rules do not allow; the message is for the reader."""
+
+
+class AlreadySubscribed(SubscriptionError):
+    def __init__(self):
+        super().__init__("You already have a subscription.")
+
+
+def reader_sign_up(*, email: str, password: str, name: str = "") -> User:
+    """Create a reader's account and return it.
+
+    Raise `ValidationError` on "email" when the address is taken, whatever its case (the
+    database's case-insensitive constraint settles a race between two sign-ups).
+    """
+    try:
+        with transaction.atomic():
+            return get_user_model().objects.create_user(email=email, password=password, name=name)
+    except IntegrityError as error:
+        raise ValidationError({"email": EMAIL_TAKEN}, code="unique") from error
+
+
+def current_subscription(*, user: User, at: datetime) -> Subscription | None:
+    """Return the subscription to show a reader: the entitling one, else the latest one."""
+    subscriptions = Subscription.objects.filter(user=user).select_related("plan").latest_first()
+    return subscriptions.entitling(at=at).first() or subscriptions.first()
+
+
+def trial_days_for(*, user: User, plan: Plan) -> int:
+    """Return the free trial `user` gets on `plan`: only a first paid subscription has one."""
+    if not plan.trial_days:
+        return 0
+    paid_before = (
+        Subscription.objects.filter(user=user)
+        .exclude(source=Subscription.Source.COMPLIMENTARY)
+        .exists()
+    )
+    return 0 if paid_before else plan.trial_days
+
+
+def subscription_start(
+    *,
+    user: User,
+    plan: Plan,
+    source: str = Subscription.Source.MANUAL,
+    provider_reference: str = "",
+    at: datetime | None = None,
+) -> Subscription:
+    """Start `user`'s subscription to `plan` now: a trial if they get one, else a paid period.
+
+    Raise `AlreadySubscribed` if the reader already has an entitling subscription, and
+    `SubscriptionError` for a plan that is no longer offered.
+    """
+    at = at or timezone.now()
+    if not plan.is_active:
+        raise SubscriptionError("This plan is no longer offered.")
+    with transaction.atomic():
+        _lock_user(user)  # two checkouts at once must not make two subscriptions
+        if Subscription.objects.filter(user=user).entitling(at=at).exists():
+            raise AlreadySubscribed
+        trial_days = trial_days_for(user=user, plan=plan)
+        return Subscription.objects.create(
+            user=user,
+            plan=plan,
+            status=Subscription.Status.TRIALING if trial_days else Subscription.Status.ACTIVE,
+            current_period_start=at,
+            current_period_end=at + timedelta(days=trial_days)
+            if trial_days
+            else plan.period_end(at),
+            source=source,
+            provider_reference=provider_reference,
+        )
+
+
+def subscription_cancel(*, subscription: Subscription, at: datetime | None = None) -> Subscription:
+    """Cancel `subscription` at the end of its period; the reader keeps access until then.
+
+    A subscription whose payment is overdue is cancelled outright (it gets no further grace).
+    Raise `SubscriptionError` if it cannot be cancelled (already cancelled, or ended).
+    """
+    at = at or timezone.now()
+    if not subscription.can_cancel(at=at):
+        raise SubscriptionError("This subscription is already cancelled or has ended.")
+    subscription.cancel_at_period_end = True
+    if subscription.status == Subscription.Status.PAST_DUE:
+        subscription.status = Subscription.Status.CANCELED
+    # A subscription paid through a provider must also be cancelled there: that arrives with
+    # the provider's integration.
+    subscription.save(update_fields=["cancel_at_period_end", "status", "updated_at"])
+    return subscription
+
+
+def subscription_grant_complimentary(
+    *, user: User, months: int, granted_by: User | None, at: datetime | None = None
+) -> Subscription:
+    """Give `user` free access for `months` calendar months from now; it does not renew."""
+    if months < 1:
+        raise ValueError("A complimentary subscription lasts at least one month.")
+    at = at or timezone.now()
+    return Subscription.objects.create(
+        user=user,
+        plan=None,
+        status=Subscription.Status.ACTIVE,
+        current_period_start=at,
+        current_period_end=add_months(at, months),
+        cancel_at_period_end=True,
+        source=Subscription.Source.COMPLIMENTARY,
+        granted_by=granted_by,
+    )
+
+
+# The checkout ------------------------------------------------------------------------------
+
+
+class PaymentProvider(Protocol):
+    """What `settings.NEWSROOM_PAYMENT_PROVIDER` (a dotted path to a class) must provide."""
+
+    def start_checkout(self, *, user: User, plan: Plan, success_url: str, cancel_url: str) -> str:
+        """Return the URL of the provider's hosted checkout for `plan`."""
+        ...
+
+
+@dataclass(frozen=True)
+class CheckoutStart:
+    """Where a checkout goes next: a provider's hosted page, or a subscription started at once."""
+
+    redirect_url: str = ""
+    subscription: Subscription | None = None
+
+
+def payment_provider() -> PaymentProvider | None:
+    """Return the configured payment provider, or None when the site runs without one."""
+    path = getattr(settings, "NEWSROOM_PAYMENT_PROVIDER", "")
+    return import_string(path)() if path else None
+
+
+def checkout_start(
+    *, user: User, plan: Plan, success_url: str, cancel_url: str, at: datetime | None = None
+) -> CheckoutStart:
+    """Start paying for `plan`: return the provider's checkout URL to send the reader to.
+
+    Without a payment provider (development) the subscription starts at once and no payment is
+    taken. Raise `AlreadySubscribed` or `SubscriptionError` as `subscription_start` does.
+    """
+    at = at or timezone.now()
+    provider = payment_provider()
+    if provider is None:
+        return CheckoutStart(subscription=subscription_start(user=user, plan=plan, at=at))
+    if Subscription.objects.filter(user=user).entitling(at=at).exists():
+        raise AlreadySubscribed
+    return CheckoutStart(
+        redirect_url=provider.start_checkout(
+            user=user, plan=plan, success_url=success_url, cancel_url=cancel_url
+        )
+    )
+
+
+def _lock_user(user: User) -> None:
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))

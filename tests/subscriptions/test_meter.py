@@ -1,0 +1,462 @@
+"""The meter: the anonymous cookie, registered reads, carry-over, and races on PostgreSQL."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
+
+import pytest
+from django.core import signing
+from django.db import connection
+from django.http import HttpResponse
+from django.urls import reverse
+
+from articles.models import Article
+from subscriptions.meter import (
+    METER_COOKIE,
+    METER_SALT,
+    anonymous_reads,
+    meter_apply_to_response,
+    meter_carry_over,
+    meter_period,
+    meter_record_read,
+    period_end,
+)
+from subscriptions.models import MeteredRead, User
+from subscriptions.paywall import AccessReason, build_reader, decide_article_access
+from tests.subscriptions.factories import (
+    PASSWORD,
+    article_request,
+    make_article,
+    make_reader,
+    make_subscription,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def read_article(article, *, user=None, cookies=None, **headers):
+    """Do what an article view does; return the final decision and the response."""
+    request = article_request(user=user, cookies=cookies, **headers)
+    reader = build_reader(request)
+    decision = decide_article_access(article=article, reader=reader)
+    decision = meter_record_read(request=request, reader=reader, article=article, decision=decision)
+    response = meter_apply_to_response(request=request, response=HttpResponse("page"))
+    return decision, response
+
+
+class Browser:
+    """An anonymous reader's cookie jar across article requests."""
+
+    def __init__(self, cookies=None):
+        self.cookies = dict(cookies or {})
+
+    def read(self, article, **headers):
+        decision, response = read_article(article, cookies=self.cookies, **headers)
+        if METER_COOKIE in response.cookies:
+            self.cookies[METER_COOKIE] = response.cookies[METER_COOKIE].value
+        return decision, response
+
+
+# The month -------------------------------------------------------------------------------------
+
+
+def test_period_is_the_calendar_month_in_the_site_time_zone(settings):
+    settings.TIME_ZONE = "Pacific/Auckland"
+    # 31 January 12:00 UTC is already 1 February in Auckland (UTC+13).
+    assert meter_period(at=datetime(2026, 1, 31, 12, tzinfo=UTC)) == date(2026, 2, 1)
+    settings.TIME_ZONE = "America/New_York"
+    assert meter_period(at=datetime(2026, 2, 1, 3, tzinfo=UTC)) == date(2026, 1, 1)
+
+
+def test_period_end_is_local_midnight_starting_next_month(settings):
+    settings.TIME_ZONE = "Europe/London"
+    assert period_end(date(2026, 12, 1)) == datetime(2027, 1, 1, tzinfo=UTC)
+    assert period_end(date(2026, 6, 1)) == datetime(2026, 6, 30, 23, tzinfo=UTC)  # BST
+
+
+# Anonymous readers -----------------------------------------------------------------------------
+
+
+def test_anonymous_quota_then_preview_and_rereads_are_free(settings):
+    settings.NEWSROOM_METER_ANONYMOUS = 3
+    first, second, third, fourth = (make_article() for _ in range(4))
+    browser = Browser()
+
+    lefts = [browser.read(article)[0].reads_left for article in (first, second, third)]
+    decision, response = browser.read(fourth)
+
+    assert lefts == [2, 1, 0]
+    assert (decision.granted, decision.reason) == (False, AccessReason.METER_EXHAUSTED)
+    assert METER_COOKIE not in response.cookies  # nothing changed
+    decision, response = browser.read(second)
+    assert (decision.granted, decision.reason, decision.reads_left) == (
+        True,
+        AccessReason.ALREADY_READ,
+        0,
+    )
+    assert METER_COOKIE not in response.cookies
+
+
+def test_meter_cookie_is_signed_httponly_lax_private_and_ends_with_the_month():
+    article = make_article()
+    decision, response = read_article(article)
+
+    cookie = response.cookies[METER_COOKIE]
+    assert decision.reason == AccessReason.METER_ALLOWANCE
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+    assert cookie["path"] == "/"
+    expires = datetime.strptime(cookie["expires"], "%a, %d %b %Y %H:%M:%S GMT")
+    assert expires.replace(tzinfo=UTC) == period_end(meter_period())
+    assert signing.loads(cookie.value, salt=METER_SALT) == {
+        "p": meter_period().isoformat(),
+        "a": [article.pk],
+    }
+    assert "private" in response["Cache-Control"]
+    assert "Cookie" in response["Vary"]
+
+
+def signed(payload, *, salt=METER_SALT, key=None):
+    return signing.dumps(payload, salt=salt, key=key)
+
+
+def this_month():
+    return meter_period().isoformat()
+
+
+BAD_COOKIES = {
+    "garbage": lambda: "not a signed value",
+    "empty": lambda: "",
+    "bad-signature": lambda: signed({"p": this_month(), "a": [1, 2, 3]})[:-4] + "AAAA",
+    "old-period": lambda: signed({"p": "2020-01-01", "a": [1, 2, 3]}),
+    "other-salt": lambda: signed({"p": this_month(), "a": [1, 2, 3]}, salt="another.purpose"),
+    "other-key": lambda: signed({"p": this_month(), "a": [1, 2, 3]}, key="another-secret"),
+    "not-a-dict": lambda: signed([this_month(), 1, 2, 3]),
+    "ids-not-a-list": lambda: signed({"p": this_month(), "a": "1,2,3"}),
+    "no-ids": lambda: signed({"p": this_month()}),
+}
+
+
+@pytest.mark.parametrize("defect", BAD_COOKIES)
+def test_a_bad_meter_cookie_is_a_fresh_reader(settings, defect):
+    settings.NEWSROOM_METER_ANONYMOUS = 3
+
+    decision, response = read_article(make_article(), cookies={METER_COOKIE: BAD_COOKIES[defect]()})
+
+    assert (decision.granted, decision.reason, decision.reads_left) == (
+        True,
+        AccessReason.METER_ALLOWANCE,
+        2,
+    )
+    assert response.status_code == 200
+
+
+def test_a_tampered_cookie_is_a_fresh_reader_whose_next_read_replaces_it(settings):
+    settings.NEWSROOM_METER_ANONYMOUS = 3
+    browser = Browser()
+    for _ in range(3):
+        browser.read(make_article())
+    # Swap in a payload claiming no reads, keeping the genuine signature.
+    signature = browser.cookies[METER_COOKIE].rsplit(":", 1)[1]
+    forged = signed({"p": this_month(), "a": []}).rsplit(":", 1)[0]
+    browser.cookies[METER_COOKIE] = f"{forged}:{signature}"
+
+    decision, response = browser.read(make_article())
+
+    assert response.status_code == 200
+    assert (decision.reason, decision.reads_left) == (AccessReason.METER_ALLOWANCE, 2)
+    assert signing.loads(browser.cookies[METER_COOKIE], salt=METER_SALT)["a"] == [
+        max(Article.objects.values_list("pk", flat=True))
+    ]
+
+
+def test_cookie_ids_are_bounded_and_must_be_positive_integers():
+    period = meter_period().isoformat()
+    cookies = {METER_COOKIE: signed({"p": period, "a": [5, -1, 0, "7", True, 3.0, None, 8]})}
+    request = article_request(cookies=cookies)
+    assert anonymous_reads(request=request, period=meter_period()) == {5, 8}
+    many = {METER_COOKIE: signed({"p": period, "a": list(range(1, 500))})}
+    assert len(anonymous_reads(request=article_request(cookies=many), period=meter_period())) == 50
+
+
+@pytest.mark.parametrize(
+    "access", [Article.Access.SUBSCRIBERS, Article.Access.FREE, Article.Access.METERED]
+)
+@pytest.mark.parametrize(
+    "headers", [{}, {"HTTP_SEC_PURPOSE": "prefetch"}], ids=["browser", "prefetch"]
+)
+def test_a_reader_without_cookies_who_gets_no_read_gets_no_cookie(access, headers):
+    decision, response = read_article(make_article(access=access), **headers)
+
+    if access == Article.Access.METERED and not headers:
+        assert decision.reason == AccessReason.METER_ALLOWANCE  # the one case that sets it
+        assert METER_COOKIE in response.cookies
+    else:
+        assert not decision.consumes_read
+        assert not response.cookies
+        assert not response.has_header("Vary")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"method": "head"},
+        {"HTTP_SEC_PURPOSE": "prefetch"},
+        {"HTTP_PURPOSE": "prefetch"},
+        {"HTTP_USER_AGENT": "Mozilla/5.0 (compatible; Googlebot/2.1)"},
+    ],
+    ids=["head", "sec-purpose", "purpose", "crawler"],
+)
+def test_head_prefetch_and_crawlers_never_consume_a_read(headers):
+    article, earlier = make_article(), make_article()
+    browser = Browser()
+    browser.read(earlier)
+    cookie_before = browser.cookies[METER_COOKIE]
+    user = make_reader()
+
+    anonymous, response = browser.read(article, **headers)
+    registered, _ = read_article(article, user=user, **headers)
+
+    assert (anonymous.granted, anonymous.reason) == (False, AccessReason.UNCOUNTED_REQUEST)
+    assert METER_COOKIE not in response.cookies
+    assert browser.cookies[METER_COOKIE] == cookie_before
+    assert (registered.granted, registered.reason) == (False, AccessReason.UNCOUNTED_REQUEST)
+    assert not MeteredRead.objects.exists()
+    # Not even an article read earlier this month: no more than a fresh anonymous reader.
+    assert browser.read(earlier, **headers)[0].granted is False
+
+
+def test_meter_apply_to_response_is_idempotent():
+    request = article_request()
+    article = make_article()
+    reader = build_reader(request)
+    decision = decide_article_access(article=article, reader=reader)
+    meter_record_read(request=request, reader=reader, article=article, decision=decision)
+
+    first = meter_apply_to_response(request=request, response=HttpResponse())
+    second = meter_apply_to_response(request=request, response=HttpResponse())
+
+    assert METER_COOKIE in first.cookies
+    assert not second.cookies
+
+
+# Registered readers ---------------------------------------------------------------------------
+
+
+def test_registered_quota_then_preview_and_rereads_are_free(settings):
+    settings.NEWSROOM_METER_REGISTERED = 5
+    user = make_reader()
+    articles = [make_article() for _ in range(6)]
+
+    lefts = [read_article(article, user=user)[0].reads_left for article in articles[:5]]
+    decision, response = read_article(articles[5], user=user)
+    reread, _ = read_article(articles[0], user=user)
+
+    assert lefts == [4, 3, 2, 1, 0]
+    assert (decision.granted, decision.reason) == (False, AccessReason.METER_EXHAUSTED)
+    assert decision.prompt == "subscribe"
+    assert (reread.granted, reread.reason) == (True, AccessReason.ALREADY_READ)
+    assert MeteredRead.objects.filter(user=user, period=meter_period()).count() == 5
+    assert not response.cookies
+
+
+def test_last_months_reads_do_not_count():
+    user = make_reader()
+    article = make_article()
+    MeteredRead.objects.create(user=user, article=article, period=date(2020, 1, 1))
+
+    decision, _ = read_article(article, user=user)
+
+    assert decision.reason == AccessReason.METER_ALLOWANCE
+
+
+def test_subscribers_and_staff_spend_no_reads():
+    subscriber, editor = make_reader(), make_reader(is_staff=True)
+    make_subscription(user=subscriber)
+    article = make_article()
+
+    assert read_article(article, user=subscriber)[0].reason == AccessReason.SUBSCRIBER
+    assert read_article(article, user=editor)[0].reason == AccessReason.STAFF
+    assert not MeteredRead.objects.exists()
+
+
+def test_quota_taken_between_decision_and_record_gives_the_preview(settings):
+    settings.NEWSROOM_METER_REGISTERED = 2
+    user = make_reader()
+    first, second, third = make_article(), make_article(), make_article()
+    MeteredRead.objects.create(user=user, article=first, period=meter_period())
+    request = article_request(user=user)
+    reader = build_reader(request)
+    decision = decide_article_access(article=third, reader=reader)
+    MeteredRead.objects.create(user=user, article=second, period=meter_period())  # elsewhere
+
+    final = meter_record_read(request=request, reader=reader, article=third, decision=decision)
+
+    assert decision.granted
+    assert (final.granted, final.reason, final.reads_left) == (
+        False,
+        AccessReason.METER_EXHAUSTED,
+        0,
+    )
+    assert MeteredRead.objects.filter(user=user).count() == 2
+
+
+def test_same_article_recorded_meanwhile_counts_once():
+    user = make_reader()
+    article = make_article()
+    request = article_request(user=user)
+    reader = build_reader(request)
+    decision = decide_article_access(article=article, reader=reader)
+    MeteredRead.objects.create(user=user, article=article, period=meter_period())
+
+    final = meter_record_read(request=request, reader=reader, article=article, decision=decision)
+
+    assert (final.granted, final.reason, final.reads_left) == (True, AccessReason.ALREADY_READ, 4)
+    assert MeteredRead.objects.filter(user=user).count() == 1
+
+
+# Carry-over on log-in and sign-up --------------------------------------------------------------
+
+
+def anonymous_cookie_after_reading(*articles):
+    browser = Browser()
+    for article in articles:
+        browser.read(article)
+    return browser.cookies
+
+
+def test_carry_over_moves_this_months_reads_and_clears_the_cookie():
+    user = make_reader()
+    articles = [make_article() for _ in range(2)]
+    request = article_request(user=user, cookies=anonymous_cookie_after_reading(*articles))
+
+    carried = meter_carry_over(request=request, user=user)
+    response = meter_apply_to_response(request=request, response=HttpResponse())
+
+    assert carried == 2
+    assert set(MeteredRead.objects.filter(user=user).values_list("article_id", flat=True)) == {
+        a.pk for a in articles
+    }
+    assert response.cookies[METER_COOKIE].value == ""
+    assert response.cookies[METER_COOKIE]["max-age"] == 0
+
+
+def test_carry_over_never_exceeds_the_registered_allowance(settings):
+    settings.NEWSROOM_METER_ANONYMOUS = 3
+    settings.NEWSROOM_METER_REGISTERED = 5
+    user = make_reader()
+    earlier = [make_article() for _ in range(4)]
+    for article in earlier:
+        MeteredRead.objects.create(user=user, article=article, period=meter_period())
+    cookies = anonymous_cookie_after_reading(earlier[0], make_article(), make_article())
+
+    carried = meter_carry_over(request=article_request(user=user, cookies=cookies), user=user)
+
+    assert carried == 1
+    assert MeteredRead.objects.filter(user=user).count() == 5
+
+
+def test_carry_over_skips_deleted_articles_and_old_cookies():
+    user = make_reader()
+    gone, kept = make_article(), make_article()
+    cookies = anonymous_cookie_after_reading(gone, kept)
+    gone.delete()
+
+    assert meter_carry_over(request=article_request(cookies=cookies), user=user) == 1
+    old = {METER_COOKIE: signed({"p": "2020-01-01", "a": [kept.pk]})}
+    other = make_reader()
+    assert meter_carry_over(request=article_request(cookies=old), user=other) == 0
+    assert not MeteredRead.objects.filter(user=other).exists()
+
+
+def test_log_in_carries_reads_over_and_clears_the_cookie(client):
+    user = make_reader(email="carry@example.com")
+    articles = [make_article() for _ in range(3)]
+    client.cookies[METER_COOKIE] = anonymous_cookie_after_reading(*articles)[METER_COOKIE]
+
+    response = client.post(reverse("login"), {"username": user.email, "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert MeteredRead.objects.filter(user=user, period=meter_period()).count() == 3
+    assert response.cookies[METER_COOKIE].value == ""
+    assert response.cookies[METER_COOKIE]["max-age"] == 0
+
+
+def test_sign_up_carries_reads_over(client):
+    articles = [make_article() for _ in range(2)]
+    client.cookies[METER_COOKIE] = anonymous_cookie_after_reading(*articles)[METER_COOKIE]
+
+    response = client.post(
+        reverse("signup"),
+        {"email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+
+    assert response.status_code == 302
+    user = User.objects.get(email="new@example.com")
+    assert MeteredRead.objects.filter(user=user).count() == 2
+    assert response.cookies[METER_COOKIE]["max-age"] == 0
+
+
+def test_log_in_without_a_meter_cookie_sets_none(client):
+    user = make_reader()
+    response = client.post(reverse("login"), {"username": user.email, "password": PASSWORD})
+    assert METER_COOKIE not in response.cookies
+
+
+# Races, on PostgreSQL only ---------------------------------------------------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite serialises writes: races need PostgreSQL"
+)
+
+
+def race(user_pk, articles):
+    """Read `articles` at once, one thread and one connection each; return the decisions."""
+    barrier = threading.Barrier(len(articles))
+
+    def read(article):
+        try:
+            request = article_request(user=User.objects.get(pk=user_pk))
+            reader = build_reader(request)
+            decision = decide_article_access(article=article, reader=reader)
+            barrier.wait(timeout=30)  # everyone decided from the same meter; now all record
+            return meter_record_read(
+                request=request, reader=reader, article=article, decision=decision
+            )
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(articles)) as pool:
+        return list(pool.map(read, articles))
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reads_of_different_articles_never_exceed_the_quota(settings):
+    settings.NEWSROOM_METER_REGISTERED = 5
+    user = make_reader()
+    for _ in range(4):
+        MeteredRead.objects.create(user=user, article=make_article(), period=meter_period())
+    articles = [make_article() for _ in range(20)]
+
+    decisions = race(user.pk, articles)
+
+    assert sum(decision.granted for decision in decisions) == 1
+    assert {d.reason for d in decisions if not d.granted} == {AccessReason.METER_EXHAUSTED}
+    assert MeteredRead.objects.filter(user=user, period=meter_period()).count() == 5
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reads_of_one_article_count_once(settings):
+    settings.NEWSROOM_METER_REGISTERED = 5
+    user = make_reader()
+    for _ in range(4):
+        MeteredRead.objects.create(user=user, article=make_article(), period=meter_period())
+    article = make_article()
+
+    decisions = race(user.pk, [article] * 10)
+
+    assert all(decision.granted for decision in decisions)
+    assert MeteredRead.objects.filter(user=user, article=article).count() == 1
+    assert MeteredRead.objects.filter(user=user).count() == 5

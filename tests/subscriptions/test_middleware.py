@@ -1,0 +1,32 @@
+import pytest
+from django.http import HttpResponse
+
+from subscriptions.meter import METER_COOKIE, meter_record_read
+from subscriptions.middleware import MeterCookieMiddleware
+from subscriptions.paywall import build_reader, decide_article_access
+from tests.subscriptions.factories import article_request, make_article
+
+pytestmark = pytest.mark.django_db
+
+
+def article_view(article):
+    def view(request):
+        reader = build_reader(request)
+        decision = decide_article_access(article=article, reader=reader)
+        meter_record_read(request=request, reader=reader, article=article, decision=decision)
+        return HttpResponse("full" if decision.granted else "preview")
+
+    return view
+
+
+def test_middleware_writes_the_cookie_a_view_staged():
+    response = MeterCookieMiddleware(article_view(make_article()))(article_request())
+    assert response.content == b"full"
+    assert response.cookies[METER_COOKIE]["httponly"]
+
+
+def test_middleware_sets_nothing_when_the_meter_is_unchanged():
+    view = article_view(make_article(access="subscribers"))
+    response = MeterCookieMiddleware(view)(article_request())
+    assert response.content == b"preview"
+    assert not response.cookies
