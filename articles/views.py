@@ -4,6 +4,10 @@ from django.db.models import F, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+from subscriptions.meter import meter_record_read
+from subscriptions.paywall import Reader, build_reader, decide_article_access
 
 from .body import render_body
 from .models import Article, Author, Byline, Section, Tag
@@ -115,7 +119,17 @@ def _related_articles(article, *, limit):
 
 
 def article_detail(request, slug):
+    """Show an article: in full to an entitled reader, otherwise the preview and the prompt."""
     article = _article_for_request(request, slug)
+    reader = build_reader(request)
+    decision = decide_article_access(article=article, reader=reader)
+    decision = meter_record_read(request=request, reader=reader, article=article, decision=decision)
+    public_decision = decision
+    if reader.is_staff:
+        # Staff read in full, and may look at the page exactly as the public gets it.
+        public_decision = decide_article_access(article=article, reader=Reader())
+        if request.GET.get("as") == "public":
+            decision = public_decision
     body = render_body(article)
     related = _related_articles(article, limit=3)
     more = list(
@@ -124,15 +138,25 @@ def article_detail(request, slug):
         .for_listing()
         .latest_first()[:4]
     )
-    return render(
+    response = render(
         request,
         "articles/article_detail.html",
         {
             "article": article,
-            "body": body,
-            "full_text": True,
+            "decision": decision,
+            "public_decision": public_decision,
+            "reader_is_staff": reader.is_staff,
+            # A reader who may not read on is never handed the text beyond the cut.
+            "preview": body.preview,
+            "rest": body.rest if decision.granted else None,
+            "json_ld": article_json_ld(
+                article=article, request=request, full_text=decision.granted
+            ),
             "related": related,
             "more": more,
-            "json_ld": article_json_ld(article=article, request=request, full_text=True),
         },
     )
+    if decision.granted and article.access != Article.Access.FREE:
+        patch_cache_control(response, private=True)
+    patch_vary_headers(response, ["Cookie"])
+    return response

@@ -1,0 +1,219 @@
+"""Nothing beyond a preview cut reaches a reader who may not read on, through any route.
+
+Articles carry a unique marker right after their cut: in the text, in a pull quote, and in the
+caption and alt text of a picture. Readers who are not entitled fetch every URL the project
+serves (every route is listed below; a route that is not fails the test) with GET and HEAD,
+and the marker must not appear in a body or a header. A subscriber finds it, which shows the
+test would see a leak.
+"""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils import timezone
+from django.utils.http import urlsafe_base64_encode
+
+from articles.models import Article
+from subscriptions.models import Subscription
+from tests.factories import make_article, make_author, make_image, make_section, make_tag
+from tests.factories import paragraphs as public_paragraphs
+from tests.subscriptions.factories import make_plan, make_reader, make_subscription
+
+pytestmark = pytest.mark.django_db
+
+MARKER = f"zzleak{uuid.uuid4().hex[:12]}"
+# A word that appears only beyond the cut, for searching (searching the marker itself would
+# echo it back in "results for …").
+HIDDEN_WORD = "quixotically"
+
+# Routes that serve no text of an article, with the reason.
+NOT_TEXT = {
+    None: "uploaded files (image bytes, served in development only)",
+}
+
+
+def _routes(patterns=None, prefix=""):
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name == "admin":
+                continue  # staff only: every admin view requires a staff log-in
+            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield pattern.name, prefix + str(pattern.pattern)
+
+
+@pytest.fixture
+def site(settings):
+    settings.NEWSROOM_METER_ANONYMOUS = 1
+    settings.NEWSROOM_METER_REGISTERED = 1
+    settings.NEWSROOM_PREVIEW_PARAGRAPHS = 3
+    section = make_section(name="Harbour", slug="harbour")
+    author = make_author(name="Ann Lee", slug="ann-lee")
+    tag = make_tag(name="Ferries", slug="ferries")
+    public_picture = make_image(caption="Public picture", credit="Herald/Ann")
+    secret_picture = make_image(
+        caption=f"Library caption {MARKER}", alt_text=f"Library alt {MARKER}", credit="Herald"
+    )
+    common = {"section": section, "authors": [author], "tags": [tag]}
+    metered = make_article(
+        headline="Ferry timetable changes",
+        slug="ferry-timetable",
+        standfirst="New sailings from May.",
+        lead_image=public_picture,
+        blocks=[
+            ("text", public_paragraphs(2, prefix="Open ferry")),
+            ("image", public_picture),
+            ("break",),
+            ("text", f"<p>Secret {MARKER} {HIDDEN_WORD} ferry detail.</p>" + public_paragraphs(3)),
+            ("image", secret_picture),
+            (
+                "image",
+                public_picture,
+                {"caption": f"Caption {MARKER}", "alt_text": f"Alt {MARKER}"},
+            ),
+            ("quote", f"Quote {MARKER}", f"Attribution {MARKER}"),
+        ],
+        **common,
+    )
+    subscribers_only = make_article(
+        headline="Inside the ferry accounts",
+        slug="ferry-accounts",
+        access=Article.Access.SUBSCRIBERS,
+        blocks=[
+            (
+                "text",
+                public_paragraphs(3, prefix="Open")
+                + f"<p>{MARKER} {HIDDEN_WORD}</p>"
+                + public_paragraphs(4),
+            )
+        ],
+        **common,
+    )
+    filler = make_article(headline="Filler", slug="filler", **common)
+    make_article(headline="Free notice", slug="free-notice", access=Article.Access.FREE, **common)
+    plan = make_plan(slug="monthly")
+    return {
+        "articles": [metered, subscribers_only],
+        "filler": filler,
+        "section": section,
+        "author": author,
+        "tag": tag,
+        "plan": plan,
+    }
+
+
+def _urls(site, reader):
+    """Return the URLs to fetch for every route, failing for a route this test does not know."""
+    articles = site["articles"]
+    user = reader or make_reader()
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    search = reverse("search")
+    builders = {
+        "home": [reverse("home")],
+        "search": [f"{search}?q=ferry", f"{search}?q={HIDDEN_WORD}", f"{search}?q=secret"],
+        "section": [site["section"].get_absolute_url()],
+        "section_feed": [reverse("section_feed", args=["harbour"])],
+        "section_feed_atom": [reverse("section_feed_atom", args=["harbour"])],
+        "author": [site["author"].get_absolute_url()],
+        "tag": [site["tag"].get_absolute_url()],
+        "article": [a.get_absolute_url() for a in articles]
+        + [a.get_absolute_url() + "?as=public" for a in articles],
+        "feed": [reverse("feed")],
+        "feed_atom": [reverse("feed_atom")],
+        "sitemap": [reverse("sitemap")],
+        "news_sitemap": [reverse("news_sitemap")],
+        "login": [reverse("login")],
+        "logout": [reverse("logout")],
+        "signup": [reverse("signup")],
+        "account": [reverse("account")],
+        "subscription_cancel": [reverse("subscription_cancel")],
+        "password_change": [reverse("password_change")],
+        "password_change_done": [reverse("password_change_done")],
+        "password_reset": [reverse("password_reset")],
+        "password_reset_done": [reverse("password_reset_done")],
+        "password_reset_confirm": [reverse("password_reset_confirm", args=[uid, token])],
+        "password_reset_complete": [reverse("password_reset_complete")],
+        "subscribe": [reverse("subscribe") + f"?next={articles[0].get_absolute_url()}"],
+        "checkout": [reverse("checkout", args=["monthly"])],
+    }
+    unknown = {
+        (name, route) for name, route in _routes() if name not in builders and name not in NOT_TEXT
+    }
+    assert not unknown, f"routes missing from the leak test: {unknown}"
+    return [url for urls in builders.values() for url in urls]
+
+
+def _assert_nothing_leaks(client, urls):
+    for url in urls:
+        for method in (client.get, client.head):
+            response = method(url, follow=True)
+            assert response.status_code < 500, url
+            content = response.content.decode()
+            headers = str(response.headers)
+            assert MARKER not in content, f"{method.__name__.upper()} {url} leaks the marker"
+            assert MARKER not in headers, f"{url} leaks the marker in a header"
+
+
+def _use_up_the_meter(client, site):
+    client.get(site["filler"].get_absolute_url())
+
+
+def test_an_anonymous_reader_out_of_free_articles_gets_nothing_beyond_the_cut(client, site):
+    _use_up_the_meter(client, site)
+    _assert_nothing_leaks(client, _urls(site, None))
+    page = client.get(site["articles"][0].get_absolute_url()).content.decode()
+    assert "Open ferry 2" in page
+    assert "You're reading a preview, subscribe to read more." in page
+
+
+def test_a_fresh_anonymous_reader_gets_no_subscriber_text(client, site):
+    page = client.get(site["articles"][1].get_absolute_url()).content.decode()
+    assert MARKER not in page and "Open 3" in page
+
+
+def test_a_registered_reader_out_of_reads_gets_nothing_beyond_the_cut(client, site):
+    reader = make_reader()
+    client.force_login(reader)
+    _use_up_the_meter(client, site)
+    _assert_nothing_leaks(client, _urls(site, reader))
+    page = client.get(site["articles"][0].get_absolute_url()).content.decode()
+    assert "subscribe to read more" in page
+    assert "create a free account" not in page
+
+
+def test_a_reader_whose_subscription_expired_gets_nothing_beyond_the_cut(client, site):
+    reader = make_reader()
+    make_subscription(
+        user=reader,
+        plan=site["plan"],
+        status=Subscription.Status.EXPIRED,
+        current_period_start=timezone.now() - timedelta(days=70),
+        days_left=-40,
+    )
+    client.force_login(reader)
+    _use_up_the_meter(client, site)
+    _assert_nothing_leaks(client, _urls(site, reader))
+
+
+def test_crawlers_and_prefetches_get_nothing_beyond_the_cut(client, site):
+    for headers in ({"User-Agent": "Googlebot/2.1"}, {"Sec-Purpose": "prefetch"}):
+        for article in site["articles"]:
+            response = client.get(article.get_absolute_url(), headers=headers)
+            assert MARKER not in response.content.decode()
+            assert not response.cookies
+
+
+def test_a_subscriber_reads_the_marker_in_text_caption_and_alt_text(client, site):
+    reader = make_reader()
+    make_subscription(user=reader, plan=site["plan"])
+    client.force_login(reader)
+    page = client.get(site["articles"][0].get_absolute_url()).content.decode()
+    assert f"Secret {MARKER}" in page
+    assert f"Caption {MARKER}" in page and f'alt="Alt {MARKER}"' in page
+    assert f"Library caption {MARKER}" in page and f"Quote {MARKER}" in page
+    assert MARKER in client.get(site["articles"][1].get_absolute_url()).content.decode()
