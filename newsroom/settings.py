@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside every middleware that may set a cookie, so that it sees them all.
+    "newsroom.middleware.SharedCachePolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -189,4 +191,6 @@ NEWSROOM_RENDITION_WIDTHS = env.list(
 )
 # Dotted path to a payment provider class; empty runs the development checkout (no payment).
 NEWSROOM_PAYMENT_PROVIDER = env.str("NEWSROOM_PAYMENT_PROVIDER", default="")
+# How long a shared cache may keep a page that is the same for every reader.
+NEWSROOM_PUBLIC_CACHE_SECONDS = env.int("NEWSROOM_PUBLIC_CACHE_SECONDS", default=60)
 NEWSROOM_ARTICLES_PER_PAGE = env.int("NEWSROOM_ARTICLES_PER_PAGE", default=12)

@@ -1,0 +1,37 @@
+from django.conf import settings
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+CACHEABLE_STATUS = {200, 301, 404, 410}
+
+
+class SharedCachePolicyMiddleware:
+    """Let a shared cache (a CDN) keep only what is the same for every reader.
+
+    A response that sets a cookie is never public. A request that carries cookies may be about
+    a particular reader (a session, a meter), so its response is private. A view that set
+    Cache-Control itself (text beyond a preview cut is private; the admin is never cached)
+    keeps it. What remains, a cookieless GET answered without a cookie, may be kept for
+    NEWSROOM_PUBLIC_CACHE_SECONDS: the front page, listings, feeds and paywalled previews.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_vary_headers(response, ["Cookie"])
+        if response.cookies:
+            patch_cache_control(response, private=True)
+        elif response.has_header("Cache-Control"):
+            pass
+        elif (
+            request.method in ("GET", "HEAD")
+            and not request.COOKIES
+            and response.status_code in CACHEABLE_STATUS
+        ):
+            patch_cache_control(
+                response, public=True, max_age=settings.NEWSROOM_PUBLIC_CACHE_SECONDS
+            )
+        else:
+            patch_cache_control(response, private=True)
+        return response

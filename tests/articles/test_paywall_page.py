@@ -1,0 +1,129 @@
+"""The article page as each kind of reader meets the paywall, over HTTP."""
+
+import pytest
+from django.urls import reverse
+
+from articles.models import Article
+from subscriptions.meter import METER_COOKIE
+from subscriptions.models import MeteredRead
+from tests.factories import make_article, paragraphs
+from tests.subscriptions.factories import PASSWORD, make_reader, make_subscription
+
+pytestmark = pytest.mark.django_db
+
+PREVIEW = "You're reading a preview, subscribe to read more."
+
+
+def metered(n=1):
+    return [
+        make_article(blocks=[("text", paragraphs(3)), ("break",), ("text", "<p>Beyond.</p>")])
+        for _ in range(n)
+    ]
+
+
+def read(client, article, **kwargs):
+    return client.get(article.get_absolute_url(), **kwargs).content.decode()
+
+
+def test_anonymous_meter_quota_rereads_and_note(client, settings):
+    settings.NEWSROOM_METER_ANONYMOUS = 3
+    first, second, third, fourth = metered(4)
+    assert "2 of 3 free articles left this month" in read(client, first)
+    assert "1 of 3 free articles left this month" in read(client, second)
+    assert "This is your last free article this month." in read(client, third)
+    page = read(client, fourth)
+    assert PREVIEW in page and "Beyond." not in page
+    assert "You have read your 3 free articles this month." in page
+    assert "create a free account" in page
+    assert f'href="/login/?next={fourth.get_absolute_url()}"' in page
+    rereading = read(client, first)
+    assert "Beyond." in rereading and PREVIEW not in rereading
+
+
+def test_a_tampered_meter_cookie_is_a_fresh_reader(client, settings):
+    settings.NEWSROOM_METER_ANONYMOUS = 1
+    first, second = metered(2)
+    read(client, first)
+    client.cookies[METER_COOKIE] = client.cookies[METER_COOKIE].value[:-3] + "abc"
+    response = client.get(second.get_absolute_url())
+    assert response.status_code == 200
+    assert "Beyond." in response.content.decode()
+
+
+def test_head_and_prefetch_never_spend_a_read(client, settings):
+    settings.NEWSROOM_METER_ANONYMOUS = 1
+    first, second = metered(2)
+    assert not client.head(first.get_absolute_url()).cookies
+    prefetch = client.get(first.get_absolute_url(), headers={"Sec-Purpose": "prefetch"})
+    assert PREVIEW in prefetch.content.decode() and not prefetch.cookies
+    assert "Beyond." in read(client, second)
+
+
+def test_reads_carry_over_when_an_anonymous_reader_logs_in(client, settings):
+    settings.NEWSROOM_METER_ANONYMOUS = 3
+    settings.NEWSROOM_METER_REGISTERED = 5
+    first, second, third = metered(3)
+    read(client, first)
+    read(client, second)
+    reader = make_reader()
+    response = client.post(reverse("login"), {"username": reader.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert MeteredRead.objects.filter(user=reader).count() == 2
+    assert "2 of 5 free articles left this month" in read(client, third)
+
+
+def test_a_registered_reader_out_of_reads_is_asked_to_subscribe(client, settings):
+    settings.NEWSROOM_METER_REGISTERED = 1
+    first, second = metered(2)
+    client.force_login(make_reader())
+    read(client, first)
+    page = read(client, second)
+    assert PREVIEW in page
+    assert "create a free account" not in page and "Log in" not in page.split(PREVIEW)[1]
+
+
+def test_subscribers_only_articles_show_a_preview_even_with_reads_left(client):
+    (article,) = [make_article(access=Article.Access.SUBSCRIBERS, blocks=[("text", paragraphs(9))])]
+    page = read(client, article)
+    assert PREVIEW in page and "This article is for subscribers." in page
+    assert "Paragraph 3 of" in page and "Paragraph 4 of" not in page
+
+
+def test_subscribers_read_everything_without_a_meter(client):
+    reader = make_reader()
+    make_subscription(user=reader)
+    client.force_login(reader)
+    for article in metered(6):
+        page = read(client, article)
+        assert "Beyond." in page and "free article" not in page
+    assert not MeteredRead.objects.exists()
+
+
+def test_staff_read_in_full_and_can_see_what_the_public_sees(client, staff_user):
+    (article,) = metered(1)
+    client.force_login(staff_user)
+    page = read(client, article)
+    assert "Beyond." in page and "Readers without access stop here" in page
+    public = client.get(article.get_absolute_url() + "?as=public").content.decode()
+    assert PREVIEW in public and "Beyond." not in public
+
+
+def test_paywalled_articles_say_so_in_json_ld(client):
+    (article,) = metered(1)
+    page = read(client, article)
+    assert '"isAccessibleForFree": false' in page
+    assert '"cssSelector": ".paywall"' in page  # the full text is on this page
+    settings_free = make_article(access=Article.Access.FREE)
+    assert '"isAccessibleForFree": true' in read(client, settings_free)
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_the_paywall_costs_few_queries(client, django_assert_max_num_queries, logged_in):
+    articles = metered(3)
+    if logged_in:
+        client.force_login(make_reader())
+    read(client, articles[0])  # warm the rendered-body cache
+    # Anonymous: the page's own 6 and nothing for the paywall; logged in: the session and the
+    # user, then at most two for the paywall (subscription, this month's reads).
+    with django_assert_max_num_queries(10 if logged_in else 6):
+        read(client, articles[0])

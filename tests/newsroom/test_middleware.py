@@ -1,0 +1,55 @@
+import pytest
+from django.urls import reverse
+
+from articles.models import Article
+from tests.factories import make_article
+from tests.subscriptions.factories import make_reader, make_subscription
+
+pytestmark = pytest.mark.django_db
+
+
+def cache_control(response):
+    return {part.strip() for part in response.get("Cache-Control", "").split(",") if part}
+
+
+def test_a_cookieless_preview_sets_no_cookie_and_may_be_shared(client):
+    article = make_article(access=Article.Access.SUBSCRIBERS)
+    response = client.get(article.get_absolute_url())
+    assert "You're reading a preview" in response.content.decode()
+    assert not response.cookies
+    assert "public" in cache_control(response)
+    assert "Cookie" in response["Vary"]
+
+
+def test_a_metered_read_sets_the_meter_cookie_and_is_private(client):
+    article = make_article()
+    response = client.get(article.get_absolute_url())
+    assert "You're reading a preview" not in response.content.decode()
+    assert response.cookies
+    assert "private" in cache_control(response) and "public" not in cache_control(response)
+
+
+def test_a_subscribers_page_is_never_shared(client):
+    article = make_article(access=Article.Access.SUBSCRIBERS)
+    reader = make_reader()
+    make_subscription(user=reader)
+    client.force_login(reader)
+    response = client.get(article.get_absolute_url())
+    assert "You're reading a preview" not in response.content.decode()
+    assert "private" in cache_control(response)
+    assert "Cookie" in response["Vary"]
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_listings_are_public_only_without_cookies(client, logged_in):
+    make_article()
+    if logged_in:
+        client.force_login(make_reader())
+    response = client.get(reverse("home"))
+    assert ("public" in cache_control(response)) is not logged_in
+    assert ("private" in cache_control(response)) is logged_in
+
+
+def test_forms_that_set_a_csrf_cookie_are_private(client):
+    response = client.get(reverse("login"))
+    assert "public" not in cache_control(response)
