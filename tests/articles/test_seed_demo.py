@@ -24,6 +24,7 @@ from articles.models import (
     TextBlock,
 )
 from media.models import Image
+from subscriptions.models import Plan
 
 pytestmark = pytest.mark.django_db
 
@@ -102,11 +103,11 @@ def test_printed_logins_authenticate():
     assert "Demo content ready: 12 articles, 5 sections, 4 authors." in output
     assert "http://127.0.0.1:8000/admin/" in output
     logins = printed_logins(output)
-    assert set(logins) == {"editor", "journalist"}
+    assert set(logins) == {"editor", "journalist", "subscriber", "reader"}
     for role, (email, password) in logins.items():
         user = authenticate(request=RequestFactory().post("/"), email=email, password=password)
         assert user is not None, role
-        assert user.is_staff
+        assert user.is_staff == (role in {"editor", "journalist"})
         validate_password(password, user)  # the demo passwords pass the project's validators
     editor = get_user_model().objects.get(email=logins["editor"][0])
     journalist = get_user_model().objects.get(email=logins["journalist"][0])
@@ -214,3 +215,16 @@ def test_a_failed_run_leaves_no_rows_or_files_behind(uploads, monkeypatch):
     assert not Image.objects.exists()
     assert not Section.objects.exists()
     assert stored_files(uploads) == []
+
+
+def test_demo_readers_meet_the_paywall_as_their_logins_say(client):
+    logins = printed_logins(seed_demo())
+    assert Plan.objects.active().count() == 2
+    subscribers_only = Article.objects.published().filter(access="subscribers").first()
+    subscriber = get_user_model().objects.get(email=logins["subscriber"][0])
+    client.force_login(subscriber)
+    page = client.get(subscribers_only.get_absolute_url()).content.decode()
+    assert "You're reading a preview" not in page
+    client.force_login(get_user_model().objects.get(email=logins["reader"][0]))
+    page = client.get(subscribers_only.get_absolute_url()).content.decode()
+    assert "You're reading a preview" in page

@@ -1,17 +1,18 @@
-"""Load the demo newsroom: sections, authors, tags, a dozen articles and two staff logins.
+"""Load the demo newsroom: sections, authors, tags, a dozen articles, plans and four logins.
 
 Safe to run again: everything is keyed by slug or email and only made when it is missing, so a
 second run creates nothing and leaves alone whatever a journalist has edited since. The one
 thing put right on every run is what the Journalists group may do.
 
-To seed more kinds of content (plans, subscribers), add a `seed_<kind>(*, tally)` function
-and call it from `Command.handle`.
+To seed more kinds of content, add a `seed_<kind>(*, tally)` function and call it from
+`Command.seed`.
 """
 
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import urljoin
 
 from django.conf import settings
@@ -38,15 +39,45 @@ from articles.models import (
     TextBlock,
 )
 from media.models import Image
+from subscriptions.models import Plan
+from subscriptions.services import subscription_grant_complimentary
 from media.services import image_clean_upload, image_create, image_find_duplicate
 
 EDITOR_PASSWORD = "newsroom-editor-2026"  # noqa: S105 - a local demo login, printed on purpose
 JOURNALIST_PASSWORD = "newsroom-journalist-2026"  # noqa: S105 - likewise
+SUBSCRIBER_PASSWORD = "newsroom-subscriber-2026"  # noqa: S105 - likewise
+READER_PASSWORD = "newsroom-reader-2026"  # noqa: S105 - likewise
 
 LOGINS = [
     # (role, email, password, name, is_superuser)
     ("editor", demo_content.EDITOR_EMAIL, EDITOR_PASSWORD, "Nadia Brookfield", True),
     ("journalist", demo_content.JOURNALIST_EMAIL, JOURNALIST_PASSWORD, "Maren Holt", False),
+]
+READER_LOGINS = [
+    # (role, email, password, name): a subscriber, and a registered reader on the meter
+    ("subscriber", "subscriber@example.com", SUBSCRIBER_PASSWORD, "Sam Okafor"),
+    ("reader", "reader@example.com", READER_PASSWORD, "Rita Lindqvist"),
+]
+PLANS = [
+    # (slug, name, price, interval, trial_days, order, benefits)
+    (
+        "monthly",
+        "Monthly",
+        Decimal("8.00"),
+        Plan.Interval.MONTH,
+        14,
+        10,
+        "Every article on the site\nThe morning newsletter\nCancel at any time",
+    ),
+    (
+        "annual",
+        "Annual",
+        Decimal("80.00"),
+        Plan.Interval.YEAR,
+        0,
+        20,
+        "Every article on the site\nThe morning newsletter\nTwo months free",
+    ),
 ]
 
 JOURNALISTS_GROUP = "Journalists"
@@ -105,6 +136,8 @@ class Command(BaseCommand):
         seed_articles(
             tally=tally, sections=sections, tags=tags, authors=authors, uploaded_by=users["editor"]
         )
+        plans = seed_plans(tally=tally)
+        seed_readers(tally=tally, plan=plans["annual"], granted_by=users["editor"])
 
     def report(self, *, tally, seconds):
         self.stdout.write(
@@ -122,6 +155,9 @@ class Command(BaseCommand):
         admin_url = urljoin(settings.NEWSROOM_SITE_URL, reverse("admin:index"))
         self.stdout.write(f"Admin:   {admin_url}")
         for role, email, password, _name, _is_superuser in LOGINS:
+            self.stdout.write(f"  {role:<11} {email} / {password}")
+        self.stdout.write(f"Site:    {urljoin(settings.NEWSROOM_SITE_URL, reverse('login'))}")
+        for role, email, password, _name in READER_LOGINS:
             self.stdout.write(f"  {role:<11} {email} / {password}")
         if not tally.created["users"]:
             self.stdout.write("  (seed_demo sets these passwords only when it creates the account)")
@@ -141,6 +177,37 @@ def seed_users(*, tally) -> dict:
             tally.created["users"] += 1
         users[role] = user
     return users
+
+
+def seed_plans(*, tally) -> dict[str, Plan]:
+    """Return the demo plans by slug, creating the missing ones."""
+    plans = {}
+    for slug, name, price, interval, trial_days, order, benefits in PLANS:
+        plans[slug], created = Plan.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name": name,
+                "price": price,
+                "interval": interval,
+                "trial_days": trial_days,
+                "order": order,
+                "benefits": benefits,
+            },
+        )
+        tally.created["plans"] += created
+    return plans
+
+
+def seed_readers(*, tally, plan, granted_by) -> None:
+    """Create a subscriber (a complimentary year) and a registered reader without one."""
+    User = get_user_model()
+    for role, email, password, name in READER_LOGINS:
+        if User.objects.filter(email__iexact=email).exists():
+            continue
+        user = User.objects.create_user(email=email, password=password, name=name)
+        if role == "subscriber":
+            subscription_grant_complimentary(user=user, months=12, granted_by=granted_by)
+        tally.created["users"] += 1
 
 
 def seed_journalists_group() -> Group:
