@@ -39,9 +39,9 @@ from articles.models import (
     TextBlock,
 )
 from media.models import Image
+from media.services import image_clean_upload, image_create, image_find_duplicate
 from subscriptions.models import Plan
 from subscriptions.services import subscription_grant_complimentary
-from media.services import image_clean_upload, image_create, image_find_duplicate
 
 EDITOR_PASSWORD = "newsroom-editor-2026"  # noqa: S105 - a local demo login, printed on purpose
 JOURNALIST_PASSWORD = "newsroom-journalist-2026"  # noqa: S105 - likewise
