@@ -119,8 +119,8 @@ def default_access():
 
 class Article(models.Model):
     class Access(models.TextChoices):
-        FREE = "free", "Free for everyone"
-        METERED = "metered", "Metered (counts against the free allowance)"
+        FREE = "free", "Free"
+        METERED = "metered", "Metered"
         SUBSCRIBERS = "subscribers", "Subscribers only"
 
     class Status(models.TextChoices):
@@ -149,7 +149,13 @@ class Article(models.Model):
     lead_alt_text = models.CharField(
         "alt text", max_length=300, blank=True, help_text="Leave empty to use the image's alt text."
     )
-    access = models.CharField(max_length=12, choices=Access.choices, default=default_access)
+    access = models.CharField(
+        max_length=12,
+        choices=Access.choices,
+        default=default_access,
+        help_text="Free: everyone reads it in full. Metered: counts against a reader's free "
+        "articles this month. Subscribers only: others see the preview.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(
         "publish time",

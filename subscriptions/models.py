@@ -170,7 +170,7 @@ class SubscriptionQuerySet(models.QuerySet):
 
 
 class Subscription(models.Model):
-    """A reader's subscription to a plan over a period; see ENTITLEMENT.md for what it grants."""
+    """A reader's subscription to a plan over a period; README.md says when it entitles."""
 
     class Status(models.TextChoices):
         TRIALING = "trialing", "Trial"
@@ -235,8 +235,8 @@ class Subscription(models.Model):
     def entitles(self, *, at):
         """Return whether this subscription lets its reader read everything at time `at`.
 
-        The rule, written out in ENTITLEMENT.md; `SubscriptionQuerySet.entitling_q` is its
-        SQL twin.
+        The rule is the table "When a subscription entitles" in README.md;
+        `SubscriptionQuerySet.entitling_q` is its SQL twin.
         """
         if self.current_period_start > at:
             return False

@@ -1,4 +1,4 @@
-"""Plans, and the entitlement rule of ENTITLEMENT.md in Python and in SQL."""
+"""Plans, and the entitlement rule (the table in README.md) in Python and in SQL."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -29,7 +29,7 @@ MOMENTS = {
     "end+1y": END + 365 * DAY,
 }
 
-# status, cancel at period end, moment -> entitled: ENTITLEMENT.md as a test.
+# status, cancel at period end, moment -> entitled: the README's entitlement table as a test.
 ENTITLEMENT = """
 status   cancel moment          entitled
 trialing no     before_start    no
