@@ -8,6 +8,7 @@ from media.models import Image
 from media.renditions import rendition_url
 from media.services import image_find_duplicate, image_make_renditions
 from media.templatetags.media_tags import ANY_FORMAT, thumbnail
+from newsroom.forms import InvalidFormStatusAdminMixin
 
 
 class RightsExpiredFilter(admin.SimpleListFilter):
@@ -41,7 +42,7 @@ class CreditFilter(admin.SimpleListFilter):
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
     form = ImageForm
     list_display = ["thumbnail", "__str__", "credit", "dimensions", "rights", "uploaded_at"]
     list_display_links = ["thumbnail", "__str__"]

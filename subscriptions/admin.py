@@ -5,13 +5,14 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from newsroom.forms import InvalidFormStatusAdminMixin
 from subscriptions.forms import ComplimentaryGrantForm, UserAdminChangeForm, UserAdminCreationForm
 from subscriptions.models import MeteredRead, Plan, Subscription, User
 from subscriptions.services import subscription_grant_complimentary
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
     list_display = ["name", "price", "currency", "interval", "trial_days", "is_active", "order"]
     list_editable = ["is_active", "order"]
     list_filter = ["is_active", "interval"]
@@ -20,7 +21,7 @@ class PlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
     list_display = [
         "user",
         "plan",
@@ -69,7 +70,7 @@ class SubscriberFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(InvalidFormStatusAdminMixin, DjangoUserAdmin):
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     fieldsets = [

@@ -12,7 +12,7 @@ urlpatterns = [
     path("account/cancel/", views.cancel, name="subscription_cancel"),
     path(
         "account/password/",
-        auth_views.PasswordChangeView.as_view(),
+        views.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
@@ -22,7 +22,7 @@ urlpatterns = [
     ),
     path(
         "account/password/reset/",
-        auth_views.PasswordResetView.as_view(
+        views.PasswordResetView.as_view(
             extra_email_context={"publication_name": settings.NEWSROOM_PUBLICATION_NAME}
         ),
         name="password_reset",
@@ -34,7 +34,7 @@ urlpatterns = [
     ),
     path(
         "account/password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.PasswordResetConfirmView.as_view(
             # Logging in straight away also lifts a log-in lockout for this reader.
             post_reset_login=True,
             post_reset_login_backend="django.contrib.auth.backends.ModelBackend",

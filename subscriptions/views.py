@@ -4,8 +4,8 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from newsroom.forms import InvalidFormStatusMixin
 from subscriptions import services
 from subscriptions.forms import LogInForm, SignUpForm
 from subscriptions.meter import meter_apply_to_response, meter_period, registered_reads
@@ -49,7 +50,7 @@ def _with_next(url_name, next_url, *args):
     return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
 
-class ReaderLoginView(LoginView):
+class ReaderLoginView(InvalidFormStatusMixin, auth_views.LoginView):
     """Django's log-in, with this site's rule for `next` and the meter's carry-over."""
 
     form_class = LogInForm
@@ -69,6 +70,18 @@ class ReaderLoginView(LoginView):
 
 
 log_in = ReaderLoginView.as_view()
+
+
+class PasswordChangeView(InvalidFormStatusMixin, auth_views.PasswordChangeView):
+    pass
+
+
+class PasswordResetView(InvalidFormStatusMixin, auth_views.PasswordResetView):
+    pass
+
+
+class PasswordResetConfirmView(InvalidFormStatusMixin, auth_views.PasswordResetConfirmView):
+    pass
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -93,7 +106,7 @@ def sign_up(request):
             response = redirect(next_url or settings.LOGIN_REDIRECT_URL)
             return meter_apply_to_response(request=request, response=response)
     context = {"form": form, "next": next_url, "login_url": _with_next("login", next_url)}
-    return render(request, "registration/signup.html", context)
+    return render(request, "registration/signup.html", context, status=400 if form.errors else 200)
 
 
 @login_required

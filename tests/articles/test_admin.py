@@ -89,7 +89,7 @@ def test_publishing_names_every_missing_piece_and_keeps_what_was_typed(editor_cl
         standfirst="Commuters win a reprieve, for now.",
     )
     response = editor_client.post(ADD_URL, data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert "To publish, this article still needs" in html
     for piece in [

@@ -37,7 +37,7 @@ def test_a_broken_upload_shows_the_error_and_keeps_what_was_typed(admin, media_r
     data = noisy_jpeg_bytes()
     response = post_picture(admin, upload(data[: len(data) // 3]), credit="Herald/Ann Lee")
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert "This file is damaged or incomplete" in html
     assert response.context["adminform"].form.errors["file"]
@@ -50,14 +50,14 @@ def test_a_broken_upload_shows_the_error_and_keeps_what_was_typed(admin, media_r
 def test_svg_through_the_admin_is_refused_with_its_message(admin):
     response = post_picture(admin, upload(b"<svg/>", name="logo.svg"))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "SVG files are not accepted" in response.content.decode()
 
 
 def test_missing_alt_text_is_shown_on_its_field(admin):
     response = post_picture(admin, upload(picture_bytes()), alt_text="")
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "alt_text" in response.context["adminform"].form.errors
     assert not Image.objects.exists()
 

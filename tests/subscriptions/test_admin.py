@@ -135,7 +135,7 @@ def test_adding_a_user_twice_in_another_case_is_a_form_error(admin_client):
         reverse("admin:subscriptions_user_add"),
         {"email": "JO@example.com", "usable_password": "false"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "An account with this email address already exists." in response.content.decode()
 
 

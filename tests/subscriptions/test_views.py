@@ -88,7 +88,7 @@ def test_sign_up_with_an_address_taken_in_another_case(client):
 
     response = sign_up(client, email="ADA@Example.com", name="Ada Lovelace")
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "An account with this email address already exists." in page_text(response)
     html = response.content.decode()
     assert 'value="ADA@Example.com"' in html  # what was typed stays
@@ -103,7 +103,7 @@ def test_sign_up_errors_are_tied_to_their_fields(client):
         {"email": "ada@example.com", "password1": PASSWORD, "password2": "something-else"},
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert "The two password fields didn\u2019t match." in html
     assert 'id="id_password2_error"' in html
@@ -127,13 +127,13 @@ def test_sign_up_uses_the_password_validators(client, password, message):
         reverse("signup"),
         {"email": "ada@example.com", "password1": password, "password2": password},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in page_text(response)
 
 
 def test_sign_up_with_an_invalid_email_rerenders(client):
     response = sign_up(client, email="not-an-email")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Enter a valid email address." in page_text(response)
 
 
@@ -183,7 +183,7 @@ def test_wrong_password_keeps_the_email_and_says_so(client):
 
     response = client.post(reverse("login"), {"username": user.email, "password": "wrong-one"})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     text = page_text(response)
     assert "That email address and password do not match an account." in text
     assert 'value="ada@example.com"' in response.content.decode()
@@ -254,7 +254,7 @@ def test_password_change(client):
         reverse("password_change"),
         {"old_password": "nope", "new_password1": "a-new-pass-2026", "new_password2": "x"},
     )
-    assert wrong.status_code == 200
+    assert wrong.status_code == 400
     assert "Your old password was entered incorrectly." in page_text(wrong)
 
     response = client.post(
