@@ -149,7 +149,7 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, ContentEditor):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "tags", "lead_image"]
-    readonly_fields = ["updated_at", "read_time"]
+    readonly_fields = ["updated_at", "read_time", "preview_links"]
     save_on_top = True
     actions = ["publish_now", "unpublish"]
     fieldsets = [
@@ -160,7 +160,16 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, ContentEditor):
         ),
         (
             "Publishing",
-            {"fields": ["status", "published_at", "access", "updated_at", "read_time"]},
+            {
+                "fields": [
+                    "status",
+                    "published_at",
+                    "access",
+                    "preview_links",
+                    "updated_at",
+                    "read_time",
+                ]
+            },
         ),
         ("Tags and search engines", {"fields": ["tags", "seo_description"]}),
     ]
@@ -216,6 +225,18 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, ContentEditor):
         if obj.is_scheduled:
             return format_html('<span title="Goes live at the publish time">Scheduled</span>')
         return obj.get_status_display()
+
+    @admin.display(description="Preview")
+    def preview_links(self, obj):
+        if obj.pk is None:
+            return "Save the article to preview it on the site."
+        url = obj.get_absolute_url()
+        return format_html(
+            '<a href="{}" target="_blank">As staff see it</a> · '
+            '<a href="{}?as=public" target="_blank">As a reader without access sees it</a>',
+            url,
+            url,
+        )
 
     @admin.display(description="Read time")
     def read_time(self, obj):

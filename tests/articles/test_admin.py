@@ -169,3 +169,11 @@ def test_publish_now_action_refuses_an_incomplete_draft(editor_client):
     assert "was not published" in response.content.decode()
     incomplete.refresh_from_db()
     assert incomplete.status == "draft"
+
+
+def test_the_change_form_links_to_both_previews(editor_client):
+    article = make_article(status="draft", published_at=None)
+    html = editor_client.get(
+        reverse("admin:articles_article_change", args=[article.pk])
+    ).content.decode()
+    assert f'href="{article.get_absolute_url()}?as=public"' in html

@@ -199,3 +199,10 @@ def test_query_counts_do_not_grow_with_the_site(client, django_assert_max_num_qu
         client.get(article.get_absolute_url())
     with django_assert_max_num_queries(12):
         client.get(article.get_absolute_url())
+
+
+def test_server_errors_get_a_page_that_needs_nothing_from_the_database(client, settings):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")  # rendered without a request, as Django's handler does
+    assert "Something went wrong on our side" in html and 'href="/"' in html
