@@ -22,6 +22,7 @@ from .models import (
     Tag,
     TextBlock,
 )
+from .pages import content_changed
 
 BLOCK_KINDS = {TextBlock: "text", ImageBlock: "image", QuoteBlock: "quote", PaywallBreak: "break"}
 
@@ -269,6 +270,7 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, ContentEditor):
     @admin.action(description="Unpublish (back to draft)")
     def unpublish(self, request, queryset):
         count = queryset.update(status=Article.Status.DRAFT, updated_at=timezone.now())
+        content_changed()  # an update() sends no signal
         self.message_user(request, f"{count} article(s) are drafts again.", messages.SUCCESS)
 
     def view_on_site(self, obj):

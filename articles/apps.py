@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 class ArticlesConfig(AppConfig):
@@ -10,9 +10,13 @@ class ArticlesConfig(AppConfig):
         from media.models import Image
 
         from . import signals
-        from .models import Section
+        from .models import Article, Author, Byline, Section, Tag
 
         for signal in (post_save, post_delete):
             signal.connect(signals.forget_nav_sections, sender=Section)
             # Bodies show an image's caption, credit and alt text unless a block overrides them.
             signal.connect(signals.forget_rendered_bodies, sender=Image)
+            # Pages show articles, their bylines, sections, authors, tags and pictures.
+            for model in (Article, Byline, Section, Author, Tag, Image):
+                signal.connect(signals.forget_rendered_pages, sender=model)
+        m2m_changed.connect(signals.forget_rendered_pages, sender=Article.tags.through)

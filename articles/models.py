@@ -105,12 +105,16 @@ class ArticleQuerySet(models.QuerySet):
     def latest_first(self):
         return self.order_by("-published_at", "-pk")
 
-    def for_listing(self):
+    def for_listing(self, *, images=True):
         """Fetch what a card shows (section, lead image, byline) in a fixed number of queries."""
-        return self.select_related("section", "lead_image").prefetch_related(
-            models.Prefetch("bylines", queryset=Byline.objects.select_related("author")),
-            "lead_image__renditions",
+        listing = self.select_related("section").prefetch_related(
+            models.Prefetch("bylines", queryset=Byline.objects.select_related("author"))
         )
+        if images:
+            listing = listing.select_related("lead_image").prefetch_related(
+                "lead_image__renditions"
+            )
+        return listing
 
 
 def default_access():

@@ -7,6 +7,7 @@ from django.utils.html import strip_tags
 
 from .body import render_body
 from .models import Article, ImageBlock, PaywallBreak, QuoteBlock, TextBlock
+from .pages import content_changed
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ def article_body_changed(*, article: Article) -> None:
         preview_text=article.preview_text,
         updated_at=article.updated_at,
     )
+    content_changed()
 
 
 def article_publish(*, article: Article, at=None) -> Article:

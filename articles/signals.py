@@ -4,6 +4,7 @@ from django.core.cache import cache
 
 from .body import body_cache_invalidate_all
 from .context_processors import NAV_SECTIONS_KEY
+from .pages import content_changed
 
 
 def forget_nav_sections(**kwargs):
@@ -12,3 +13,7 @@ def forget_nav_sections(**kwargs):
 
 def forget_rendered_bodies(**kwargs):
     body_cache_invalidate_all()
+
+
+def forget_rendered_pages(**kwargs):
+    content_changed()

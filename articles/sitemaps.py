@@ -40,8 +40,11 @@ class ListingSitemap(Sitemap):
         return [
             reverse("home"),
             *(section.get_absolute_url() for section in Section.objects.all()),
-            *(author.get_absolute_url() for author in Author.objects.filter(articles__in=live)),
-            *(tag.get_absolute_url() for tag in Tag.objects.filter(articles__in=live)),
+            *(
+                author.get_absolute_url()
+                for author in Author.objects.filter(articles__in=live).distinct()
+            ),
+            *(tag.get_absolute_url() for tag in Tag.objects.filter(articles__in=live).distinct()),
         ]
 
     def location(self, path):

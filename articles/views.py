@@ -1,24 +1,23 @@
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, Q, Window
+from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from subscriptions.meter import meter_record_read
 from subscriptions.paywall import Reader, build_reader, decide_article_access
 
-from .body import render_body
-from .models import Article, Author, Byline, Section, Tag
-from .structured_data import article_json_ld
+from .models import Article, Author, Section, Tag
+from .pages import article_page, cached_page_part
 
 HOME_LATEST = 7
 HOME_PER_SECTION = 3
 
 
-def home(request):
-    """Show the latest articles, then the newest few of each section."""
+def _home_content():
     published = Article.objects.published()
     latest = list(published.for_listing().latest_first()[:HOME_LATEST])
     ranked = (
@@ -38,89 +37,91 @@ def home(request):
     by_section = {}
     for article in ranked:
         by_section.setdefault(article.section, []).append(article)
-    return render(
-        request,
-        "articles/home.html",
-        {"lead": latest[:1], "latest": latest[1:], "by_section": by_section.items()},
-    )
+    context = {
+        "lead": latest[:1],
+        "latest": latest[1:],
+        "by_section": by_section.items(),
+        "publication_name": settings.NEWSROOM_PUBLICATION_NAME,
+    }
+    return render_to_string("articles/includes/home_content.html", context)
 
 
-def _listing(request, queryset, template, context):
+def home(request):
+    """Show the latest articles, then the newest few of each section."""
+    content = cached_page_part(request, "home", _home_content)
+    return render(request, "articles/home.html", {"content": content})
+
+
+def _article_list(request, articles, *, show_section):
+    """Return one page of `articles` rendered as cards, and the paginator's page."""
     paginator = Paginator(
-        queryset.published().for_listing().latest_first(), settings.NEWSROOM_ARTICLES_PER_PAGE
+        articles.published().for_listing().latest_first(), settings.NEWSROOM_ARTICLES_PER_PAGE
     )
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, template, {**context, "page": page, "articles": page.object_list})
+    context = {"articles": page.object_list, "page": page, "show_section": show_section}
+    return render_to_string("articles/includes/article_list.html", context), page
+
+
+def _listing_page(request, *, kind, subject_of, articles_of, show_section=True):
+    """Render the page of one section, author or tag, its list rendered once for everyone."""
+    slug = request.resolver_match.kwargs["slug"]
+    page_number = request.GET.get("page", "1")[:8]
+
+    def build():
+        subject = subject_of(slug)
+        listing, _page = _article_list(request, articles_of(subject), show_section=show_section)
+        return subject, listing
+
+    subject, listing = cached_page_part(request, f"{kind}:{slug}:{page_number}", build)
+    return render(request, f"articles/{kind}_detail.html", {kind: subject, "listing": listing})
 
 
 def section_detail(request, slug):
-    section = get_object_or_404(Section, slug=slug)
-    return _listing(
+    return _listing_page(
         request,
-        Article.objects.in_section(section),
-        "articles/section_detail.html",
-        {"section": section},
+        kind="section",
+        subject_of=lambda slug: get_object_or_404(Section, slug=slug),
+        articles_of=Article.objects.in_section,
+        show_section=False,
     )
 
 
 def author_detail(request, slug):
-    author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
-    return _listing(
+    return _listing_page(
         request,
-        Article.objects.by_author(author),
-        "articles/author_detail.html",
-        {"author": author},
+        kind="author",
+        subject_of=lambda slug: get_object_or_404(
+            Author.objects.select_related("photo").prefetch_related("photo__renditions"),
+            slug=slug,
+        ),
+        articles_of=Article.objects.by_author,
     )
 
 
 def tag_detail(request, slug):
-    tag = get_object_or_404(Tag, slug=slug)
-    return _listing(request, Article.objects.tagged(tag), "articles/tag_detail.html", {"tag": tag})
+    return _listing_page(
+        request,
+        kind="tag",
+        subject_of=lambda slug: get_object_or_404(Tag, slug=slug),
+        articles_of=Article.objects.tagged,
+    )
 
 
 def search(request):
     """Find articles by their public text: headline, standfirst and body before the cut."""
     query = request.GET.get("q", "").strip()[:200]
     articles = Article.objects.search(query) if query else Article.objects.none()
-    return _listing(request, articles, "articles/search.html", {"query": query})
-
-
-def _article_for_request(request, slug):
-    """Return the article at `slug`; drafts and scheduled ones exist for staff only."""
-    article = get_object_or_404(
-        Article.objects.select_related("section", "lead_image").prefetch_related(
-            Prefetch("bylines", queryset=Byline.objects.select_related("author")),
-            "tags",
-            "lead_image__renditions",
-        ),
-        slug=slug,
-    )
-    if not article.is_live and not request.user.is_staff:
-        raise Http404("No article here.")
-    return article
-
-
-def _related_articles(article, *, limit):
-    """Return other live articles from the same section or with a tag in common."""
-    tag_ids = [tag.pk for tag in article.tags.all()]
-    matches = Q(section=article.section_id) if article.section_id else Q()
-    if tag_ids:
-        matches |= Q(tags__in=tag_ids)
-    if not matches:
-        return []
-    return list(
-        Article.objects.published()
-        .filter(matches)
-        .exclude(pk=article.pk)
-        .distinct()
-        .for_listing()
-        .latest_first()[:limit]
-    )
+    listing, page = _article_list(request, articles, show_section=True)
+    context = {"query": query, "listing": listing if query else "", "count": page.paginator.count}
+    return render(request, "articles/search.html", context)
 
 
 def article_detail(request, slug):
     """Show an article: in full to an entitled reader, otherwise the preview and the prompt."""
-    article = _article_for_request(request, slug)
+    page = article_page(request, slug)
+    article = page.article
+    if not article.is_live and not request.user.is_staff:
+        raise Http404("No article here.")
     reader = build_reader(request)
     decision = decide_article_access(article=article, reader=reader)
     decision = meter_record_read(request=request, reader=reader, article=article, decision=decision)
@@ -130,14 +131,6 @@ def article_detail(request, slug):
         public_decision = decide_article_access(article=article, reader=Reader())
         if request.GET.get("as") == "public":
             decision = public_decision
-    body = render_body(article)
-    related = _related_articles(article, limit=3)
-    more = list(
-        Article.objects.published()
-        .exclude(pk__in=[article.pk, *(other.pk for other in related)])
-        .for_listing()
-        .latest_first()[:4]
-    )
     response = render(
         request,
         "articles/article_detail.html",
@@ -146,14 +139,9 @@ def article_detail(request, slug):
             "decision": decision,
             "public_decision": public_decision,
             "reader_is_staff": reader.is_staff,
+            "parts": page.public_parts(),
             # A reader who may not read on is never handed the text beyond the cut.
-            "preview": body.preview,
-            "rest": body.rest if decision.granted else None,
-            "json_ld": article_json_ld(
-                article=article, request=request, full_text=decision.granted
-            ),
-            "related": related,
-            "more": more,
+            "rest": page.rest if decision.granted else None,
         },
     )
     if decision.granted and article.access != Article.Access.FREE:

@@ -5,11 +5,13 @@ Run it as `make benchmark` or `.venv/bin/python benchmarks/run.py --help`. It
 1. sets its own environment (DEBUG off, a throwaway secret, a database of its own under
    `var/bench/` unless DATABASE_URL/CACHE_URL are given, whose database name must then contain
    "bench"), migrates it and loads the demo content (`seed_demo`, idempotent);
-2. picks the articles, logs readers in (sessions made directly, no log-in form) and counts the
-   SQL queries of one request per page with Django's test client;
-3. starts gunicorn on 127.0.0.1 only, checks each page answers as expected (status, paywall,
-   Cache-Control, Set-Cookie), warms it up, then loads it for a bounded time and a bounded
-   number of requests from a small keep-alive HTTP client (threads, one connection each);
+2. picks the articles and logs the two demo readers in (sessions made directly, no log-in
+   form);
+3. starts gunicorn on 127.0.0.1 only, uses up an anonymous meter over HTTP, counts the SQL
+   queries of one request per page with Django's test client, checks each page answers as
+   expected (status, paywall, Cache-Control, Set-Cookie), warms it up, then loads it for a
+   bounded time and a bounded number of requests from a small keep-alive HTTP client
+   (threads, one connection each, reconnecting whenever the server closes it);
 4. always stops gunicorn, then prints the table and writes it into `benchmarks/RESULTS.md`
    (one section per database and cache pair; the rest of the file is kept) and the raw
    figures into `benchmarks/out/`.
@@ -36,6 +38,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
@@ -52,6 +55,19 @@ USER_AGENT = "newsroom-benchmark/1.0"  # not matched by the paywall's crawler pa
 READER_EMAIL = "reader@example.com"
 SUBSCRIBER_EMAIL = "subscriber@example.com"
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+SCENARIO_KEYS = (
+    "fixed",
+    "home",
+    "section",
+    "article_preview",
+    "article_meter_exhausted",
+    "article_meter_first",
+    "article_reader",
+    "article_subscriber",
+    "feed",
+    "sitemap",
+)
 
 # Markers in the article page (templates/articles/article_detail.html).
 FULL_TEXT_MARK = '<div class="paywall">'
@@ -115,6 +131,8 @@ def setup_django() -> None:
         sys.path.insert(0, str(ROOT))
     import django
 
+    # WhiteNoise warns that STATIC_ROOT is missing: no static files are loaded here.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     django.setup()
 
 
@@ -147,10 +165,14 @@ class Scenario:
     path: str
     cookies: dict[str, str] = field(default_factory=dict)
     # What the first response must show: "public" (Cache-Control public, no Set-Cookie),
-    # "no-cookie" (no Set-Cookie), "sets-meter" (sets the meter cookie), "full" (the text
-    # beyond the cut), "preview" (the paywall prompt, no text beyond the cut).
+    # "no-cookie" (no Set-Cookie), "no-meter" (no meter cookie; a logged-in page renews the
+    # CSRF cookie of its log-out form every time, as Django does), "sets-meter" (sets the
+    # meter cookie), "full" (the text beyond the cut), "preview" (the paywall prompt, no text
+    # beyond the cut).
     expect: tuple[str, ...] = ()
-    note: str = ""
+    # Send back the cookies the first response sets, as a browser would (the CSRF cookie of
+    # a logged-in page's log-out form).
+    keeps_cookies: bool = False
 
     @property
     def cookie_header(self) -> str:
@@ -253,7 +275,7 @@ def build_scenarios(fixture: Fixture, *, meter_cookie: str | None) -> list[Scena
 
     session = fixture.session_cookie
     exhausted_slug = fixture.metered_slugs[fixture.meter_reads]
-    return [
+    scenarios = [
         Scenario("fixed", "Fixed string (baseline)", "/bench/fixed/", expect=("public",)),
         Scenario("home", "Home page, anonymous", "/", expect=("public",)),
         Scenario(
@@ -286,18 +308,22 @@ def build_scenarios(fixture: Fixture, *, meter_cookie: str | None) -> list[Scena
             "Article, metered, registered reader re-reading it (session)",
             f"/articles/{fixture.reader_slug}/",
             cookies={session: fixture.sessions["reader"]},
-            expect=("no-cookie", "full"),
+            expect=("no-meter", "full"),
+            keeps_cookies=True,
         ),
         Scenario(
             "article_subscriber",
             "Article, subscribers-only, subscriber (session)",
             f"/articles/{fixture.subscribers_slug}/",
             cookies={session: fixture.sessions["subscriber"]},
-            expect=("no-cookie", "full"),
+            expect=("no-meter", "full"),
+            keeps_cookies=True,
         ),
         Scenario("feed", "RSS feed", "/feed.rss", expect=("public",)),
         Scenario("sitemap", "Sitemap", "/sitemap.xml", expect=("public",)),
     ]
+    assert tuple(scenario.key for scenario in scenarios) == SCENARIO_KEYS
+    return scenarios
 
 
 def count_queries(scenarios: list[Scenario]) -> dict[str, int | None]:
@@ -504,6 +530,14 @@ def use_up_meter(port: int, *, slugs: list[str]) -> str | None:
     return value
 
 
+def keep_cookies(port: int, scenario: Scenario) -> None:
+    """Request the page once and keep the cookies it sets in the scenario's cookies."""
+    reply = fetch(port, scenario.path, cookie_header=scenario.cookie_header)
+    for name, morsel in reply.set_cookies().items():
+        if morsel.value:
+            scenario.cookies[name] = morsel.value
+
+
 def check_reply(scenario: Scenario, reply: Reply) -> tuple[bool, str]:
     """Return whether the page answers as the scenario expects, and what it showed."""
     from subscriptions.meter import METER_COOKIE
@@ -523,6 +557,8 @@ def check_reply(scenario: Scenario, reply: Reply) -> tuple[bool, str]:
             problems.append("sets a cookie")
     if "no-cookie" in scenario.expect and cookies:
         problems.append("sets a cookie")
+    if "no-meter" in scenario.expect and METER_COOKIE in cookies:
+        problems.append("sets the meter cookie")
     if "sets-meter" in scenario.expect and METER_COOKIE not in cookies:
         problems.append("does not set the meter cookie")
     body = reply.body.decode("utf-8", errors="replace")
@@ -743,7 +779,8 @@ def render_section(*, label: str, meta: dict, rows: list[Row]) -> str:
     db = meta["backends"]
     lines = [
         f"<!-- BEGIN run {label} -->",
-        f"## {db['database']} + {db['cache']}",
+        f"## {db['database']} + {db['cache']}"
+        + (f", CONN_MAX_AGE={db['conn_max_age']}" if db["conn_max_age"] != "0" else ""),
         "",
         f"- Date: {meta['date']}",
         f"- Machine: {meta['nproc']} CPUs ({meta['cpu']}), {meta['platform']}; Python "
@@ -818,7 +855,7 @@ def machine_meta(args, backends: dict) -> dict:
                 break
     given = [
         f"{name}={redact_url(os.environ[name])}"
-        for name in ("DATABASE_URL", "CACHE_URL")
+        for name in ("CONN_MAX_AGE", "DATABASE_URL", "CACHE_URL")
         if args.env_given.get(name)
     ]
     return {
@@ -860,17 +897,27 @@ def parse_args() -> argparse.Namespace:
         help="per scenario, a bound on the load whatever --seconds says (default 100000)",
     )
     parser.add_argument(
-        "--only", default="", help="comma-separated scenario keys (the baseline always runs)"
+        "--only",
+        default="",
+        help="comma-separated scenario keys (the baseline always runs): "
+        + ", ".join(SCENARIO_KEYS),
     )
     parser.add_argument(
-        "--no-write", action="store_true", help="print the figures, leave RESULTS.md alone"
+        "--no-write",
+        action="store_true",
+        help="print the figures only: leave RESULTS.md and benchmarks/out/ alone",
     )
     args = parser.parse_args()
     if args.seconds <= 0 or args.warmup < 0 or args.concurrency < 1 or args.workers < 1:
         parser.error("--seconds, --concurrency and --workers must be positive")
     if not 1024 <= args.port <= 65535:
         parser.error("--port must be between 1024 and 65535")
-    args.env_given = {name: name in os.environ for name in ("DATABASE_URL", "CACHE_URL")}
+    args.only = {key.strip() for key in args.only.split(",") if key.strip()}
+    if args.only - set(SCENARIO_KEYS):
+        parser.error(f"--only: the scenarios are {', '.join(SCENARIO_KEYS)}")
+    args.env_given = {
+        name: name in os.environ for name in ("CONN_MAX_AGE", "DATABASE_URL", "CACHE_URL")
+    }
     return args
 
 
@@ -881,6 +928,9 @@ def raise_keyboard_interrupt(signum, frame):
 def main() -> int:
     args = parse_args()
     signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
+    if port_is_taken(args.port):
+        sys.exit(f"Something already answers on {HOST}:{args.port}; choose another --port.")
     configure_environment(port=args.port)
     check_database_is_for_benchmarks()
     setup_django()
@@ -894,8 +944,6 @@ def main() -> int:
 
     connections.close_all()
 
-    if port_is_taken(args.port):
-        sys.exit(f"Something already answers on {HOST}:{args.port}; choose another --port.")
     log_path = BENCH_DIR / "gunicorn.log"
     stop = threading.Event()
     process = None
@@ -908,12 +956,11 @@ def main() -> int:
 
         meter_cookie = use_up_meter(args.port, slugs=fixture.metered_slugs[: fixture.meter_reads])
         scenarios = build_scenarios(fixture, meter_cookie=meter_cookie)
-        wanted = {key.strip() for key in args.only.split(",") if key.strip()}
-        unknown = wanted - {scenario.key for scenario in scenarios}
-        if unknown:
-            sys.exit(f"Unknown scenario(s): {', '.join(sorted(unknown))}")
-        if wanted:
-            scenarios = [s for s in scenarios if s.key == "fixed" or s.key in wanted]
+        if args.only:
+            scenarios = [s for s in scenarios if s.key == "fixed" or s.key in args.only]
+        for scenario in scenarios:
+            if scenario.keeps_cookies:
+                keep_cookies(args.port, scenario)
         queries = count_queries(scenarios)
         connections.close_all()
 
@@ -972,14 +1019,16 @@ def main() -> int:
 
     meta = machine_meta(args, fixture.database)
     label = f"{fixture.database['vendor']}-{fixture.database['cache_backend'].lower()}"
+    if fixture.database["conn_max_age"] != "0":
+        label += f"-conn-max-age-{fixture.database['conn_max_age']}"
     section = render_section(label=label, meta=meta, rows=rows)
     print("\n" + table(rows) + "\n")
     print("\n".join(aim_reading(rows)))
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    (OUT_DIR / f"{label}.json").write_text(
-        json.dumps({"meta": meta, "rows": [asdict(row) for row in rows]}, indent=2) + "\n"
-    )
     if not args.no_write:
+        OUT_DIR.mkdir(parents=True, exist_ok=True)
+        (OUT_DIR / f"{label}.json").write_text(
+            json.dumps({"meta": meta, "rows": [asdict(row) for row in rows]}, indent=2) + "\n"
+        )
         write_results(RESULTS_PATH, label=label, section=section)
         print(f"\nWritten to {RESULTS_PATH.relative_to(ROOT)} (section {label}).")
     return 0 if all(row.check_ok for row in rows) else 1
