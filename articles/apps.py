@@ -13,7 +13,6 @@ class ArticlesConfig(AppConfig):
         from .models import Article, Author, Byline, Section, Tag
 
         for signal in (post_save, post_delete):
-            signal.connect(signals.forget_nav_sections, sender=Section)
             # Bodies show an image's caption, credit and alt text unless a block overrides them.
             signal.connect(signals.forget_rendered_bodies, sender=Image)
             # Pages show articles, their bylines, sections, authors, tags and pictures.

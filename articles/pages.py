@@ -9,6 +9,8 @@ generation moves on whenever content is saved; the parts also expire after
 NEWSROOM_PUBLIC_CACHE_SECONDS, so that a scheduled article joins the lists when it goes live.
 """
 
+import secrets
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,9 +30,20 @@ from .templatetags.article_tags import json_ld
 CONTENT_GENERATION_KEY = "content-generation"
 
 
+# Parts this process fetched lately, so that a busy page is not unpickled from a shared cache
+# on every request: key -> (expiry on the monotonic clock, value). The key holds the content
+# generation, which is read from the shared cache on every request, so an entry is never
+# used once content has changed anywhere.
+_recent_parts = {}
+RECENT_PARTS_LIMIT = 1000
+
+
 def content_generation() -> int:
     """Return the number that moves on whenever published content changes."""
-    return cache.get_or_set(CONTENT_GENERATION_KEY, 1, timeout=None)
+    # Random to begin with, so that a cleared cache never brings back an old generation.
+    return cache.get_or_set(
+        CONTENT_GENERATION_KEY, lambda: secrets.randbelow(2**62) + 1, timeout=None
+    )
 
 
 def content_changed() -> None:
@@ -38,7 +51,7 @@ def content_changed() -> None:
     try:
         cache.incr(CONTENT_GENERATION_KEY)
     except ValueError:
-        cache.set(CONTENT_GENERATION_KEY, 2, timeout=None)
+        content_generation()
 
 
 def cached_page_part(request, name, build):
@@ -47,10 +60,17 @@ def cached_page_part(request, name, build):
         f"page:{content_generation()}:{request.scheme}:{request.get_host()}:"
         f"{settings.NEWSROOM_PREVIEW_PARAGRAPHS}:{name}"
     )
+    now = time.monotonic()
+    recent = _recent_parts.get(key)
+    if recent is not None and recent[0] > now:
+        return recent[1]
     value = cache.get(key)
     if value is None:
         value = build()
         cache.set(key, value, timeout=settings.NEWSROOM_PUBLIC_CACHE_SECONDS)
+    if len(_recent_parts) >= RECENT_PARTS_LIMIT:
+        _recent_parts.clear()
+    _recent_parts[key] = (now + settings.NEWSROOM_PUBLIC_CACHE_SECONDS, value)
     return value
 
 
