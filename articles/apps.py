@@ -13,9 +13,8 @@ class ArticlesConfig(AppConfig):
         from .models import Article, Author, Byline, Section, Tag
 
         for signal in (post_save, post_delete):
-            # Bodies show an image's caption, credit and alt text unless a block overrides them.
-            signal.connect(signals.forget_rendered_bodies, sender=Image)
-            # Pages show articles, their bylines, sections, authors, tags and pictures.
+            # Pages show articles, their bylines, sections, authors, tags and pictures (with
+            # the caption, credit and alt text of the library unless a block overrides them).
             for model in (Article, Byline, Section, Author, Tag, Image):
                 signal.connect(signals.forget_rendered_pages, sender=model)
         m2m_changed.connect(signals.forget_rendered_pages, sender=Article.tags.through)

@@ -1,9 +1,8 @@
-"""Render an article's body blocks to HTML once per article version, split at the preview cut.
+"""Render an article's body blocks to HTML, split at the preview cut.
 
 The cut is a block boundary: the paywall break block when there is one, otherwise after the
-first `NEWSROOM_PREVIEW_PARAGRAPHS` paragraphs, and never the whole article. Both halves are
-rendered once and cached under the article's version, so a page view costs no query for them.
-Only the public half may reach a reader who is not entitled; see `subscriptions.paywall`.
+first `NEWSROOM_PREVIEW_PARAGRAPHS` paragraphs, and never the whole article. Only the public
+half may reach a reader who is not entitled; see `subscriptions.paywall`.
 """
 
 from dataclasses import dataclass
@@ -12,14 +11,12 @@ from html.parser import HTMLParser
 
 from content_editor.contents import contents_for_item
 from django.conf import settings
-from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import BLOCK_MODELS, Article, ImageBlock, PaywallBreak, QuoteBlock, TextBlock
 
-BODY_GENERATION_KEY = "article-body-generation"
 VOID_ELEMENTS = {"br", "hr", "img"}
 
 
@@ -133,7 +130,11 @@ def _plain_text(html):
     return " ".join(strip_tags(html).split())
 
 
-def _render(article):
+def render_body(article: Article) -> RenderedBody:
+    """Return the article's body rendered to HTML, split at the preview cut.
+
+    Pages keep the result (see `articles.pages`); this renders afresh each time.
+    """
     pieces = [piece for block in article_blocks(article) for piece in _block_pieces(block)]
     cut = preview_cut(pieces, preview_paragraphs=settings.NEWSROOM_PREVIEW_PARAGRAPHS)
     preview = "".join(piece.html for piece in pieces[:cut])
@@ -143,31 +144,3 @@ def _render(article):
         rest=mark_safe(rest),  # noqa: S308
         preview_text=_plain_text(preview),
     )
-
-
-def body_cache_key(article):
-    generation = cache.get_or_set(BODY_GENERATION_KEY, 1, timeout=None)
-    return (
-        f"article-body:{article.pk}:{article.updated_at.timestamp()}:"
-        f"{generation}:{settings.NEWSROOM_PREVIEW_PARAGRAPHS}"
-    )
-
-
-def render_body(article: Article, *, use_cache: bool = True) -> RenderedBody:
-    """Return the article's body rendered to HTML, from the cache when this version has been."""
-    if not use_cache:
-        return _render(article)
-    key = body_cache_key(article)
-    body = cache.get(key)
-    if body is None:
-        body = _render(article)
-        cache.set(key, body, timeout=7 * 24 * 3600)
-    return body
-
-
-def body_cache_invalidate_all():
-    """Forget every rendered body (an image's caption or credit changed, say)."""
-    try:
-        cache.incr(BODY_GENERATION_KEY)
-    except ValueError:
-        cache.set(BODY_GENERATION_KEY, 2, timeout=None)

@@ -91,7 +91,7 @@ def article_count_words(*, article: Article) -> int:
 def article_body_changed(*, article: Article) -> None:
     """Record that the body was saved: its word count, its searchable preview, a new version."""
     article.word_count = article_count_words(article=article)
-    article.preview_text = render_body(article, use_cache=False).preview_text
+    article.preview_text = render_body(article).preview_text
     article.updated_at = timezone.now()
     Article.objects.filter(pk=article.pk).update(
         word_count=article.word_count,

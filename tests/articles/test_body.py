@@ -63,11 +63,3 @@ def test_render_body_splits_at_the_break_and_sanitises(settings):
     assert "Closed" in body.rest
     assert "<script" not in body.rest and "onclick" not in body.rest
     assert body.preview_text.startswith("Open 1 of the story")
-
-
-@pytest.mark.django_db
-def test_render_body_is_cached_per_version(django_assert_num_queries):
-    article = make_article()
-    render_body(article)
-    with django_assert_num_queries(0):
-        render_body(article)

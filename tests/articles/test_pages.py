@@ -50,3 +50,16 @@ def test_a_cached_draft_stays_hidden_from_the_public(client, staff_user):
     assert client.get(draft.get_absolute_url()).status_code == 200  # cached for staff
     client.logout()
     assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_a_new_caption_in_the_library_reaches_the_pages_that_show_the_picture(client):
+    from media.services import image_update
+    from tests.factories import make_image, paragraphs
+
+    image = make_image(caption="Old caption")
+    article = make_article(
+        access=Article.Access.FREE, blocks=[("text", paragraphs(3)), ("image", image)]
+    )
+    assert "Old caption" in client.get(article.get_absolute_url()).content.decode()
+    image_update(image=image, caption="New caption")
+    assert "New caption" in client.get(article.get_absolute_url()).content.decode()
