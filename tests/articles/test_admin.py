@@ -177,3 +177,14 @@ def test_the_change_form_links_to_both_previews(editor_client):
         reverse("admin:articles_article_change", args=[article.pk])
     ).content.decode()
     assert f'href="{article.get_absolute_url()}?as=public"' in html
+
+
+def test_a_refused_publish_keeps_the_body_as_typed(editor_client):
+    data = article_form_data(
+        author=make_author(), texts=[(10, "<p>Every word of the first draft.</p>")]
+    )
+    response = editor_client.post(ADD_URL, data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "a section" in html
+    assert "&lt;p&gt;Every word of the first draft.&lt;/p&gt;" in html  # back in its editor
