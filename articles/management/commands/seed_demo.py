@@ -136,8 +136,8 @@ class Command(BaseCommand):
         seed_articles(
             tally=tally, sections=sections, tags=tags, authors=authors, uploaded_by=users["editor"]
         )
-        plans = seed_plans(tally=tally)
-        seed_readers(tally=tally, plan=plans["annual"], granted_by=users["editor"])
+        seed_plans(tally=tally)
+        seed_readers(tally=tally, granted_by=users["editor"])
 
     def report(self, *, tally, seconds):
         self.stdout.write(
@@ -198,7 +198,7 @@ def seed_plans(*, tally) -> dict[str, Plan]:
     return plans
 
 
-def seed_readers(*, tally, plan, granted_by) -> None:
+def seed_readers(*, tally, granted_by) -> None:
     """Create a subscriber (a complimentary year) and a registered reader without one."""
     User = get_user_model()
     for role, email, password, name in READER_LOGINS:
