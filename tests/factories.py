@@ -1,11 +1,8 @@
 """Small builders for test data: images made in memory with Pillow, articles with blocks."""
 
-import io
 from itertools import count
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image as PillowImage
 
 from articles.models import (
     Article,
@@ -19,25 +16,18 @@ from articles.models import (
     TextBlock,
 )
 from articles.services import article_body_changed
-from media.services import image_create
+from tests.media import factories as media_factories
 
 _sequence = count(1)
 
 
-def jpeg_bytes(width=640, height=400, colour=(180, 40, 40)):
-    buffer = io.BytesIO()
-    PillowImage.new("RGB", (width, height), colour).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
 def make_image(**fields):
+    """Create a captioned, credited picture through the media service."""
     n = next(_sequence)
     fields.setdefault("alt_text", f"Picture number {n}")
     fields.setdefault("caption", f"Caption {n}")
     fields.setdefault("credit", f"Agency/Photographer {n}")
-    data = jpeg_bytes(colour=(n * 37 % 256, n * 91 % 256, n * 53 % 256))
-    upload = SimpleUploadedFile(f"photo{n}.jpg", data, content_type="image/jpeg")
-    return image_create(file=upload, **fields)
+    return media_factories.make_image(name=f"photo{n}.jpg", **fields)
 
 
 def make_section(**fields):

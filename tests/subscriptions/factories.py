@@ -7,7 +7,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from django.utils import timezone
 
-from articles.models import Article
 from subscriptions.models import Plan, Subscription
 
 PASSWORD = "correct-horse-battery-staple"
@@ -36,18 +35,6 @@ def make_subscription(*, user, plan=None, days_left=20, **fields):
     fields.setdefault("current_period_start", now - timedelta(days=10))
     fields.setdefault("current_period_end", now + timedelta(days=days_left))
     return Subscription.objects.create(user=user, plan=plan, **fields)
-
-
-def make_article(access=Article.Access.METERED, **fields):
-    n = next(_sequence)
-    return Article.objects.create(
-        headline=fields.pop("headline", f"Metered story {n}"),
-        slug=fields.pop("slug", f"metered-story-{n}"),
-        access=access,
-        status=Article.Status.PUBLISHED,
-        published_at=timezone.now(),
-        **fields,
-    )
 
 
 def article_request(*, user=None, cookies=None, method="get", **headers):

@@ -23,13 +23,8 @@ from subscriptions.meter import (
 )
 from subscriptions.models import MeteredRead, User
 from subscriptions.paywall import AccessReason, build_reader, decide_article_access
-from tests.subscriptions.factories import (
-    PASSWORD,
-    article_request,
-    make_article,
-    make_reader,
-    make_subscription,
-)
+from tests.factories import make_article
+from tests.subscriptions.factories import PASSWORD, article_request, make_reader, make_subscription
 
 pytestmark = pytest.mark.django_db
 

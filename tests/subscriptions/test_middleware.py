@@ -4,7 +4,8 @@ from django.http import HttpResponse
 from subscriptions.meter import METER_COOKIE, meter_record_read
 from subscriptions.middleware import MeterCookieMiddleware
 from subscriptions.paywall import build_reader, decide_article_access
-from tests.subscriptions.factories import article_request, make_article
+from tests.factories import make_article
+from tests.subscriptions.factories import article_request
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ import pytest
 from django.db import IntegrityError
 
 from subscriptions.models import RENEWAL_GRACE, MeteredRead, Plan, Subscription, add_months
-from tests.subscriptions.factories import make_article, make_plan, make_reader
+from tests.factories import make_article
+from tests.subscriptions.factories import make_plan, make_reader
 
 START = datetime(2026, 3, 1, 12, tzinfo=UTC)
 END = datetime(2026, 4, 1, 12, tzinfo=UTC)

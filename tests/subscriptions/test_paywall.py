@@ -24,12 +24,8 @@ from subscriptions.paywall import (
     decide_article_access,
     request_may_consume_reads,
 )
-from tests.subscriptions.factories import (
-    article_request,
-    make_article,
-    make_reader,
-    make_subscription,
-)
+from tests.factories import make_article
+from tests.subscriptions.factories import article_request, make_reader, make_subscription
 
 ARTICLE_ID = 100
 ANONYMOUS_LIMIT = 3

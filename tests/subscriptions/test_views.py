@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from subscriptions.meter import meter_period
 from subscriptions.models import MeteredRead, Subscription, User
+from tests.factories import make_article
 from tests.subscriptions.factories import (
     PASSWORD,
-    make_article,
     make_plan,
     make_reader,
     make_subscription,
