@@ -26,11 +26,7 @@ class RenderedBody:
 
     preview: SafeString
     rest: SafeString
-    preview_text: str  # the preview as plain text, for search and feeds
-
-    @property
-    def has_rest(self):
-        return bool(self.rest)
+    preview_text: str  # the preview as plain text, for site search
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,7 @@ from media.renditions import rendition_url
 
 from .body import render_body
 from .models import Article, Byline
-from .structured_data import article_json_ld
-from .templatetags.article_tags import json_ld
+from .structured_data import article_json_ld, json_ld_script
 
 CONTENT_GENERATION_KEY = "content-generation"
 
@@ -164,8 +163,12 @@ def _build_article_page(request, slug) -> ArticlePage:
     return ArticlePage(
         article=_snapshot(article),
         meta=render_to_string("articles/includes/article_meta.html", context),
-        json_ld_full=json_ld(article_json_ld(article=article, request=request, full_text=True)),
-        json_ld_preview=json_ld(article_json_ld(article=article, request=request, full_text=False)),
+        json_ld_full=json_ld_script(
+            article_json_ld(article=article, request=request, full_text=True)
+        ),
+        json_ld_preview=json_ld_script(
+            article_json_ld(article=article, request=request, full_text=False)
+        ),
         header=render_to_string("articles/includes/article_header.html", context),
         preview=body.preview,
         rest=body.rest,

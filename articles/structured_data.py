@@ -1,6 +1,11 @@
 """Structured data about articles for search engines: schema.org NewsArticle as JSON-LD."""
 
+import json
+
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from media.renditions import rendition_url
 
@@ -46,3 +51,16 @@ def article_json_ld(*, article: Article, request, full_text: bool) -> dict:
             "cssSelector": ".paywall",
         }
     return data
+
+
+# The characters that could end a <script> element or open a comment, as JSON escapes.
+_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def json_ld_script(data: dict) -> SafeString:
+    """Return `data` as a JSON-LD script element that no string in it can break out of."""
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
+    return format_html(
+        '<script type="application/ld+json">{}</script>',
+        mark_safe(payload),  # noqa: S308 - escaped above, like django.utils.html.json_script
+    )
