@@ -1,24 +1,16 @@
 """The paywall: the one place that decides whether a reader may read an article in full.
 
-How an article view uses it, in this order::
+How an article view uses it (see `articles.views.article_detail`)::
 
-    from subscriptions.meter import meter_apply_to_response, meter_record_read
-    from subscriptions.paywall import build_reader, decide_article_access
+    reader = build_reader(request)  # no query anonymous, at most 2 logged in
+    decision = decide_article_access(article=article, reader=reader)  # pure, no query
+    decision = meter_record_read(  # counts the read, if the meter granted one
+        request=request, reader=reader, article=article, decision=decision
+    )
+    # render the whole body if decision.granted, else only the part before the cut
 
-    def article_detail(request, slug):
-        article = get_object_or_404(Article.objects.published(), slug=slug)
-        reader = build_reader(request)                        # 0 queries anonymous, <= 2 logged in
-        decision = decide_article_access(article=article, reader=reader)       # pure, no queries
-        decision = meter_record_read(                         # counts a meter read if one was used
-            request=request, reader=reader, article=article, decision=decision
-        )
-        body = full_body(article) if decision.granted else preview(article)   # never both
-        response = render(request, "articles/article_detail.html",
-                          {"article": article, "body": body, "decision": decision})
-        return meter_apply_to_response(request=request, response=response)    # anonymous cookie
-
-`meter_apply_to_response` is idempotent; `subscriptions.middleware.MeterCookieMiddleware` calls it
-for every response, so a view may leave it to the middleware.
+`meter_record_read` stages an anonymous reader's new meter cookie on the request;
+`subscriptions.middleware.MeterCookieMiddleware` writes it on the way out, for every view.
 
 Templates show the decision and never recompute it:
 

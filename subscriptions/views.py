@@ -18,7 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from newsroom.forms import InvalidFormStatusMixin
 from subscriptions import services
 from subscriptions.forms import LogInForm, SignUpForm
-from subscriptions.meter import meter_apply_to_response, meter_period, registered_reads
+from subscriptions.meter import meter_period, registered_reads
 from subscriptions.models import Plan, Subscription
 
 # Sign-up logs the new reader in without a password check, so it names the backend itself.
@@ -64,10 +64,6 @@ class ReaderLoginView(InvalidFormStatusMixin, auth_views.LoginView):
         context["signup_url"] = _with_next("signup", context["next"])
         return context
 
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        return meter_apply_to_response(request=self.request, response=response)
-
 
 log_in = ReaderLoginView.as_view()
 
@@ -103,8 +99,7 @@ def sign_up(request):
         else:
             auth_login(request, user, backend=MODEL_BACKEND)
             messages.success(request, "Welcome! Your account is ready.")
-            response = redirect(next_url or settings.LOGIN_REDIRECT_URL)
-            return meter_apply_to_response(request=request, response=response)
+            return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     context = {"form": form, "next": next_url, "login_url": _with_next("login", next_url)}
     return render(request, "registration/signup.html", context, status=400 if form.errors else 200)
 
