@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
 
+from subscriptions.access import Access
+
 WORDS_PER_MINUTE = 230
 
 # What a text block may contain; the editor offers exactly this, and nh3 enforces it on save.
@@ -122,10 +124,7 @@ def default_access():
 
 
 class Article(models.Model):
-    class Access(models.TextChoices):
-        FREE = "free", "Free"
-        METERED = "metered", "Metered"
-        SUBSCRIBERS = "subscribers", "Subscribers only"
+    Access = Access  # the vocabulary lives with the paywall that gives it meaning
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"

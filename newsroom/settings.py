@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "content_editor",
     "django_prose_editor",
     "axes",
+    "accounts",
     "media",
     "articles",
     "subscriptions",
@@ -96,7 +97,7 @@ if DEBUG and CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # One runserver process shares one local-memory cache, which is all axes needs there.
     SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 
-AUTH_USER_MODEL = "subscriptions.User"
+AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # axes first: it refuses a locked-out address or account before any password check.
     "axes.backends.AxesStandaloneBackend",
@@ -161,7 +162,7 @@ AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 # Log-in forms post the email as "username"; count it lower-cased, per account.
-AXES_USERNAME_CALLABLE = "subscriptions.throttling.axes_username"
+AXES_USERNAME_CALLABLE = "accounts.throttling.axes_username"
 # Trust X-Forwarded-For only when told how many proxies stand in front of the app.
 AXES_IPWARE_PROXY_COUNT = env.int("NEWSROOM_PROXY_COUNT", default=0) or None
 # Proxies append to X-Forwarded-For: count from the right, so a client cannot spoof its address.

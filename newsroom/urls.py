@@ -9,6 +9,7 @@ admin.site.index_title = "Write and publish"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
     path("", include("subscriptions.urls")),
     path("", include("articles.urls")),
 ]

@@ -1,13 +1,14 @@
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Exists, OuterRef, Subquery
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from accounts.admin import UserAdmin
+from accounts.models import User
 from newsroom.forms import InvalidFormStatusAdminMixin
-from subscriptions.forms import ComplimentaryGrantForm, UserAdminChangeForm, UserAdminCreationForm
-from subscriptions.models import MeteredRead, Plan, Subscription, User
+from subscriptions.forms import ComplimentaryGrantForm
+from subscriptions.models import MeteredRead, Plan, Subscription
 from subscriptions.services import subscription_grant_complimentary
 
 
@@ -47,10 +48,10 @@ class SubscriptionAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
 
 @admin.register(MeteredRead)
 class MeteredReadAdmin(admin.ModelAdmin):
-    list_display = ["user", "article", "period", "read_at"]
-    list_select_related = ["user", "article"]
+    list_display = ["user", "article_id", "period", "read_at"]
+    list_select_related = ["user"]
     search_fields = ["user__email"]
-    raw_id_fields = ["user", "article"]
+    raw_id_fields = ["user"]
     date_hierarchy = "read_at"
 
 
@@ -69,32 +70,15 @@ class SubscriberFilter(admin.SimpleListFilter):
         return queryset
 
 
+admin.site.unregister(User)
+
+
 @admin.register(User)
-class UserAdmin(InvalidFormStatusAdminMixin, DjangoUserAdmin):
-    form = UserAdminChangeForm
-    add_form = UserAdminCreationForm
-    fieldsets = [
-        (None, {"fields": ["email", "password"]}),
-        ("Personal", {"fields": ["name"]}),
-        (
-            "Permissions",
-            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
-        ),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
-    ]
-    add_fieldsets = [
-        (
-            None,
-            {
-                "classes": ["wide"],
-                "fields": ["email", "name", "usable_password", "password1", "password2"],
-            },
-        )
-    ]
+class ReaderAdmin(UserAdmin):
+    """The accounts list with each reader's subscription, and complimentary grants."""
+
     list_display = ["email", "name", "subscription", "is_staff", "date_joined"]
     list_filter = [SubscriberFilter, "is_staff", "is_superuser", "is_active"]
-    search_fields = ["email", "name"]
-    ordering = ["email"]
     actions = ["grant_complimentary"]
 
     def get_queryset(self, request):

@@ -2,74 +2,8 @@ import calendar
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils import timezone
-
-
-class UserManager(BaseUserManager):
-    """Manage accounts identified by their email address."""
-
-    use_in_migrations = True
-
-    def _create_user(self, email, password, **extra_fields):
-        if not email:
-            raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email), **extra_fields)
-        user.set_password(password)
-        user.save(using=self._db)
-        return user
-
-    def create_user(self, email, password=None, **extra_fields):
-        extra_fields.setdefault("is_staff", False)
-        extra_fields.setdefault("is_superuser", False)
-        return self._create_user(email, password, **extra_fields)
-
-    def create_superuser(self, email, password=None, **extra_fields):
-        extra_fields.setdefault("is_staff", True)
-        extra_fields.setdefault("is_superuser", True)
-        return self._create_user(email, password, **extra_fields)
-
-    def get_by_natural_key(self, email):
-        # Log-in by email ignores case, matching the unique constraint below.
-        return self.get(email__iexact=email)
-
-
-class User(AbstractUser):
-    """A person with an account: a reader, a subscriber, a journalist or an editor."""
-
-    username = None
-    first_name = None
-    last_name = None
-    email = models.EmailField("email address", max_length=254, unique=True)
-    name = models.CharField(max_length=150, blank=True)
-
-    USERNAME_FIELD = "email"
-    EMAIL_FIELD = "email"
-    REQUIRED_FIELDS = []
-
-    objects = UserManager()
-
-    class Meta:
-        ordering = ["email"]
-        constraints = [
-            models.UniqueConstraint(
-                Lower("email"),
-                name="user_email_unique_ci",
-                violation_error_message="An account with this email address already exists.",
-            )
-        ]
-
-    def __str__(self):
-        return self.email
-
-    def get_full_name(self):
-        return self.name or self.email
-
-    def get_short_name(self):
-        return self.name or self.email.split("@")[0]
-
 
 # Plans, subscriptions and the meter ----------------------------------------------------------
 
@@ -268,7 +202,9 @@ class MeteredRead(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="metered_reads"
     )
-    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    # The article's id, not a foreign key: the paywall decides about "an article with an id and
+    # an access level" and knows nothing else of articles.
+    article_id = models.PositiveBigIntegerField()
     period = models.DateField(help_text="The first day of the meter's month.")
     read_at = models.DateTimeField(default=timezone.now)
 
@@ -277,7 +213,7 @@ class MeteredRead(models.Model):
         constraints = [
             # Counting is race-safe because a read can exist only once per reader and month.
             models.UniqueConstraint(
-                fields=["user", "period", "article"], name="meteredread_once_per_period"
+                fields=["user", "period", "article_id"], name="meteredread_once_per_period"
             )
         ]
 

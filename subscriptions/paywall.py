@@ -34,6 +34,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
+from subscriptions.access import Access
 from subscriptions.meter import anonymous_reads, meter_period, registered_reads
 from subscriptions.models import Subscription
 
@@ -153,11 +154,11 @@ class AccessDecision:
 def decide_article_access(*, article, reader: Reader) -> AccessDecision:
     """Return whether `reader` may read `article` in full, and why.
 
-    Pure: reads only `article.pk` and `article.access` ("free", "metered" or "subscribers"),
+    Pure: reads only `article.pk` and `article.access` (an `Access` level),
     never the database. An unknown access level is treated as subscribers only.
     """
     registered = not reader.is_anonymous
-    if article.access == "free":
+    if article.access == Access.FREE:
         return AccessDecision(True, AccessReason.FREE, reader_is_registered=registered)
     if reader.is_staff:
         return AccessDecision(True, AccessReason.STAFF, reader_is_registered=registered)
@@ -165,7 +166,7 @@ def decide_article_access(*, article, reader: Reader) -> AccessDecision:
         return AccessDecision(True, AccessReason.SUBSCRIBER, reader_is_registered=registered)
     if article.pk in reader.gifted_article_ids:
         return AccessDecision(True, AccessReason.GIFT, reader_is_registered=registered)
-    if article.access != "metered":
+    if article.access != Access.METERED:
         return AccessDecision(False, AccessReason.SUBSCRIBERS_ONLY, reader_is_registered=registered)
     if not reader.may_consume_reads:
         return AccessDecision(

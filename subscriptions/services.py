@@ -8,17 +8,12 @@ from typing import Protocol
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from subscriptions.models import Plan, Subscription, User, add_months
-
-EMAIL_TAKEN = (
-    "An account with this email address already exists. Log in, or reset your password if "
-    "you have forgotten it."
-)
+from accounts.models import User
+from subscriptions.models import Plan, Subscription, add_months
 
 
 class SubscriptionError(Exception):
@@ -28,19 +23,6 @@ class SubscriptionError(Exception):
 class AlreadySubscribed(SubscriptionError):
     def __init__(self):
         super().__init__("You already have a subscription.")
-
-
-def reader_sign_up(*, email: str, password: str, name: str = "") -> User:
-    """Create a reader's account and return it.
-
-    Raise `ValidationError` on "email" when the address is taken, whatever its case (the
-    database's case-insensitive constraint settles a race between two sign-ups).
-    """
-    try:
-        with transaction.atomic():
-            return get_user_model().objects.create_user(email=email, password=password, name=name)
-    except IntegrityError as error:
-        raise ValidationError({"email": EMAIL_TAKEN}, code="unique") from error
 
 
 def current_subscription(*, user: User, at: datetime) -> Subscription | None:

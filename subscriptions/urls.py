@@ -1,52 +1,10 @@
-from django.conf import settings
-from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
 from subscriptions import views
 
 urlpatterns = [
-    path("login/", views.log_in, name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("signup/", views.sign_up, name="signup"),
     path("account/", views.account, name="account"),
     path("account/cancel/", views.cancel, name="subscription_cancel"),
-    path(
-        "account/password/",
-        views.PasswordChangeView.as_view(),
-        name="password_change",
-    ),
-    path(
-        "account/password/changed/",
-        auth_views.PasswordChangeDoneView.as_view(),
-        name="password_change_done",
-    ),
-    path(
-        "account/password/reset/",
-        views.PasswordResetView.as_view(
-            extra_email_context={"publication_name": settings.NEWSROOM_PUBLICATION_NAME}
-        ),
-        name="password_reset",
-    ),
-    path(
-        "account/password/reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(),
-        name="password_reset_done",
-    ),
-    path(
-        "account/password/reset/<uidb64>/<token>/",
-        views.PasswordResetConfirmView.as_view(
-            # Logging in straight away also lifts a log-in lockout for this reader.
-            post_reset_login=True,
-            post_reset_login_backend="django.contrib.auth.backends.ModelBackend",
-            success_url=reverse_lazy("password_reset_complete"),
-        ),
-        name="password_reset_confirm",
-    ),
-    path(
-        "account/password/reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(),
-        name="password_reset_complete",
-    ),
     path("subscribe/", views.subscribe, name="subscribe"),
     path("subscribe/<slug:slug>/", views.checkout, name="checkout"),
 ]

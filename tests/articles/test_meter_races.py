@@ -60,7 +60,7 @@ def reader_one_read_short(client, settings):
     settings.NEWSROOM_METER_REGISTERED = 5
     reader = make_reader()
     for _ in range(4):
-        MeteredRead.objects.create(user=reader, article=story(), period=meter_period())
+        MeteredRead.objects.create(user=reader, article_id=story().pk, period=meter_period())
     client.force_login(reader)
     return reader, client.cookies[django_settings.SESSION_COOKIE_NAME].value
 

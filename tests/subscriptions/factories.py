@@ -15,7 +15,7 @@ _sequence = count(1)
 
 def make_reader(**fields):
     """Create a reader with the shared test password."""
-    from subscriptions.models import User
+    from accounts.models import User
 
     fields.setdefault("email", f"reader{next(_sequence)}@example.com")
     return User.objects.create_user(password=PASSWORD, **fields)

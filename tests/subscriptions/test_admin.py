@@ -8,13 +8,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from subscriptions.models import Plan, Subscription, User
+from accounts.models import User
+from subscriptions.models import Plan, Subscription
 from subscriptions.services import subscription_grant_complimentary
 from tests.subscriptions.factories import make_plan, make_reader, make_subscription
 
 pytestmark = pytest.mark.django_db
 
-USERS = reverse("admin:subscriptions_user_changelist")
+USERS = reverse("admin:accounts_user_changelist")
 
 
 def test_plan_admin(admin_client):
@@ -114,7 +115,7 @@ def test_readers_list_costs_the_same_for_3_or_30_readers(admin_client):
 
 def test_add_a_user_without_a_username(admin_client):
     response = admin_client.post(
-        reverse("admin:subscriptions_user_add"),
+        reverse("admin:accounts_user_add"),
         {
             "email": "journalist@example.com",
             "name": "Jo",
@@ -132,7 +133,7 @@ def test_add_a_user_without_a_username(admin_client):
 def test_adding_a_user_twice_in_another_case_is_a_form_error(admin_client):
     make_reader(email="jo@example.com")
     response = admin_client.post(
-        reverse("admin:subscriptions_user_add"),
+        reverse("admin:accounts_user_add"),
         {"email": "JO@example.com", "usable_password": "false"},
     )
     assert response.status_code == 400
@@ -141,7 +142,7 @@ def test_adding_a_user_twice_in_another_case_is_a_form_error(admin_client):
 
 def test_change_a_user(admin_client):
     user = make_reader(email="jo@example.com")
-    url = reverse("admin:subscriptions_user_change", args=[user.pk])
+    url = reverse("admin:accounts_user_change", args=[user.pk])
     assert admin_client.get(url).status_code == 200
     response = admin_client.post(
         url,

@@ -1,5 +1,4 @@
 from subscriptions.checks import (
-    check_axes_sees_the_email,
     check_payment_provider,
     check_payment_provider_deployed,
 )
@@ -21,14 +20,3 @@ def test_a_payment_provider_must_be_importable(settings):
     settings.NEWSROOM_PAYMENT_PROVIDER = "tests.subscriptions.test_services.HostedCheckout"
     assert check_payment_provider(None) == []
     assert check_payment_provider_deployed(None) == []
-
-
-def test_axes_must_see_the_email_address(settings):
-    settings.AXES_USERNAME_CALLABLE = None
-    settings.AXES_USERNAME_FORM_FIELD = "email"
-    assert ids(check_axes_sees_the_email(None)) == ["subscriptions.W002"]
-    settings.AXES_USERNAME_FORM_FIELD = "username"
-    assert check_axes_sees_the_email(None) == []
-    settings.AXES_USERNAME_FORM_FIELD = "email"
-    settings.AXES_USERNAME_CALLABLE = "subscriptions.throttling.axes_username"
-    assert check_axes_sees_the_email(None) == []

@@ -208,7 +208,7 @@ def test_plans_active():
 def test_a_metered_read_counts_once_a_period():
     user, article = make_reader(), make_article()
     period = datetime(2026, 3, 1).date()
-    MeteredRead.objects.create(user=user, article=article, period=period)
-    MeteredRead.objects.create(user=user, article=article, period=period.replace(month=4))
+    MeteredRead.objects.create(user=user, article_id=article.pk, period=period)
+    MeteredRead.objects.create(user=user, article_id=article.pk, period=period.replace(month=4))
     with pytest.raises(IntegrityError):
-        MeteredRead.objects.create(user=user, article=article, period=period)
+        MeteredRead.objects.create(user=user, article_id=article.pk, period=period)

@@ -319,7 +319,7 @@ def test_uncounted_requests_are_a_fresh_anonymous_reader(headers):
 def test_registered_reader_costs_two_queries(django_assert_num_queries):
     user = make_reader()
     read = make_article()
-    MeteredRead.objects.create(user=user, article=read, period=meter_period())
+    MeteredRead.objects.create(user=user, article_id=read.pk, period=meter_period())
 
     with django_assert_num_queries(2):
         reader = build_reader(article_request(user=user))

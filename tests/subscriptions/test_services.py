@@ -4,13 +4,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from subscriptions.models import Subscription, User
+from accounts.models import User
+from accounts.services import reader_sign_up
+from subscriptions.models import Subscription
 from subscriptions.services import (
     AlreadySubscribed,
     SubscriptionError,
     checkout_start,
     current_subscription,
-    reader_sign_up,
     subscription_cancel,
     subscription_grant_complimentary,
     subscription_start,

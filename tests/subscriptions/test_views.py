@@ -9,8 +9,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from subscriptions.meter import meter_period
-from subscriptions.models import MeteredRead, Subscription, User
+from subscriptions.models import MeteredRead, Subscription
 from tests.factories import make_article
 from tests.subscriptions.factories import (
     PASSWORD,
@@ -338,9 +339,9 @@ def test_account_without_subscription_shows_this_months_reads(client, settings):
     settings.NEWSROOM_METER_REGISTERED = 5
     user = make_reader()
     for _ in range(2):
-        MeteredRead.objects.create(user=user, article=make_article(), period=meter_period())
+        MeteredRead.objects.create(user=user, article_id=make_article().pk, period=meter_period())
     MeteredRead.objects.create(
-        user=user, article=make_article(), period=meter_period().replace(year=2020)
+        user=user, article_id=make_article().pk, period=meter_period().replace(year=2020)
     )
     client.force_login(user)
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from subscriptions.throttling import axes_username
+from accounts.throttling import axes_username
 from tests.subscriptions.factories import PASSWORD, make_reader, page_text
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +25,8 @@ def assert_locked_out(response):
 
 @pytest.fixture(autouse=True)
 def axes_knows_the_account(settings):
-    """What newsroom/settings.py must say (system check subscriptions.W002 asks for it)."""
-    settings.AXES_USERNAME_CALLABLE = "subscriptions.throttling.axes_username"
+    """What newsroom/settings.py must say (system check accounts.W001 asks for it)."""
+    settings.AXES_USERNAME_CALLABLE = "accounts.throttling.axes_username"
 
 
 @pytest.fixture

@@ -1,0 +1,32 @@
+"""What happened to an article, announced once the write that did it has committed.
+
+Services announce; listeners (page caches today, newsletters and webhooks later) react. A
+listener never decides anything about access: it only follows what the database now says.
+"""
+
+from enum import StrEnum
+
+from django.db import transaction
+from django.dispatch import Signal
+
+# Sent with: article_id (int), change (ArticleChange), by (the acting user, or None).
+article_changed = Signal()
+
+
+class ArticleChange(StrEnum):
+    EDITED = "edited"  # headline, body, pictures or anything else readers see
+    PUBLISHED = "published"
+    SCHEDULED = "scheduled"
+    UNPUBLISHED = "unpublished"
+    ACCESS_CHANGED = "access_changed"
+    DELETED = "deleted"
+
+
+def announce_article_change(*, article_id: int, change: ArticleChange, by=None) -> None:
+    """Send `article_changed` after the current transaction commits (at once outside one)."""
+    transaction.on_commit(
+        lambda: article_changed.send(
+            sender=ArticleChange, article_id=article_id, change=change, by=by
+        ),
+        robust=True,
+    )
