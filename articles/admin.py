@@ -22,7 +22,6 @@ from .models import (
     Tag,
     TextBlock,
 )
-from .pages import content_changed
 
 BLOCK_KINDS = {TextBlock: "text", ImageBlock: "image", QuoteBlock: "quote", PaywallBreak: "break"}
 
@@ -205,7 +204,7 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, ContentEditor):
 
     def save_model(self, request, obj, form, change):
         if obj.status == Article.Status.PUBLISHED:
-            services.article_publish(article=obj)
+            services.article_publish(article=obj, by=request.user)
         else:
             obj.save()
 
@@ -262,15 +261,17 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, ContentEditor):
                     messages.ERROR,
                 )
                 continue
-            services.article_publish(article=article, at=timezone.now())
+            services.article_publish(article=article, by=request.user, at=timezone.now())
             published += 1
         if published:
             self.message_user(request, f"Published {published} article(s).", messages.SUCCESS)
 
     @admin.action(description="Unpublish (back to draft)")
     def unpublish(self, request, queryset):
-        count = queryset.update(status=Article.Status.DRAFT, updated_at=timezone.now())
-        content_changed()  # an update() sends no signal
+        count = 0
+        for article in queryset.filter(status=Article.Status.PUBLISHED):
+            services.article_unpublish(article=article, by=request.user)
+            count += 1
         self.message_user(request, f"{count} article(s) are drafts again.", messages.SUCCESS)
 
     def view_on_site(self, obj):

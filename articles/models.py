@@ -186,6 +186,7 @@ class Article(models.Model):
     class Meta:
         ordering = ["-published_at", "-pk"]
         indexes = [models.Index(fields=["status", "-published_at"])]
+        permissions = [("publish_article", "Can publish, schedule and unpublish articles")]
 
     def __str__(self):
         return self.headline

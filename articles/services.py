@@ -2,12 +2,14 @@
 
 from dataclasses import dataclass
 
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.html import strip_tags
 
 from .body import render_body
+from .events import ArticleChange, announce_article_change
 from .models import Article, ImageBlock, PaywallBreak, QuoteBlock, TextBlock
-from .pages import content_changed
 
 
 @dataclass(frozen=True)
@@ -98,12 +100,52 @@ def article_body_changed(*, article: Article) -> None:
         preview_text=article.preview_text,
         updated_at=article.updated_at,
     )
-    content_changed()
+    announce_article_change(article_id=article.pk, change=ArticleChange.EDITED)
 
 
-def article_publish(*, article: Article, at=None) -> Article:
-    """Publish the article now, or at `at` (a future time schedules it)."""
+PUBLISH_PERMISSION = "articles.publish_article"
+
+
+def _require_publish_permission(user) -> None:
+    if user is None or not user.has_perm(PUBLISH_PERMISSION):
+        raise PermissionDenied("You may not publish, schedule or unpublish articles.")
+
+
+def _log(*, article: Article, by, message: str) -> None:
+    LogEntry.objects.log_actions(
+        user_id=by.pk,
+        queryset=[article],
+        action_flag=CHANGE,
+        change_message=message,
+        single_object=True,
+    )
+
+
+def article_publish(*, article: Article, by, at=None) -> Article:
+    """Publish the article now, or at `at` (a future time schedules it).
+
+    Raise `PermissionDenied` unless `by` may publish. Readers see the change once the
+    transaction commits (`articles.events`).
+    """
+    _require_publish_permission(by)
     article.status = Article.Status.PUBLISHED
     article.published_at = at or article.published_at or timezone.now()
     article.save()
+    scheduled = article.published_at > timezone.now()
+    _log(article=article, by=by, message="Scheduled" if scheduled else "Published")
+    announce_article_change(
+        article_id=article.pk,
+        change=ArticleChange.SCHEDULED if scheduled else ArticleChange.PUBLISHED,
+        by=by,
+    )
+    return article
+
+
+def article_unpublish(*, article: Article, by) -> Article:
+    """Take the article off the site (back to a draft). Raise `PermissionDenied` unless allowed."""
+    _require_publish_permission(by)
+    article.status = Article.Status.DRAFT
+    article.save(update_fields=["status", "updated_at"])
+    _log(article=article, by=by, message="Unpublished")
+    announce_article_change(article_id=article.pk, change=ArticleChange.UNPUBLISHED, by=by)
     return article

@@ -19,14 +19,14 @@ def test_a_cached_article_page_shows_an_edit_at_once(client):
     assert "Corrected headline" in page and "First headline" not in page
 
 
-def test_publishing_puts_an_article_on_every_list_at_once(client):
+def test_publishing_puts_an_article_on_every_list_at_once(client, staff_user):
     section = make_section()
     make_article(section=section)
     client.get(reverse("home"))
     client.get(section.get_absolute_url())
     draft = make_article(headline="Fresh off the press", section=section, status="draft")
     assert "Fresh off the press" not in client.get(reverse("home")).content.decode()
-    article_publish(article=draft)
+    article_publish(article=draft, by=staff_user)
     assert "Fresh off the press" in client.get(reverse("home")).content.decode()
     assert "Fresh off the press" in client.get(section.get_absolute_url()).content.decode()
 

@@ -330,10 +330,12 @@ def seed_article(*, tally, demo, section, tags, authors, uploaded_by) -> Article
     if problems:
         raise CommandError(f"Demo article {demo.slug} cannot be published: {problems}")
     if demo.state == "scheduled":
-        return services.article_publish(article=article, at=_local_time(demo.days, demo.time))
+        return services.article_publish(
+            article=article, by=uploaded_by, at=_local_time(demo.days, demo.time)
+        )
 
     published_at = _local_time(-demo.days, demo.time)
-    services.article_publish(article=article, at=published_at)
+    services.article_publish(article=article, by=uploaded_by, at=published_at)
     # Written and last changed around the time it went out, as if a journalist had done it;
     # otherwise every demo article would say "Updated" today.
     article.created_at = published_at - timedelta(hours=2)
