@@ -9,12 +9,16 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         from media.models import Image
 
-        from . import signals
-        from .models import Article, Author, Byline, Section, Tag
+        from . import checks, signals  # noqa: F401 - checks registers the system checks
+        from .events import article_changed
+        from .models import BLOCK_MODELS, Article, Author, Byline, Section, Tag
 
         for signal in (post_save, post_delete):
-            # Pages show articles, their bylines, sections, authors, tags and pictures (with
-            # the caption, credit and alt text of the library unless a block overrides them).
-            for model in (Article, Byline, Section, Author, Tag, Image):
-                signal.connect(signals.forget_rendered_pages, sender=model)
-        m2m_changed.connect(signals.forget_rendered_pages, sender=Article.tags.through)
+            signal.connect(signals.article_saved, sender=Article)
+            for model in (Byline, *BLOCK_MODELS):
+                signal.connect(signals.article_part_saved, sender=model)
+            for model in (Section, Author, Tag):
+                signal.connect(signals.taxonomy_saved, sender=model)
+            signal.connect(signals.image_saved, sender=Image)
+        m2m_changed.connect(signals.article_tags_changed, sender=Article.tags.through)
+        article_changed.connect(signals.article_change_announced)

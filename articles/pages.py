@@ -1,63 +1,183 @@
 """The parts of public pages that are the same for every reader, rendered once and reused.
 
-An article page is the same for everyone but for a few things: whether the text beyond the cut
-is there, the meter note, the paywall prompt and the masthead's account links. Everything
-else (head tags, header, lead figure, the public part of the body, the rest, tags, "More from"
-and related cards) is rendered once per content generation and kept in the cache, so a
-reader's page costs a cache look-up, the paywall decision and a small template. The
-generation moves on whenever content is saved; the parts also expire after
-NEWSROOM_PUBLIC_CACHE_SECONDS, so that a scheduled article joins the lists when it goes live.
+Caches follow versions, never time, and never decide anything:
+
+- An article's *head* (id, slug, headline, access level, status, publish time and a version) is
+  what the access decision and the 404 rule read. It is loaded from the database by one indexed
+  query when missing, and set afresh from the committed row after every write that touches the
+  article (`refresh_article`, run by `transaction.on_commit`). A reader who loaded the old row
+  while a write was still in flight may only *add* it, so it can never overwrite what a commit
+  set.
+- An article's own parts (head tags, header, body halves, tags) are keyed by its version, so
+  they never need expiring; "More from" and related cards by the listing generation.
+- The listing generation moves only when *published* content changes, and when the next
+  scheduled article's time comes: the listing state carries that time, so a scheduled article
+  joins the lists at its minute whoever asks first, without a cache lifetime in the way.
+- Sections, authors and tags appear on every page: changing one moves the site generation.
+
+The CDN's lifetime (`NEWSROOM_PUBLIC_CACHE_SECONDS`) is a separate knob, applied in
+`newsroom.middleware`.
 """
 
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from media.renditions import rendition_url
+from subscriptions.access import Access
 
 from .body import render_body
 from .models import Article, Byline
 from .structured_data import article_json_ld, json_ld_script
 
-CONTENT_GENERATION_KEY = "content-generation"
+SITE_GENERATION_KEY = "pages:site-generation"
+LISTING_STATE_KEY = "pages:listing-state"
+# A safety net, not a lifetime: heads are set on every commit; this bounds the damage of a
+# process that died between a commit and its cache update.
+HEAD_TIMEOUT = 10 * 60
+PART_TIMEOUT = 24 * 60 * 60  # parts are keyed by version: this only frees memory
+# Look for newly due scheduled articles at least this often, even if none is known to be due.
+SCHEDULE_RECHECK = timedelta(minutes=10)
 
-
-# Parts this process fetched lately, so that a busy page is not unpickled from a shared cache
-# on every request: key -> (expiry on the monotonic clock, value). The key holds the content
-# generation, which is read from the shared cache on every request, so an entry is never
-# used once content has changed anywhere.
+# Parts this process fetched lately, so that a busy page is not unpickled from a shared cache on
+# every request. Keys carry versions and generations read from the shared cache on every
+# request, so an entry is never used once what it shows has changed anywhere.
 _recent_parts = {}
 RECENT_PARTS_LIMIT = 1000
 
 
-def content_generation() -> int:
-    """Return the number that moves on whenever published content changes."""
-    # Random to begin with, so that a cleared cache never brings back an old generation.
-    return cache.get_or_set(
-        CONTENT_GENERATION_KEY, lambda: secrets.randbelow(2**62) + 1, timeout=None
+def _head_key(slug):
+    return f"pages:article-head:{slug}"
+
+
+def _slug_key(article_id):
+    return f"pages:article-slug:{article_id}"
+
+
+def _new_generation():
+    # Random, so that a cleared cache never brings back a generation that parts still use.
+    return secrets.randbelow(2**62) + 1
+
+
+@dataclass(frozen=True)
+class ArticleHead:
+    """What the access decision and the 404 rule need, and the version of the article's parts."""
+
+    pk: int
+    slug: str
+    headline: str
+    access: Access
+    status: str
+    published_at: datetime | None
+    updated_at: datetime
+    version: str
+
+    @property
+    def is_live(self) -> bool:
+        return (
+            self.status == Article.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.status == Article.Status.PUBLISHED and not self.is_live
+
+    @property
+    def is_listed(self) -> bool:
+        """Whether lists show it now or will at its time (published or scheduled)."""
+        return self.status == Article.Status.PUBLISHED
+
+
+HEAD_FIELDS = ["pk", "slug", "headline", "access", "status", "published_at", "updated_at"]
+
+
+def _load_head(**lookup) -> ArticleHead | None:
+    row = Article.objects.filter(**lookup).values(*HEAD_FIELDS).first()
+    if row is None:
+        return None
+    row["access"] = Access(row["access"])
+    return ArticleHead(**row, version=secrets.token_hex(8))
+
+
+def refresh_article(article_id: int) -> None:
+    """Set the article's head from the committed row; move listings if lists show it.
+
+    Run after commit (`transaction.on_commit`), never inside the writing transaction.
+    """
+    head = _load_head(pk=article_id)
+    old_slug = cache.get(_slug_key(article_id))
+    old = cache.get(_head_key(old_slug)) if old_slug else None
+    if old_slug and (head is None or head.slug != old_slug):
+        cache.delete(_head_key(old_slug))
+    if head is None:
+        cache.delete(_slug_key(article_id))
+    elif old is not None and old.pk == head.pk and old.updated_at > head.updated_at:
+        return  # a later commit has set a newer row already
+    else:
+        cache.set_many({_head_key(head.slug): head, _slug_key(head.pk): head.slug}, HEAD_TIMEOUT)
+    if old is None or old.is_listed or (head is not None and head.is_listed):
+        listings_changed()
+
+
+def listings_changed() -> None:
+    """Move the listing generation: lists and cards are rendered again on their next request."""
+    cache.set(LISTING_STATE_KEY, _new_listing_state(), timeout=None)
+
+
+def site_changed() -> None:
+    """Move every generation: something every page shows (a section, author or tag) changed."""
+    cache.set(SITE_GENERATION_KEY, _new_generation(), timeout=None)
+    listings_changed()
+
+
+def _new_listing_state() -> dict:
+    now = timezone.now()
+    next_go_live = (
+        Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=now)
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
     )
+    recheck = now + SCHEDULE_RECHECK
+    return {
+        "generation": _new_generation(),
+        "next_change": min(next_go_live, recheck) if next_go_live else recheck,
+    }
 
 
-def content_changed() -> None:
-    """Forget every page part rendered so far (something they show has changed)."""
-    try:
-        cache.incr(CONTENT_GENERATION_KEY)
-    except ValueError:
-        content_generation()
+def _generations(*extra_keys) -> tuple[int, int, dict]:
+    """Return the site generation, the listing generation and the `extra_keys` found, in one
+    round trip to the cache; move the listing generation if a scheduled article is now due."""
+    found = cache.get_many([SITE_GENERATION_KEY, LISTING_STATE_KEY, *extra_keys])
+    site = found.get(SITE_GENERATION_KEY)
+    if site is None:
+        site = _new_generation()
+        if not cache.add(SITE_GENERATION_KEY, site, timeout=None):
+            site = cache.get(SITE_GENERATION_KEY, site)
+    state = found.get(LISTING_STATE_KEY)
+    if state is None or state["next_change"] <= timezone.now():
+        state = _new_listing_state()
+        cache.set(LISTING_STATE_KEY, state, timeout=None)
+    return site, state["generation"], found
 
 
-def cached_page_part(request, name, build):
-    """Return `build()`, cached for this site, content generation and `name`."""
+def cached_page_part(request, key, build):
+    """Return `build()`, cached under `key` (which must name every version it depends on)."""
     key = (
-        f"page:{content_generation()}:{request.scheme}:{request.get_host()}:"
-        f"{settings.NEWSROOM_PREVIEW_PARAGRAPHS}:{name}"
+        f"pages:part:{request.scheme}:{request.get_host()}:"
+        f"{settings.NEWSROOM_PREVIEW_PARAGRAPHS}:{key}"
     )
     now = time.monotonic()
     recent = _recent_parts.get(key)
@@ -66,18 +186,43 @@ def cached_page_part(request, name, build):
     value = cache.get(key)
     if value is None:
         value = build()
-        cache.set(key, value, timeout=settings.NEWSROOM_PUBLIC_CACHE_SECONDS)
+        cache.set(key, value, timeout=PART_TIMEOUT)
     if len(_recent_parts) >= RECENT_PARTS_LIMIT:
         _recent_parts.clear()
-    _recent_parts[key] = (now + settings.NEWSROOM_PUBLIC_CACHE_SECONDS, value)
+    _recent_parts[key] = (now + PART_TIMEOUT, value)
     return value
+
+
+def listing_part(request, name, build):
+    """Return `build()` for a list (front page, section, author, tag), cached per generation."""
+    site, listing, _found = _generations()
+    return cached_page_part(request, f"list:{site}:{listing}:{name}", build)
+
+
+def page_number(request) -> int:
+    """Return the page number asked for; 404 for anything but a plain positive number.
+
+    Cached lists are keyed by it, so nothing else from the query string may reach a key.
+    """
+    value = request.GET.get("page", "1")
+    if not value.isascii() or not value.isdigit() or len(value) > 6 or int(value) < 1:
+        raise Http404("No such page.")
+    return int(value)
+
+
+def paginated(paginator, number):
+    """Return page `number` of `paginator`, or 404 (an empty page is never cached)."""
+    try:
+        return paginator.page(number)
+    except (EmptyPage, PageNotAnInteger) as error:
+        raise Http404("No such page.") from error
 
 
 @dataclass(frozen=True)
 class ArticlePage:
-    """An article and its page's parts; `rest` must reach only entitled readers."""
+    """An article's head and its page's parts; `rest` must reach only entitled readers."""
 
-    article: Article
+    head: ArticleHead
     meta: SafeString
     json_ld_full: SafeString
     json_ld_preview: SafeString
@@ -118,17 +263,7 @@ def _related_articles(article, *, limit):
     )
 
 
-def _snapshot(article):
-    """Return a copy of `article` without its related objects: quicker out of the cache."""
-    return Article(
-        **{
-            field.attname: getattr(article, field.attname)
-            for field in article._meta.concrete_fields
-        }
-    )
-
-
-def _build_article_page(request, slug) -> ArticlePage:
+def _fetch_article(pk):
     article = (
         Article.objects.select_related("section", "lead_image")
         .prefetch_related(
@@ -136,19 +271,17 @@ def _build_article_page(request, slug) -> ArticlePage:
             "tags",
             "lead_image__renditions",
         )
-        .filter(slug=slug)
+        .filter(pk=pk)
         .first()
     )
     if article is None:
         raise Http404("No article here.")
+    return article
+
+
+def _build_article_parts(request, pk) -> dict:
+    article = _fetch_article(pk)
     body = render_body(article)
-    related = _related_articles(article, limit=3)
-    more = list(
-        Article.objects.published()
-        .exclude(pk__in=[article.pk, *(other.pk for other in related)])
-        .for_listing(images=False)
-        .latest_first()[:4]
-    )
     share_image = article.lead_image and request.build_absolute_uri(
         rendition_url(image=article.lead_image, width=1200)
     )
@@ -157,26 +290,61 @@ def _build_article_page(request, slug) -> ArticlePage:
         "publication_name": settings.NEWSROOM_PUBLICATION_NAME,
         "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
         "share_image_url": share_image,
+    }
+    return {
+        "meta": render_to_string("articles/includes/article_meta.html", context),
+        "json_ld_full": json_ld_script(
+            article_json_ld(article=article, request=request, full_text=True)
+        ),
+        "json_ld_preview": json_ld_script(
+            article_json_ld(article=article, request=request, full_text=False)
+        ),
+        "header": render_to_string("articles/includes/article_header.html", context),
+        "preview": body.preview,
+        "rest": body.rest,
+        "tags": render_to_string("articles/includes/article_tags.html", context),
+    }
+
+
+def _build_asides(request, pk) -> SafeString:
+    article = _fetch_article(pk)
+    related = _related_articles(article, limit=3)
+    more = list(
+        Article.objects.published()
+        .exclude(pk__in=[article.pk, *(other.pk for other in related)])
+        .for_listing(images=False)
+        .latest_first()[:4]
+    )
+    context = {
+        "publication_name": settings.NEWSROOM_PUBLICATION_NAME,
         "more": more,
         "related": related,
     }
-    return ArticlePage(
-        article=_snapshot(article),
-        meta=render_to_string("articles/includes/article_meta.html", context),
-        json_ld_full=json_ld_script(
-            article_json_ld(article=article, request=request, full_text=True)
-        ),
-        json_ld_preview=json_ld_script(
-            article_json_ld(article=article, request=request, full_text=False)
-        ),
-        header=render_to_string("articles/includes/article_header.html", context),
-        preview=body.preview,
-        rest=body.rest,
-        tags=render_to_string("articles/includes/article_tags.html", context),
-        asides=render_to_string("articles/includes/article_asides.html", context),
-    )
+    return render_to_string("articles/includes/article_asides.html", context)
 
 
 def article_page(request, slug) -> ArticlePage:
-    """Return the article at `slug` with its page's parts (drafts too: the view decides)."""
-    return cached_page_part(request, f"article:{slug}", lambda: _build_article_page(request, slug))
+    """Return the article at `slug` with its page's parts (drafts too: the view decides).
+
+    Raise Http404 when there is no such article.
+    """
+    site, listing, found = _generations(_head_key(slug))
+    head = found.get(_head_key(slug))
+    if head is None:
+        head = _load_head(slug=slug)
+        if head is None:
+            raise Http404("No article here.")  # not cached: unknown slugs make no keys
+        # Add, never set: a commit may have set a newer head since our query.
+        if not cache.add(_head_key(slug), head, timeout=HEAD_TIMEOUT):
+            head = cache.get(_head_key(slug)) or head
+    parts = cached_page_part(
+        request,
+        f"article:{head.pk}:{head.version}:{site}",
+        lambda: _build_article_parts(request, head.pk),
+    )
+    asides = cached_page_part(
+        request,
+        f"asides:{head.pk}:{site}:{listing}",
+        lambda: _build_asides(request, head.pk),
+    )
+    return ArticlePage(head=head, asides=asides, **parts)

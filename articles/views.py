@@ -7,11 +7,11 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from subscriptions.meter import meter_record_read
-from subscriptions.paywall import Reader, build_reader, decide_article_access
+from subscriptions.access import Access
+from subscriptions.paywall import Reader, build_reader, decide_article_access, meter_record_read
 
 from .models import Article, Author, Section, Tag
-from .pages import article_page, cached_page_part
+from .pages import article_page, listing_part, page_number, paginated
 
 HOME_LATEST = 7
 HOME_PER_SECTION = 3
@@ -48,16 +48,18 @@ def _home_content():
 
 def home(request):
     """Show the latest articles, then the newest few of each section."""
-    content = cached_page_part(request, "home", _home_content)
+    content = listing_part(request, "home", _home_content)
     return render(request, "articles/home.html", {"content": content})
 
 
-def _article_list(request, articles, *, show_section):
-    """Return one page of `articles` rendered as cards, and the paginator's page."""
+def _article_list(articles, *, number, show_section):
+    """Return page `number` of `articles` rendered as cards, and the paginator's page."""
     paginator = Paginator(
-        articles.published().for_listing().latest_first(), settings.NEWSROOM_ARTICLES_PER_PAGE
+        articles.published().for_listing().latest_first(),
+        settings.NEWSROOM_ARTICLES_PER_PAGE,
+        allow_empty_first_page=True,
     )
-    page = paginator.get_page(request.GET.get("page"))
+    page = paginated(paginator, number)
     context = {"articles": page.object_list, "page": page, "show_section": show_section}
     return render_to_string("articles/includes/article_list.html", context), page
 
@@ -65,14 +67,16 @@ def _article_list(request, articles, *, show_section):
 def _listing_page(request, *, kind, subject_of, articles_of, show_section=True):
     """Render the page of one section, author or tag, its list rendered once for everyone."""
     slug = request.resolver_match.kwargs["slug"]
-    page_number = request.GET.get("page", "1")[:8]
+    number = page_number(request)
 
     def build():
         subject = subject_of(slug)
-        listing, _page = _article_list(request, articles_of(subject), show_section=show_section)
+        listing, _page = _article_list(
+            articles_of(subject), number=number, show_section=show_section
+        )
         return subject, listing
 
-    subject, listing = cached_page_part(request, f"{kind}:{slug}:{page_number}", build)
+    subject, listing = listing_part(request, f"{kind}:{slug}:{number}", build)
     return render(request, f"articles/{kind}_detail.html", {kind: subject, "listing": listing})
 
 
@@ -111,7 +115,7 @@ def search(request):
     """Find articles by their public text: headline, standfirst and body before the cut."""
     query = request.GET.get("q", "").strip()[:200]
     articles = Article.objects.search(query) if query else Article.objects.none()
-    listing, page = _article_list(request, articles, show_section=True)
+    listing, page = _article_list(articles, number=page_number(request), show_section=True)
     context = {"query": query, "listing": listing if query else "", "count": page.paginator.count}
     return render(request, "articles/search.html", context)
 
@@ -119,7 +123,7 @@ def search(request):
 def article_detail(request, slug):
     """Show an article: in full to an entitled reader, otherwise the preview and the prompt."""
     page = article_page(request, slug)
-    article = page.article
+    article = page.head  # the decision's inputs, as the database last committed them
     if not article.is_live and not request.user.is_staff:
         raise Http404("No article here.")
     reader = build_reader(request)
@@ -144,7 +148,9 @@ def article_detail(request, slug):
             "rest": page.rest if decision.granted else None,
         },
     )
-    if decision.granted and article.access != Article.Access.FREE:
+    if (decision.granted and article.access != Access.FREE) or not article.access.may_be_shared:
+        # Text beyond a cut is for this reader alone; and a metered article is never shared,
+        # not even as a crawler's preview: a CDN would show it to a human owed a free read.
         patch_cache_control(response, private=True)
     patch_vary_headers(response, ["Cookie"])
     return response

@@ -11,6 +11,7 @@ reader without cookies who gets a preview gets no Set-Cookie either.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
@@ -26,7 +27,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from subscriptions.models import MeteredRead
 
 if TYPE_CHECKING:
-    from subscriptions.paywall import AccessDecision, Reader
+    from subscriptions.paywall import Reader
 
 METER_COOKIE = "newsroom_meter"
 METER_SALT = "subscriptions.meter"
@@ -91,37 +92,37 @@ def registered_reads(*, user_id: int, period: date) -> frozenset[int]:
     )
 
 
-def meter_record_read(
-    *, request: HttpRequest, reader: Reader, article, decision: AccessDecision
-) -> AccessDecision:
-    """Count the read `decision` grants on the meter allowance, and return the final decision.
+def meter_stage_anonymous_read(*, request: HttpRequest, reader: Reader, article_id: int) -> None:
+    """Stage the anonymous reader's cookie with `article_id` read, for the response."""
+    staged = getattr(request, _STAGED, None)
+    read = staged.article_ids if isinstance(staged, _StagedReads) else reader.read_article_ids
+    setattr(request, _STAGED, _StagedReads(reader.period or meter_period(), read | {article_id}))
 
-    Any other decision is returned unchanged. For a registered reader the count is race-safe:
-    concurrent requests are serialised on the reader's row, so they never grant more than the
-    allowance, and a read counts once. If the allowance was used up meanwhile, the returned
-    decision is `meter_exhausted` (show the preview). For an anonymous reader the new cookie is
-    staged on the request for `meter_apply_to_response`.
+
+@contextmanager
+def meter_lock(*, user_id: int):
+    """Hold one registered reader's meter for the length of a transaction.
+
+    A concurrent request for the same reader waits here until the other commits, then sees
+    its read. (SQLite, which has no row locks, serialises writers with immediate
+    transactions: see `newsroom.settings`.)
     """
-    if not decision.consumes_read:
-        return decision
-    period = reader.period or meter_period()
-    if reader.is_anonymous:
-        staged = getattr(request, _STAGED, None)
-        read = staged.article_ids if isinstance(staged, _StagedReads) else reader.read_article_ids
-        setattr(request, _STAGED, _StagedReads(period, read | {article.pk}))
-        return decision
     with transaction.atomic():
-        _lock_reader(reader.user_id)
-        read = registered_reads(user_id=reader.user_id, period=period)
-        if article.pk in read:
-            return decision.as_already_read(reads_left=max(0, reader.reads_limit - len(read)))
-        if len(read) >= reader.reads_limit:
-            return decision.as_meter_exhausted()
-        MeteredRead.objects.bulk_create(
-            [MeteredRead(user_id=reader.user_id, article_id=article.pk, period=period)],
-            ignore_conflicts=True,
+        list(
+            get_user_model()
+            .objects.select_for_update()
+            .filter(pk=user_id)
+            .values_list("pk", flat=True)
         )
-    return decision.as_recorded(reads_left=max(0, reader.reads_limit - len(read) - 1))
+        yield
+
+
+def meter_record_registered_read(*, user_id: int, article_id: int, period: date) -> None:
+    """Record that a registered reader read `article_id` in `period` (once; call under the lock)."""
+    MeteredRead.objects.bulk_create(
+        [MeteredRead(user_id=user_id, article_id=article_id, period=period)],
+        ignore_conflicts=True,
+    )
 
 
 def meter_carry_over(*, request: HttpRequest, user, at: datetime | None = None) -> int:
@@ -137,8 +138,7 @@ def meter_carry_over(*, request: HttpRequest, user, at: datetime | None = None) 
     read_anonymously = anonymous_reads(request=request, period=period)
     if not read_anonymously:
         return 0
-    with transaction.atomic():
-        _lock_reader(user.pk)
+    with meter_lock(user_id=user.pk):
         already = registered_reads(user_id=user.pk, period=period)
         room = max(0, settings.NEWSROOM_METER_REGISTERED - len(already))
         # The cookie is signed: its ids are reads this site granted.
@@ -178,11 +178,3 @@ def meter_apply_to_response(
     patch_cache_control(response, private=True)
     patch_vary_headers(response, ["Cookie"])
     return response
-
-
-def _lock_reader(user_id: int) -> None:
-    # Serialise one reader's meter: a concurrent request waits here until the other commits,
-    # then sees its read. (A no-op on SQLite, which serialises writes anyway.)
-    list(
-        get_user_model().objects.select_for_update().filter(pk=user_id).values_list("pk", flat=True)
-    )

@@ -35,8 +35,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from subscriptions.access import Access
-from subscriptions.meter import anonymous_reads, meter_period, registered_reads
-from subscriptions.models import Subscription
+from subscriptions.entitlement import has_entitling_subscription
+from subscriptions.meter import (
+    anonymous_reads,
+    meter_lock,
+    meter_period,
+    meter_record_registered_read,
+    meter_stage_anonymous_read,
+    registered_reads,
+)
 
 # Crawlers by User-Agent: search engines, social previews, archivers and AI crawlers. A browser
 # claiming to be one only gets less (a preview), so a loose match is safe.
@@ -126,30 +133,6 @@ class AccessDecision:
             return None
         return self.reads_limit - self.reads_left
 
-    def as_already_read(self, *, reads_left: int) -> AccessDecision:
-        """Return this decision once the read turns out to be counted already."""
-        return dataclasses.replace(
-            self,
-            granted=True,
-            reason=AccessReason.ALREADY_READ,
-            reads_left=reads_left,
-            consumes_read=False,
-        )
-
-    def as_recorded(self, *, reads_left: int) -> AccessDecision:
-        """Return this decision once its read is counted."""
-        return dataclasses.replace(self, reads_left=reads_left, consumes_read=False)
-
-    def as_meter_exhausted(self) -> AccessDecision:
-        """Return the preview decision for a read the allowance no longer covers."""
-        return dataclasses.replace(
-            self,
-            granted=False,
-            reason=AccessReason.METER_EXHAUSTED,
-            reads_left=0,
-            consumes_read=False,
-        )
-
 
 def decide_article_access(*, article, reader: Reader) -> AccessDecision:
     """Return whether `reader` may read `article` in full, and why.
@@ -168,14 +151,15 @@ def decide_article_access(*, article, reader: Reader) -> AccessDecision:
         return AccessDecision(True, AccessReason.GIFT, reader_is_registered=registered)
     if article.access != Access.METERED:
         return AccessDecision(False, AccessReason.SUBSCRIBERS_ONLY, reader_is_registered=registered)
-    if not reader.may_consume_reads:
-        return AccessDecision(
-            False, AccessReason.UNCOUNTED_REQUEST, reader_is_registered=registered
-        )
     meter = {"reads_limit": reader.reads_limit, "reader_is_registered": registered}
     if article.pk in reader.read_article_ids:
         return AccessDecision(
             True, AccessReason.ALREADY_READ, reads_left=reader.reads_left, **meter
+        )
+    if not reader.may_consume_reads:
+        # The meter is frozen: a read this request may not spend is not granted.
+        return AccessDecision(
+            False, AccessReason.UNCOUNTED_REQUEST, reader_is_registered=registered
         )
     if reader.reads_left > 0:
         return AccessDecision(
@@ -207,29 +191,59 @@ def build_reader(request: HttpRequest, *, at: datetime | None = None) -> Reader:
     No query for an anonymous reader (the meter is in a signed cookie); for a logged-in one at
     most two (the entitling subscription, then this month's metered reads), the user itself
     being loaded by the authentication middleware. A request that may not consume reads (HEAD,
-    prefetch, crawler) is a fresh anonymous reader who cannot use the meter, whoever sends it,
-    so it never gets more than an anonymous reader.
+    prefetch, prerender, a crawler's User-Agent) is still this reader, whoever sends it: a
+    subscriber's prefetch gets the full text; the meter is only frozen, so it never gets more
+    than the same reader would.
     """
     at = at or timezone.now()
     period = meter_period(at=at)
-    if not request_may_consume_reads(request):
-        return Reader(
-            reads_limit=settings.NEWSROOM_METER_ANONYMOUS, period=period, may_consume_reads=False
-        )
+    may_consume_reads = request_may_consume_reads(request)
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return Reader(
             read_article_ids=anonymous_reads(request=request, period=period),
             reads_limit=settings.NEWSROOM_METER_ANONYMOUS,
             period=period,
+            may_consume_reads=may_consume_reads,
         )
-    registered = {"user_id": user.pk, "reads_limit": settings.NEWSROOM_METER_REGISTERED}
+    registered = {
+        "user_id": user.pk,
+        "reads_limit": settings.NEWSROOM_METER_REGISTERED,
+        "period": period,
+        "may_consume_reads": may_consume_reads,
+    }
     if user.is_staff:
-        return Reader(is_staff=True, period=period, **registered)
-    if Subscription.objects.filter(user_id=user.pk).entitling(at=at).exists():
-        return Reader(has_entitling_subscription=True, period=period, **registered)
-    return Reader(
-        read_article_ids=registered_reads(user_id=user.pk, period=period),
-        period=period,
-        **registered,
-    )
+        return Reader(is_staff=True, **registered)
+    if has_entitling_subscription(user_id=user.pk, at=at):
+        return Reader(has_entitling_subscription=True, **registered)
+    return Reader(read_article_ids=registered_reads(user_id=user.pk, period=period), **registered)
+
+
+def meter_record_read(
+    *, request: HttpRequest, reader: Reader, article, decision: AccessDecision
+) -> AccessDecision:
+    """Count the read `decision` grants on the meter allowance, and return the final decision.
+
+    Any other decision is returned unchanged. For a registered reader the count is race-safe:
+    concurrent requests are serialised on the reader's row, and under that lock the reader's
+    reads are fetched again and `decide_article_access` asked again, so the meter's rule is
+    written once. If the allowance was used up meanwhile, the returned decision is
+    `meter_exhausted` (show the preview). For an anonymous reader the new cookie is staged on
+    the request for `meter_apply_to_response`.
+    """
+    if not decision.consumes_read:
+        return decision
+    period = reader.period or meter_period()
+    if reader.is_anonymous:
+        meter_stage_anonymous_read(request=request, reader=reader, article_id=article.pk)
+        return decision
+    with meter_lock(user_id=reader.user_id):
+        current = dataclasses.replace(
+            reader, read_article_ids=registered_reads(user_id=reader.user_id, period=period)
+        )
+        decision = decide_article_access(article=article, reader=current)
+        if decision.consumes_read:
+            meter_record_registered_read(
+                user_id=reader.user_id, article_id=article.pk, period=period
+            )
+    return dataclasses.replace(decision, consumes_read=False)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accounts.models import User
+from subscriptions.entitlement import has_entitling_subscription
 from subscriptions.models import Plan, Subscription, add_months
 
 
@@ -61,7 +62,7 @@ def subscription_start(
         raise SubscriptionError("This plan is no longer offered.")
     with transaction.atomic():
         _lock_user(user)  # two checkouts at once must not make two subscriptions
-        if Subscription.objects.filter(user=user).entitling(at=at).exists():
+        if has_entitling_subscription(user_id=user.pk, at=at):
             raise AlreadySubscribed
         trial_days = trial_days_for(user=user, plan=plan)
         return Subscription.objects.create(

@@ -56,3 +56,27 @@ def staff_user(django_user_model):
     return django_user_model.objects.create_superuser(
         email="editor@example.com", password="editor-password-123"
     )
+
+
+@pytest.fixture(autouse=True)
+def commit_hooks_run_when_the_test_itself_commits(monkeypatch):
+    """Run `transaction.on_commit` callbacks as production does outside `atomic()`: at once.
+
+    A `django_db` test runs inside a transaction that is rolled back, never committed, so
+    callbacks registered by code that is not itself in a transaction would never run. Here,
+    a callback registered while only the test's own transaction is open runs at once (and
+    raises, so that a broken callback fails the test); one registered inside the code's own
+    `atomic()` still waits for that block to end, as in production. `transaction=True` tests
+    commit for real and need none of this.
+    """
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    original = BaseDatabaseWrapper.on_commit
+
+    def on_commit(self, func, robust=False):
+        if self.in_atomic_block and all(block._from_testcase for block in self.atomic_blocks):
+            func()
+            return None
+        return original(self, func, robust)
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit)

@@ -160,7 +160,22 @@ def test_section_pages_paginate(client, settings):
         make_article(section=section)
     html = client.get(section.get_absolute_url() + "?page=3").content.decode()
     assert "Page 3 of 3" in html
-    assert client.get(section.get_absolute_url() + "?page=oops").status_code == 200
+
+
+@pytest.mark.parametrize("page", ["oops", "0", "4", "99999999", "1%00", "١"])
+def test_a_page_number_that_is_not_a_page_is_404_and_caches_nothing(client, settings, page):
+    """Cached lists are keyed by the page number: nothing else may make a key."""
+    from django.core.cache import cache
+
+    settings.NEWSROOM_ARTICLES_PER_PAGE = 2
+    section = make_section()
+    for _ in range(5):
+        make_article(section=section)
+    client.get(section.get_absolute_url())
+    keys_before = set(getattr(cache, "_cache", {}))
+    assert client.get(section.get_absolute_url() + f"?page={page}").status_code == 404
+    if keys_before:  # the local-memory cache shows its keys; Redis runs the status check only
+        assert set(cache._cache) == keys_before
 
 
 def test_unknown_pages_are_404_with_the_site_layout(client):

@@ -19,11 +19,15 @@ from subscriptions.meter import (
     meter_apply_to_response,
     meter_carry_over,
     meter_period,
-    meter_record_read,
     period_end,
 )
 from subscriptions.models import MeteredRead
-from subscriptions.paywall import AccessReason, build_reader, decide_article_access
+from subscriptions.paywall import (
+    AccessReason,
+    build_reader,
+    decide_article_access,
+    meter_record_read,
+)
 from tests.factories import make_article
 from tests.subscriptions.factories import PASSWORD, article_request, make_reader, make_subscription
 
@@ -218,8 +222,10 @@ def test_head_prefetch_and_crawlers_never_consume_a_read(headers):
     assert browser.cookies[METER_COOKIE] == cookie_before
     assert (registered.granted, registered.reason) == (False, AccessReason.UNCOUNTED_REQUEST)
     assert not MeteredRead.objects.exists()
-    # Not even an article read earlier this month: no more than a fresh anonymous reader.
-    assert browser.read(earlier, **headers)[0].granted is False
+    # The meter is frozen, not forgotten: an article read earlier this month is still theirs.
+    again, response = browser.read(earlier, **headers)
+    assert (again.granted, again.reason) == (True, AccessReason.ALREADY_READ)
+    assert METER_COOKIE not in response.cookies
 
 
 def test_meter_apply_to_response_is_idempotent():

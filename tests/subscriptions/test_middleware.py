@@ -1,9 +1,9 @@
 import pytest
 from django.http import HttpResponse
 
-from subscriptions.meter import METER_COOKIE, meter_record_read
+from subscriptions.meter import METER_COOKIE
 from subscriptions.middleware import MeterCookieMiddleware
-from subscriptions.paywall import build_reader, decide_article_access
+from subscriptions.paywall import build_reader, decide_article_access, meter_record_read
 from tests.factories import make_article
 from tests.subscriptions.factories import article_request
 

@@ -12,7 +12,6 @@ from subscriptions.meter import (
     METER_COOKIE,
     meter_apply_to_response,
     meter_period,
-    meter_record_read,
 )
 from subscriptions.models import MeteredRead, Subscription
 from subscriptions.paywall import (
@@ -22,6 +21,7 @@ from subscriptions.paywall import (
     Reader,
     build_reader,
     decide_article_access,
+    meter_record_read,
     request_may_consume_reads,
 )
 from tests.factories import make_article
@@ -66,10 +66,13 @@ def make_reader_of_kind(kind, meter_state):
         return Reader(is_staff=True, **registered)
     if kind == "subscriber":
         return Reader(has_entitling_subscription=True, **registered)
+    if kind == "uncounted_subscriber":  # a subscriber's prefetch, or an in-app browser
+        return Reader(has_entitling_subscription=True, may_consume_reads=False, **registered)
     return Reader(**registered)
 
 
-# "uncounted" is a HEAD request, a prefetch or a crawler: it may not consume a read.
+# "uncounted" is a HEAD request, a prefetch or a crawler: it may not consume a read, but it is
+# still its reader (a subscriber's prefetch reads in full; a read made earlier is not lost).
 DECISIONS = """
 access      reader     meter        granted reason            left limit prompt              spends
 free        anonymous  fresh        yes     free              -    -     none                no
@@ -98,7 +101,8 @@ metered     staff      already_read yes     staff             -    -     none   
 metered     uncounted  fresh        no      uncounted_request -    -     subscribe_or_log_in no
 metered     uncounted  partway      no      uncounted_request -    -     subscribe_or_log_in no
 metered     uncounted  exhausted    no      uncounted_request -    -     subscribe_or_log_in no
-metered     uncounted  already_read no      uncounted_request -    -     subscribe_or_log_in no
+metered     uncounted  already_read yes     already_read      0    3     none                no
+metered     uncounted_subscriber fresh yes subscriber     -    -     none                no
 subscribers anonymous  fresh        no      subscribers_only  -    -     subscribe_or_log_in no
 subscribers anonymous  partway      no      subscribers_only  -    -     subscribe_or_log_in no
 subscribers anonymous  exhausted    no      subscribers_only  -    -     subscribe_or_log_in no
@@ -216,21 +220,6 @@ def test_meter_note_shows_for_reads_on_the_meter_only():
     assert not AccessDecision(False, AccessReason.METER_EXHAUSTED, 0, 3).shows_meter_note
 
 
-def test_decisions_after_recording():
-    decision = AccessDecision(
-        True, AccessReason.METER_ALLOWANCE, 2, 3, consumes_read=True, reader_is_registered=True
-    )
-    exhausted = decision.as_meter_exhausted()
-    assert (exhausted.granted, exhausted.reason, exhausted.reads_left) == (
-        False,
-        AccessReason.METER_EXHAUSTED,
-        0,
-    )
-    assert exhausted.prompt == PaywallPrompt.SUBSCRIBE
-    assert decision.as_already_read(reads_left=1).reason == AccessReason.ALREADY_READ
-    assert not decision.as_recorded(reads_left=2).consumes_read
-
-
 # Which requests may consume a read ------------------------------------------------------------
 
 CHROME = (
@@ -303,16 +292,16 @@ def test_anonymous_reader_comes_from_the_cookie_without_the_database():
         {"HTTP_USER_AGENT": "Mozilla/5.0 (compatible; Googlebot/2.1)"},
     ],
 )
-def test_uncounted_requests_are_a_fresh_anonymous_reader(headers):
-    # Even with reads in the cookie and a logged-in user, and without touching the database.
+def test_uncounted_requests_are_their_reader_with_the_meter_frozen(headers):
+    # Staff whose browser prefetches, or who read in an in-app browser, stay staff.
     logged_in = SimpleNamespace(is_authenticated=True, is_staff=True, pk=1)
     request = article_request(user=logged_in, cookies=cookie_with_reads(11), **headers)
 
     reader = build_reader(request)
 
-    assert reader == Reader(
-        reads_limit=ANONYMOUS_LIMIT, period=meter_period(), may_consume_reads=False
-    )
+    assert reader.is_staff and reader.user_id == 1 and not reader.may_consume_reads
+    anonymous = build_reader(article_request(cookies=cookie_with_reads(11), **headers))
+    assert anonymous.read_article_ids == {11} and not anonymous.may_consume_reads
 
 
 @pytest.mark.django_db
