@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "articles",
     "subscriptions",
 ]
+NEWSROOM_DEMO = env.bool("NEWSROOM_DEMO", default=DEBUG)
+INSTALLED_APPS += ["demo"] if NEWSROOM_DEMO else []
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -5,6 +5,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
+os.environ.setdefault("NEWSROOM_DEMO", "true")  # the demo app and its tests
 os.environ.setdefault(
     "STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
 )
