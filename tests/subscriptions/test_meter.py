@@ -460,5 +460,5 @@ def test_concurrent_reads_of_one_article_count_once(settings):
     decisions = race(user.pk, [article] * 10)
 
     assert all(decision.granted for decision in decisions)
-    assert MeteredRead.objects.filter(user=user, article=article).count() == 1
+    assert MeteredRead.objects.filter(user=user, article_id=article.pk).count() == 1
     assert MeteredRead.objects.filter(user=user).count() == 5
