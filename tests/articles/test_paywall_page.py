@@ -127,3 +127,95 @@ def test_the_paywall_costs_few_queries(client, django_assert_max_num_queries, lo
     # cookie; logged in: the session and the user, then at most two for the paywall.
     with django_assert_max_num_queries(4 if logged_in else 0):
         read(client, articles[0])
+
+
+# The paywall's edges: prefetches, in-app browsers, and what a shared cache may keep ----------
+
+CRAWLER_LIKE = {"User-Agent": "Mozilla/5.0 (iPhone) FBAN/FBIOS; facebookexternalhit/1.1"}
+PREFETCH = {"Sec-Purpose": "prefetch;prerender"}
+
+
+@pytest.mark.parametrize("headers", [PREFETCH, CRAWLER_LIKE], ids=["prerender", "in-app"])
+@pytest.mark.parametrize("kind", ["subscriber", "staff"])
+def test_a_subscribers_prefetch_or_in_app_browser_still_reads_in_full(client, headers, kind):
+    """A logged-in reader is never demoted to anonymous by their browser's habits."""
+    article = make_article(
+        access=Article.Access.SUBSCRIBERS,
+        blocks=[("text", paragraphs(3)), ("break",), ("text", "<p>Beyond.</p>")],
+    )
+    reader = make_reader(is_staff=kind == "staff")
+    if kind == "subscriber":
+        make_subscription(user=reader)
+    client.force_login(reader)
+
+    response = client.get(article.get_absolute_url(), headers=headers)
+
+    assert "Beyond." in response.content.decode()
+    assert "private" in response["Cache-Control"]
+
+
+def test_a_registered_readers_prefetch_freezes_the_meter(client, settings):
+    settings.NEWSROOM_METER_REGISTERED = 2
+    first, second = metered(2)
+    reader = make_reader()
+    client.force_login(reader)
+    assert "Beyond." in read(client, first)
+
+    prefetched = read(client, second, headers=PREFETCH)
+    assert "Beyond." not in prefetched  # a new read is not spent by a prefetch
+    assert "Beyond." in read(client, first, headers=PREFETCH)  # one already read still is
+    assert MeteredRead.objects.filter(user=reader).count() == 1
+
+
+class SharedCache:
+    """A CDN in front of the site, as RFC 9111 lets it behave: it keeps a response that says
+    `public` and sets no cookie, and serves it to the next request for the same URL that
+    carries no cookie (the pages vary on Cookie)."""
+
+    def __init__(self, client):
+        self.client = client
+        self.kept = {}
+
+    def get(self, url, **kwargs):
+        headers = kwargs.get("headers", {})
+        if url in self.kept and not self.client.cookies and "Cookie" not in headers:
+            return self.kept[url]
+        response = self.client.get(url, **kwargs)
+        cache_control = response.get("Cache-Control", "")
+        if "public" in cache_control and "private" not in cache_control and not response.cookies:
+            self.kept[url] = response
+        return response
+
+
+def test_a_crawlers_preview_of_a_metered_article_is_not_served_to_the_next_human(client):
+    (article,) = metered(1)
+    cdn = SharedCache(client)
+
+    crawled = cdn.get(article.get_absolute_url(), headers={"User-Agent": "Googlebot/2.1"})
+    assert PREVIEW in crawled.content.decode()
+    client.cookies.clear()
+    human = cdn.get(article.get_absolute_url()).content.decode()
+
+    assert "Beyond." in human and "2 of 3 free articles left this month" in human
+
+
+@pytest.mark.parametrize("method", ["head", "prefetch"])
+def test_a_head_or_prefetch_of_a_metered_article_is_private(client, method):
+    (article,) = metered(1)
+    if method == "head":
+        response = client.head(article.get_absolute_url())
+    else:
+        response = client.get(article.get_absolute_url(), headers=PREFETCH)
+    assert "private" in response["Cache-Control"] and "public" not in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("access", [Article.Access.FREE, Article.Access.SUBSCRIBERS])
+def test_free_articles_and_subscribers_only_previews_may_be_shared(client, access):
+    article = make_article(
+        access=access, blocks=[("text", paragraphs(3)), ("break",), ("text", "<p>Beyond.</p>")]
+    )
+    cdn = SharedCache(client)
+    first = cdn.get(article.get_absolute_url())
+    assert "public" in first["Cache-Control"]
+    assert cdn.get(article.get_absolute_url()) is first  # the CDN answers the second reader
+    assert ("Beyond." in first.content.decode()) == (access == Article.Access.FREE)

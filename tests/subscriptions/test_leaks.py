@@ -96,7 +96,7 @@ def site(settings):
     filler = make_article(headline="Filler", slug="filler", **common)
     make_article(headline="Free notice", slug="free-notice", access=Article.Access.FREE, **common)
     plan = make_plan(slug="monthly")
-    return {
+    built = {
         "articles": [metered, subscribers_only],
         "filler": filler,
         "section": section,
@@ -104,6 +104,8 @@ def site(settings):
         "tag": tag,
         "plan": plan,
     }
+    _warm_every_cache_as_entitled_readers(built)
+    return built
 
 
 def _urls(site, reader):
@@ -146,6 +148,22 @@ def _urls(site, reader):
     }
     assert not unknown, f"routes missing from the leak test: {unknown}"
     return [url for urls in builders.values() for url in urls]
+
+
+def _warm_every_cache_as_entitled_readers(site):
+    """Fetch every page as a subscriber and as staff first, so that every cache holds the
+    full text before a reader who may not read on arrives."""
+    from django.test import Client
+
+    subscriber = make_reader()
+    make_subscription(user=subscriber, plan=site["plan"])
+    editor = make_reader(is_staff=True, is_superuser=True)
+    for user in (subscriber, editor):
+        entitled = Client()
+        entitled.force_login(user)
+        for url in _urls(site, user):
+            entitled.get(url)
+    assert MARKER in entitled.get(site["articles"][1].get_absolute_url()).content.decode()
 
 
 def _assert_nothing_leaks(client, urls):
