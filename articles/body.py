@@ -27,6 +27,8 @@ class RenderedBody:
     preview: SafeString
     rest: SafeString
     preview_text: str  # the preview as plain text, for site search
+    # The NEWSROOM_PREVIEW_PARAGRAPHS the cut followed; None when a paywall break placed it.
+    cut_by_paragraphs: int | None = None
 
 
 @dataclass(frozen=True)
@@ -132,11 +134,14 @@ def render_body(article: Article) -> RenderedBody:
     Pages keep the result (see `articles.pages`); this renders afresh each time.
     """
     pieces = [piece for block in article_blocks(article) for piece in _block_pieces(block)]
-    cut = preview_cut(pieces, preview_paragraphs=settings.NEWSROOM_PREVIEW_PARAGRAPHS)
+    preview_paragraphs = settings.NEWSROOM_PREVIEW_PARAGRAPHS
+    cut = preview_cut(pieces, preview_paragraphs=preview_paragraphs)
+    cut_at_break = 0 < cut < len(pieces) and pieces[cut].is_break
     preview = "".join(piece.html for piece in pieces[:cut])
     rest = "".join(piece.html for piece in pieces[cut:])
     return RenderedBody(
         preview=mark_safe(preview),  # noqa: S308 - sanitised text and autoescaped templates
         rest=mark_safe(rest),  # noqa: S308
         preview_text=_plain_text(preview),
+        cut_by_paragraphs=None if cut_at_break else preview_paragraphs,
     )

@@ -94,13 +94,21 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(tags=tag)
 
     def search(self, query):
-        """Match the words of `query` in public text only: never beyond a preview cut."""
+        """Match the words of `query` in public text only: never beyond the preview cut in force.
+
+        The stored preview is trusted only if it was cut at a paywall break or with today's
+        NEWSROOM_PREVIEW_PARAGRAPHS; after the setting changes, `manage.py recompute_previews`
+        brings the others back into search.
+        """
+        preview_in_force = models.Q(preview_text_paragraphs__isnull=True) | models.Q(
+            preview_text_paragraphs=settings.NEWSROOM_PREVIEW_PARAGRAPHS
+        )
         matches = models.Q()
         for word in query.split()[:10]:
             matches &= (
                 models.Q(headline__icontains=word)
                 | models.Q(standfirst__icontains=word)
-                | models.Q(preview_text__icontains=word)
+                | (models.Q(preview_text__icontains=word) & preview_in_force)
             )
         return self.filter(matches)
 
@@ -178,6 +186,11 @@ class Article(models.Model):
     word_count = models.PositiveIntegerField(default=0, editable=False)
     # The body's text before the preview cut, and only that: what site search may match.
     preview_text = models.TextField(default="", editable=False)
+    # The NEWSROOM_PREVIEW_PARAGRAPHS that `preview_text` was cut with (None: at a paywall
+    # break, whatever the setting). Search trusts the text only while the setting still says so.
+    preview_text_paragraphs = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False
+    )
 
     objects = ArticleQuerySet.as_manager()
 

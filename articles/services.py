@@ -90,14 +90,28 @@ def article_count_words(*, article: Article) -> int:
     return sum(len(strip_tags(text).split()) for text in texts)
 
 
+def article_recompute_preview(*, article: Article) -> bool:
+    """Cut the article's searchable preview text with the settings in force; return whether it
+    changed. The caller saves it (`article_body_changed`, `manage.py recompute_previews`)."""
+    body = render_body(article)
+    changed = (article.preview_text, article.preview_text_paragraphs) != (
+        body.preview_text,
+        body.cut_by_paragraphs,
+    )
+    article.preview_text = body.preview_text
+    article.preview_text_paragraphs = body.cut_by_paragraphs
+    return changed
+
+
 def article_body_changed(*, article: Article) -> None:
     """Record that the body was saved: its word count, its searchable preview, a new version."""
     article.word_count = article_count_words(article=article)
-    article.preview_text = render_body(article).preview_text
+    article_recompute_preview(article=article)
     article.updated_at = timezone.now()
     Article.objects.filter(pk=article.pk).update(
         word_count=article.word_count,
         preview_text=article.preview_text,
+        preview_text_paragraphs=article.preview_text_paragraphs,
         updated_at=article.updated_at,
     )
     announce_article_change(article_id=article.pk, change=ArticleChange.EDITED)
