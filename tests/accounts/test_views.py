@@ -290,3 +290,82 @@ def test_password_reset_for_an_unknown_address_sends_nothing(client, mailoutbox)
     response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
     assert response["Location"] == reverse("password_reset_done")
     assert mailoutbox == []
+
+
+# Sign-ups per address --------------------------------------------------------------------------
+
+SIGNUPS_PAUSED = "Too many accounts have been created from your network in the last hour."
+
+
+def sign_up_from(client, address, email, *, meta=None, **fields):
+    """Sign up from `address` (and log out again, so that the next sign-up is not skipped)."""
+    data = {"email": email, "password1": PASSWORD, "password2": PASSWORD, **fields}
+    response = client.post(reverse("signup"), data, REMOTE_ADDR=address, **(meta or {}))
+    client.post(reverse("logout"))
+    return response
+
+
+@pytest.fixture
+def signups_per_hour(settings):
+    return settings.NEWSROOM_SIGNUPS_PER_HOUR
+
+
+def test_sign_ups_from_one_address_stop_at_the_hourly_limit(client, signups_per_hour):
+    for n in range(signups_per_hour):
+        assert sign_up_from(client, "203.0.113.9", f"reader{n}@example.com").status_code == 302
+
+    response = sign_up_from(client, "203.0.113.9", "one-more@example.com", name="Ada Lovelace")
+
+    assert response.status_code == 429
+    assert SIGNUPS_PAUSED in page_text(response)
+    html = response.content.decode()
+    # What was typed is kept, except the passwords.
+    assert 'value="one-more@example.com"' in html
+    assert 'value="Ada Lovelace"' in html
+    assert PASSWORD not in html
+    assert not User.objects.filter(email="one-more@example.com").exists()
+    assert "_auth_user_id" not in client.session
+    # Elsewhere, sign-up goes on.
+    assert sign_up_from(client, "192.0.2.1", "one-more@example.com").status_code == 302
+
+
+def test_a_paused_address_still_sees_the_sign_up_page(client, signups_per_hour):
+    for n in range(signups_per_hour):
+        sign_up_from(client, "203.0.113.9", f"reader{n}@example.com")
+    assert client.get(reverse("signup"), REMOTE_ADDR="203.0.113.9").status_code == 200
+
+
+def test_trying_addresses_that_are_taken_counts_too(client, signups_per_hour):
+    make_reader(email="taken@example.com")
+    for _ in range(signups_per_hour):
+        response = sign_up_from(client, "203.0.113.9", "taken@example.com")
+        assert "already exists" in page_text(response)
+
+    response = sign_up_from(client, "203.0.113.9", "taken@example.com")
+
+    # Refused before the address is looked up: no more answers about who has an account.
+    assert response.status_code == 429
+    assert "already exists" not in page_text(response)
+
+
+def test_typos_in_the_form_do_not_count(client, signups_per_hour):
+    for _ in range(signups_per_hour + 2):
+        response = sign_up_from(
+            client, "203.0.113.9", "new@example.com", password2="not-the-same-password"
+        )
+        assert response.status_code == 400
+    assert sign_up_from(client, "203.0.113.9", "new@example.com").status_code == 302
+
+
+def test_rotating_x_forwarded_for_does_not_reset_the_sign_up_limit(client, signups_per_hour):
+    for n in range(signups_per_hour):
+        sign_up_from(
+            client,
+            "203.0.113.9",
+            f"reader{n}@example.com",
+            meta={"HTTP_X_FORWARDED_FOR": f"198.51.100.{n}"},
+        )
+    response = sign_up_from(
+        client, "203.0.113.9", "one-more@example.com", meta={"HTTP_X_FORWARDED_FOR": "192.0.2.9"}
+    )
+    assert response.status_code == 429
