@@ -22,6 +22,22 @@ from tests.subscriptions.factories import (
 pytestmark = pytest.mark.django_db
 
 ARTICLE_PATH = "/articles/a-story/"
+NOT_AVAILABLE = "Subscriptions are not available yet."
+
+
+@pytest.fixture
+def development_checkout(settings):
+    """Development: no payment provider, and the checkout that takes no payment."""
+    settings.NEWSROOM_PAYMENT_PROVIDER = ""
+    settings.NEWSROOM_DEVELOPMENT_CHECKOUT = True
+
+
+@pytest.fixture
+def no_checkout(settings):
+    """Production before payments are wired: no provider, no development checkout."""
+    settings.DEBUG = False
+    settings.NEWSROOM_PAYMENT_PROVIDER = ""
+    settings.NEWSROOM_DEVELOPMENT_CHECKOUT = False
 
 
 def sign_up(client, email="new@example.com", **extra):
@@ -117,6 +133,7 @@ def test_cancel_only_touches_the_readers_own_subscription(client):
 # Subscribing ---------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("development_checkout")
 def test_subscribe_lists_the_active_plans(client):
     make_plan(name="Digital monthly", slug="monthly", trial_days=14, benefits="Every article\nApps")
     make_plan(name="Digital yearly", slug="yearly", price="80.00", interval="year", order=1)
@@ -143,6 +160,7 @@ def test_subscribe_tells_a_subscriber_they_are_one(client):
     assert "Choose Digital monthly" not in text
 
 
+@pytest.mark.usefixtures("development_checkout")
 def test_from_the_paywall_to_a_subscription_and_back_to_the_article(client):
     plan = make_plan(name="Digital monthly", slug="monthly")
     checkout_url = reverse("checkout", args=[plan.slug]) + "?" + urlencode({"next": ARTICLE_PATH})
@@ -174,6 +192,7 @@ def test_from_the_paywall_to_a_subscription_and_back_to_the_article(client):
     assert message in page_text(client.get(reverse("account")))
 
 
+@pytest.mark.usefixtures("development_checkout")
 def test_an_existing_reader_logs_in_from_the_checkout_and_gets_there(client):
     user = make_reader()
     plan = make_plan(slug="monthly")
@@ -189,6 +208,7 @@ def test_an_existing_reader_logs_in_from_the_checkout_and_gets_there(client):
     assert response["Location"] == checkout_url
 
 
+@pytest.mark.usefixtures("development_checkout")
 def test_checkout_offers_the_trial_to_a_first_subscriber(client):
     client.force_login(make_reader())
     plan = make_plan(trial_days=14)
@@ -199,6 +219,7 @@ def test_checkout_offers_the_trial_to_a_first_subscriber(client):
     assert Subscription.objects.get().status == Subscription.Status.TRIALING
 
 
+@pytest.mark.usefixtures("development_checkout")
 def test_checkout_when_already_subscribed(client):
     user = make_reader()
     make_subscription(user=user)
@@ -235,12 +256,59 @@ def test_checkout_with_a_provider_goes_to_its_hosted_page(client, settings):
     assert not Subscription.objects.exists()
 
 
+@pytest.mark.usefixtures("development_checkout")
 @pytest.mark.parametrize("next_url", OFF_SITE)
 def test_checkout_never_leaves_the_site(client, next_url):
     client.force_login(make_reader())
     plan = make_plan()
     response = client.post(reverse("checkout", args=[plan.slug]), {"next": next_url})
     assert (response.status_code, response["Location"]) == (302, reverse("account"))
+
+
+def test_without_a_provider_outside_development_nobody_subscribes_for_free(client, no_checkout):
+    plan = make_plan(slug="monthly")
+    reader = make_reader()
+    client.force_login(reader)
+
+    page = client.get(reverse("checkout", args=[plan.slug]))
+    response = client.post(reverse("checkout", args=[plan.slug]), {"next": ARTICLE_PATH})
+
+    assert not Subscription.objects.exists()
+    for answer in (page, response):
+        assert answer.status_code == 200
+        assert NOT_AVAILABLE in page_text(answer)
+        assert "Start my subscription" not in page_text(answer)
+        assert "no-store" in answer["Cache-Control"]  # gone the moment payments are wired
+    assert not reader.subscriptions.exists()
+
+
+def test_without_a_provider_outside_development_a_stranger_is_not_sent_to_sign_up(
+    client, no_checkout
+):
+    plan = make_plan(slug="monthly")
+    response = client.get(reverse("checkout", args=[plan.slug]))
+    assert response.status_code == 200
+    assert NOT_AVAILABLE in page_text(response)
+
+
+def test_without_a_provider_outside_development_the_plans_say_so(client, no_checkout):
+    make_plan(name="Digital monthly", slug="monthly")
+
+    response = client.get(reverse("subscribe"))
+
+    text = page_text(response)
+    assert NOT_AVAILABLE in text
+    assert "Digital monthly £8.00 a month" in text
+    assert "Choose Digital monthly" not in text
+    assert reverse("checkout", args=["monthly"]) not in response.content.decode()
+
+
+def test_with_a_provider_outside_development_the_plans_offer_it(client, no_checkout, settings):
+    settings.NEWSROOM_PAYMENT_PROVIDER = "tests.subscriptions.test_services.HostedCheckout"
+    make_plan(name="Digital monthly", slug="monthly")
+    text = page_text(client.get(reverse("subscribe")))
+    assert "Choose Digital monthly" in text
+    assert NOT_AVAILABLE not in text
 
 
 def test_account_pages_are_not_cached(client):
