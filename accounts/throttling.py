@@ -1,6 +1,38 @@
-"""How django-axes recognises the account behind a failed log-in."""
+"""Throttles on the ways into an account: failed log-ins (django-axes) and sign-ups.
 
+The decisions, in one place:
+
+- A failed log-in counts against the account tried, and against that account at this address,
+  up to `AXES_FAILURE_LIMIT` (5). A locked account stays locked for the whole cool-off, even
+  for the right password; a password reset lifts it.
+- It also counts against the address alone, but up to `NEWSROOM_LOGIN_ADDRESS_LIMIT` (50): one
+  reader's typos in a shared office lock nobody else out, and a password spray from one address
+  still stops. axes applies one limit to every parameter set (`AXES_FAILURE_LIMIT` may be a
+  callable, but it is asked per request, and axes compares it with the highest of the counts),
+  so this count is our own, kept beside axes' in its cache by `LoginThrottle`.
+- An attempt refused because of a lockout counts nowhere and does not extend the cool-off: it
+  proved nothing about a password, and counting it would let a locked-out reader's retries
+  pause the whole office.
+- A successful log-in clears the account's counts, never the address's: otherwise an attacker
+  could clear the address's count by logging in to an account of their own between guesses.
+- The client's address is the socket's (`REMOTE_ADDR`) or, behind `NEWSROOM_PROXY_COUNT`
+  proxies that each append to X-Forwarded-For, the entry the outermost of them appended.
+  Whatever a client writes into X-Forwarded-For itself stays to the left of it and is ignored.
+- Sign-ups are limited per address to `NEWSROOM_SIGNUPS_PER_HOUR`. An account created counts,
+  and so does an attempt refused because the address is taken (each one tells whether an
+  account exists); a typo in the form does not.
+"""
+
+import ipaddress
+
+from axes.handlers.cache import AxesCacheHandler
+from axes.helpers import get_cache, get_cache_timeout, get_client_username
+from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
+
+SIGNUP_WINDOW_SECONDS = 3600
 
 
 def axes_username(request, credentials):
@@ -16,3 +48,87 @@ def axes_username(request, credentials):
     if username is None and request is not None:
         username = request.POST.get("username")
     return username.strip().lower() if isinstance(username, str) else None
+
+
+def client_address(request) -> str | None:
+    """Return the address of the client behind the request; set AXES_CLIENT_IP_CALLABLE to this.
+
+    With `NEWSROOM_PROXY_COUNT` = N, the N-th entry of X-Forwarded-For counted from the right
+    (the one the outermost trusted proxy appended); otherwise, or when the header is shorter or
+    that entry is not an address, the socket's address.
+    """
+    proxies = settings.NEWSROOM_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    if proxies and len(forwarded) >= proxies:
+        try:
+            return str(ipaddress.ip_address(forwarded[-proxies].strip()))
+        except ValueError:
+            pass
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class LoginThrottle(AxesCacheHandler):
+    """axes' cache handler (per account, per account and address) plus a count per address.
+
+    Set AXES_HANDLER to this, with AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False: axes
+    then marks an attempt it refused before it reports the failure, and neither count grows.
+    """
+
+    def is_locked(self, request, credentials=None):
+        return super().is_locked(request, credentials) or address_paused(request)
+
+    def user_login_failed(self, sender, credentials, request=None, **kwargs):
+        refused_unchecked = getattr(request, "axes_locked_out", False)
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        if request is None or refused_unchecked or self.is_whitelisted(request, credentials):
+            return
+        if _count(_address_key(request), get_cache_timeout(request), self.cache) < (
+            settings.NEWSROOM_LOGIN_ADDRESS_LIMIT
+        ):
+            return
+        # The pause lasts a whole cool-off from the failure that reached the limit.
+        self.cache.touch(_address_key(request), get_cache_timeout(request))
+        if not request.axes_locked_out:
+            request.axes_locked_out = True
+            request.axes_credentials = credentials
+            user_locked_out.send(
+                "axes",
+                request=request,
+                username=get_client_username(request, credentials),
+                ip_address=request.axes_ip_address,
+            )
+
+
+def address_paused(request) -> bool:
+    """Return True if log-ins from the request's address are paused after too many failures."""
+    failures = get_cache().get(_address_key(request), 0)
+    return failures >= settings.NEWSROOM_LOGIN_ADDRESS_LIMIT
+
+
+def signups_paused(request) -> bool:
+    """Return True if the request's address has used up its sign-ups for the hour."""
+    return cache.get(_signup_key(request), 0) >= settings.NEWSROOM_SIGNUPS_PER_HOUR
+
+
+def signup_counted(request) -> None:
+    """Count a sign-up (or an attempt that found the address taken) against the address."""
+    _count(_signup_key(request), SIGNUP_WINDOW_SECONDS, cache)
+
+
+def _address_key(request):
+    return f"newsroom:login-failures:{client_address(request) or 'unknown'}"
+
+
+def _signup_key(request):
+    return f"newsroom:signups:{client_address(request) or 'unknown'}"
+
+
+def _count(key, timeout, store):
+    """Add one to the count at `key`, which expires `timeout` seconds after its first count."""
+    if store.add(key, 1, timeout):
+        return 1
+    try:
+        return store.incr(key)
+    except ValueError:  # it expired between the two calls
+        store.add(key, 1, timeout)
+        return 1

@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.forms import LogInForm, SignUpForm
 from accounts.services import reader_sign_up
+from accounts.throttling import SIGNUP_WINDOW_SECONDS, signup_counted, signups_paused
 from newsroom.forms import InvalidFormStatusMixin
 
 # Sign-up logs the new reader in without a password check, so it names the backend itself.
@@ -83,6 +84,9 @@ def sign_up(request):
     next_url = next_path(request)
     if request.user.is_authenticated:
         return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    context = {"next": next_url, "login_url": with_next("login", next_url)}
+    if request.method == "POST" and signups_paused(request):
+        return _sign_up_paused(request, context)
     form = SignUpForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
@@ -93,9 +97,23 @@ def sign_up(request):
             )
         except ValidationError as error:
             form.add_error(None, error)
+            signup_counted(request)  # the address was taken after all
         else:
+            signup_counted(request)
             auth_login(request, user, backend=MODEL_BACKEND)
             messages.success(request, "Welcome! Your account is ready.")
             return redirect(next_url or settings.LOGIN_REDIRECT_URL)
-    context = {"form": form, "next": next_url, "login_url": with_next("login", next_url)}
+    elif form.has_error("email", code="unique"):
+        signup_counted(request)  # each such answer tells whether an account exists
+    context["form"] = form
     return render(request, "registration/signup.html", context, status=400 if form.errors else 200)
+
+
+def _sign_up_paused(request, context):
+    """Answer a sign-up over the address's hourly limit: 429, with what was typed kept."""
+    # Not validated, so nothing is looked up; what was typed comes back, passwords aside.
+    typed = {name: request.POST.get(name, "") for name in ("email", "name")}
+    context = {**context, "form": SignUpForm(initial=typed), "signups_paused": True}
+    response = render(request, "registration/signup.html", context, status=429)
+    response["Retry-After"] = str(SIGNUP_WINDOW_SECONDS)
+    return response

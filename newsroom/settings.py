@@ -163,22 +163,22 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# django-axes: throttle failed log-ins by address and by account, kept in the cache.
+# django-axes: throttle failed log-ins per account, and per account and address, kept in the
+# cache. accounts.throttling says why, and adds a count per address at a higher limit.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
-AXES_LOCKOUT_PARAMETERS = [["ip_address"], ["username"]]
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_LOCKOUT_PARAMETERS = [["username"], ["username", "ip_address"]]
+AXES_HANDLER = "accounts.throttling.LoginThrottle"
+# An attempt refused during a lockout counts nowhere and does not extend the cool-off.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 # Log-in forms post the email as "username"; count it lower-cased, per account.
 AXES_USERNAME_CALLABLE = "accounts.throttling.axes_username"
-# Trust X-Forwarded-For only when told how many proxies stand in front of the app.
-AXES_IPWARE_PROXY_COUNT = env.int("NEWSROOM_PROXY_COUNT", default=0) or None
-# Proxies append to X-Forwarded-For: count from the right, so a client cannot spoof its address.
-AXES_IPWARE_PROXY_ORDER = "right-most"
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# How many proxies in front of the app append to X-Forwarded-For. 0: only the socket's address
+# is trusted; N: the N-th entry from the right, so a client cannot spoof its address.
+NEWSROOM_PROXY_COUNT = env.int("NEWSROOM_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
 
 LOGGING = {
     "version": 1,
@@ -206,3 +206,11 @@ NEWSROOM_PAYMENT_PROVIDER = env.str("NEWSROOM_PAYMENT_PROVIDER", default="")
 # How long a shared cache may keep a page that is the same for every reader.
 NEWSROOM_PUBLIC_CACHE_SECONDS = env.int("NEWSROOM_PUBLIC_CACHE_SECONDS", default=60)
 NEWSROOM_ARTICLES_PER_PAGE = env.int("NEWSROOM_ARTICLES_PER_PAGE", default=12)
+# Failed log-ins from one address, across all accounts, that pause log-ins from it for the
+# cool-off (each account is paused after AXES_FAILURE_LIMIT).
+NEWSROOM_LOGIN_ADDRESS_LIMIT = env.int("NEWSROOM_LOGIN_ADDRESS_LIMIT", default=50)
+# Accounts one address may create in an hour.
+NEWSROOM_SIGNUPS_PER_HOUR = env.int("NEWSROOM_SIGNUPS_PER_HOUR", default=10)
+# Without a payment provider, start subscriptions at once without payment: development only
+# (check --deploy reports it as an error). Off, and without a provider, nobody can subscribe.
+NEWSROOM_DEVELOPMENT_CHECKOUT = env.bool("NEWSROOM_DEVELOPMENT_CHECKOUT", default=DEBUG)

@@ -24,14 +24,23 @@ def check_payment_provider(app_configs, **kwargs):
 
 @register(Tags.security, deploy=True)
 def check_payment_provider_deployed(app_configs, **kwargs):
-    """Warn that a site without a payment provider gives subscriptions away."""
+    """Refuse the development checkout in production; warn that nobody can subscribe yet."""
+    if getattr(settings, "NEWSROOM_DEVELOPMENT_CHECKOUT", False):
+        return [
+            Error(
+                "NEWSROOM_DEVELOPMENT_CHECKOUT is on: without a payment provider, checkout "
+                "starts subscriptions without taking any payment.",
+                hint="Set NEWSROOM_DEVELOPMENT_CHECKOUT=false (its default when DEBUG is off).",
+                id="subscriptions.E002",
+            )
+        ]
     if getattr(settings, "NEWSROOM_PAYMENT_PROVIDER", ""):
         return []
     return [
         Warning(
-            "NEWSROOM_PAYMENT_PROVIDER is empty: the development checkout starts subscriptions "
-            "without taking any payment.",
-            hint="Configure a payment provider before selling subscriptions.",
+            "NEWSROOM_PAYMENT_PROVIDER is empty: readers cannot subscribe; the plan page says "
+            "that subscriptions are not available yet.",
+            hint="Configure a payment provider to sell subscriptions.",
             id="subscriptions.W001",
         )
     ]

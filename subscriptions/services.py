@@ -134,10 +134,22 @@ class CheckoutStart:
     subscription: Subscription | None = None
 
 
+class CheckoutUnavailable(SubscriptionError):
+    def __init__(self):
+        super().__init__("Subscriptions are not available yet.")
+
+
 def payment_provider() -> PaymentProvider | None:
     """Return the configured payment provider, or None when the site runs without one."""
     path = getattr(settings, "NEWSROOM_PAYMENT_PROVIDER", "")
     return import_string(path)() if path else None
+
+
+def checkout_available() -> bool:
+    """Return True if readers can subscribe: through a payment provider, or in development."""
+    return bool(getattr(settings, "NEWSROOM_PAYMENT_PROVIDER", "")) or (
+        settings.NEWSROOM_DEVELOPMENT_CHECKOUT
+    )
 
 
 def checkout_start(
@@ -145,12 +157,16 @@ def checkout_start(
 ) -> CheckoutStart:
     """Start paying for `plan`: return the provider's checkout URL to send the reader to.
 
-    Without a payment provider (development) the subscription starts at once and no payment is
-    taken. Raise `AlreadySubscribed` or `SubscriptionError` as `subscription_start` does.
+    Without a payment provider, the development checkout (`NEWSROOM_DEVELOPMENT_CHECKOUT`)
+    starts the subscription at once and takes no payment; with neither, raise
+    `CheckoutUnavailable`. Raise `AlreadySubscribed` or `SubscriptionError` as
+    `subscription_start` does.
     """
     at = at or timezone.now()
     provider = payment_provider()
     if provider is None:
+        if not settings.NEWSROOM_DEVELOPMENT_CHECKOUT:
+            raise CheckoutUnavailable
         return CheckoutStart(subscription=subscription_start(user=user, plan=plan, at=at))
     if Subscription.objects.filter(user=user).entitling(at=at).exists():
         raise AlreadySubscribed

@@ -60,6 +60,7 @@ def subscribe(request):
         "plans": Plan.objects.active(),
         "next": next_path(request),
         "is_subscriber": is_subscriber,
+        "checkout_available": services.checkout_available(),
     }
     return render(request, "subscriptions/plan_list.html", context)
 
@@ -67,6 +68,12 @@ def subscribe(request):
 @never_cache
 def checkout(request, slug):
     plan = get_object_or_404(Plan.objects.active(), slug=slug)
+    if not services.checkout_available():
+        # A page that says so, before asking a stranger to sign up for it. 200, not 503: nothing
+        # failed, and a CDN or load balancer may put its own error page in place of a 5xx (and
+        # monitoring pages someone). never_cache keeps it out of shared caches, so it is gone
+        # the moment payments are wired.
+        return render(request, "subscriptions/checkout.html", {"plan": plan})
     if not request.user.is_authenticated:
         return redirect(with_next("signup", request.get_full_path()))
     next_url = next_path(request)
@@ -77,6 +84,7 @@ def checkout(request, slug):
             return redirect(done_url)
         context = {
             "plan": plan,
+            "checkout_available": True,
             "next": next_url,
             "trial_days": services.trial_days_for(user=request.user, plan=plan),
             "has_payment_provider": services.payment_provider() is not None,

@@ -152,8 +152,9 @@ def test_current_subscription_prefers_the_entitling_one():
     assert current_subscription(user=user, at=now) == live
 
 
-def test_checkout_without_a_provider_starts_the_subscription_at_once(settings):
+def test_the_development_checkout_starts_the_subscription_at_once(settings):
     settings.NEWSROOM_PAYMENT_PROVIDER = ""
+    settings.NEWSROOM_DEVELOPMENT_CHECKOUT = True
     user = make_reader()
 
     started = checkout_start(user=user, plan=make_plan(), success_url="/", cancel_url="/")
@@ -161,6 +162,18 @@ def test_checkout_without_a_provider_starts_the_subscription_at_once(settings):
     assert started.redirect_url == ""
     assert started.subscription.user == user
     assert started.subscription.entitles(at=timezone.now())
+
+
+def test_without_a_provider_or_the_development_checkout_nobody_subscribes(settings):
+    settings.DEBUG = False
+    settings.NEWSROOM_PAYMENT_PROVIDER = ""
+    settings.NEWSROOM_DEVELOPMENT_CHECKOUT = False
+    user = make_reader()
+
+    with pytest.raises(SubscriptionError, match="not available yet"):
+        checkout_start(user=user, plan=make_plan(), success_url="/", cancel_url="/")
+
+    assert not Subscription.objects.exists()
 
 
 def test_checkout_with_a_provider_sends_the_reader_to_its_page(settings):

@@ -1,17 +1,15 @@
 """Reader accounts and subscribing, over HTTP."""
 
-import re
 from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from subscriptions.meter import meter_period
 from subscriptions.models import MeteredRead, Subscription
+from tests.accounts.test_views import OFF_SITE
 from tests.factories import make_article
 from tests.subscriptions.factories import (
     PASSWORD,
@@ -24,291 +22,27 @@ from tests.subscriptions.factories import (
 pytestmark = pytest.mark.django_db
 
 ARTICLE_PATH = "/articles/a-story/"
+NOT_AVAILABLE = "Subscriptions are not available yet."
 
-# `next` values that must never send a reader off the site.
-OFF_SITE = [
-    "//evil.example",
-    "//evil.example/path",
-    "///evil.example",
-    "https:evil.example",
-    "http:/evil.example",
-    "/\\evil.example",
-    "\\\\evil.example",
-    "\\/evil.example",
-    "/\\/evil.example",
-    "javascript:alert(1)",
-    "JavaScript:alert(document.cookie)",
-    "data:text/html,<script>alert(1)</script>",
-    "https://evil.example/",
-    "http://testserver.evil.example/",
-    "http://testserver@evil.example/",
-    "/\t/evil.example",
-    "\t//evil.example",
-    " //evil.example",
-    "/\n/evil.example",
-    "evil.example",
-    "http://testserver/account/",  # absolute, even to this site: only paths are accepted
-]
+
+@pytest.fixture
+def development_checkout(settings):
+    """Development: no payment provider, and the checkout that takes no payment."""
+    settings.NEWSROOM_PAYMENT_PROVIDER = ""
+    settings.NEWSROOM_DEVELOPMENT_CHECKOUT = True
+
+
+@pytest.fixture
+def no_checkout(settings):
+    """Production before payments are wired: no provider, no development checkout."""
+    settings.DEBUG = False
+    settings.NEWSROOM_PAYMENT_PROVIDER = ""
+    settings.NEWSROOM_DEVELOPMENT_CHECKOUT = False
 
 
 def sign_up(client, email="new@example.com", **extra):
     data = {"email": email, "password1": PASSWORD, "password2": PASSWORD, **extra}
     return client.post(reverse("signup"), data)
-
-
-def log_in(client, user, **extra):
-    return client.post(reverse("login"), {"username": user.email, "password": PASSWORD, **extra})
-
-
-# Sign up --------------------------------------------------------------------------------------
-
-
-def test_sign_up_page_labels_every_field(client):
-    response = client.get(reverse("signup"))
-
-    assert response.status_code == 200
-    html = response.content.decode()
-    for field in ("email", "name", "password1", "password2"):
-        assert f'<label for="id_{field}"' in html
-    assert 'autocomplete="new-password"' in html
-
-
-def test_sign_up_logs_the_new_reader_in(client):
-    response = sign_up(client, email="ada@example.com", name="Ada")
-
-    assert response.status_code == 302
-    assert response["Location"] == reverse("account")
-    user = User.objects.get(email="ada@example.com")
-    assert user.name == "Ada"
-    assert int(client.session["_auth_user_id"]) == user.pk
-    assert "Welcome! Your account is ready." in page_text(client.get(reverse("account")))
-
-
-def test_sign_up_with_an_address_taken_in_another_case(client):
-    make_reader(email="ada@example.com")
-
-    response = sign_up(client, email="ADA@Example.com", name="Ada Lovelace")
-
-    assert response.status_code == 400
-    assert "An account with this email address already exists." in page_text(response)
-    html = response.content.decode()
-    assert 'value="ADA@Example.com"' in html  # what was typed stays
-    assert 'value="Ada Lovelace"' in html
-    assert PASSWORD not in html
-    assert User.objects.count() == 1
-
-
-def test_sign_up_errors_are_tied_to_their_fields(client):
-    response = client.post(
-        reverse("signup"),
-        {"email": "ada@example.com", "password1": PASSWORD, "password2": "something-else"},
-    )
-
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert "The two password fields didn\u2019t match." in html
-    assert 'id="id_password2_error"' in html
-    assert re.search(r'<input[^>]*aria-describedby="[^"]*id_password2_error[^"]*"', html)
-    assert re.search(r'<input[^>]*aria-invalid="true"[^>]*id="id_password2"', html)
-    assert 'role="alert"' in html
-    assert 'value="ada@example.com"' in html
-    assert not User.objects.exists()
-
-
-@pytest.mark.parametrize(
-    ("password", "message"),
-    [
-        ("short", "This password is too short."),
-        ("password123", "This password is too common."),
-        ("83749201937465", "This password is entirely numeric."),
-    ],
-)
-def test_sign_up_uses_the_password_validators(client, password, message):
-    response = client.post(
-        reverse("signup"),
-        {"email": "ada@example.com", "password1": password, "password2": password},
-    )
-    assert response.status_code == 400
-    assert message in page_text(response)
-
-
-def test_sign_up_with_an_invalid_email_rerenders(client):
-    response = sign_up(client, email="not-an-email")
-    assert response.status_code == 400
-    assert "Enter a valid email address." in page_text(response)
-
-
-def test_a_logged_in_reader_skips_sign_up(client):
-    client.force_login(make_reader())
-    response = client.get(reverse("signup") + f"?next={ARTICLE_PATH}")
-    assert (response.status_code, response["Location"]) == (302, ARTICLE_PATH)
-
-
-# Log in and out -------------------------------------------------------------------------------
-
-
-def test_log_in_page_links_sign_up_and_reset(client):
-    response = client.get(reverse("login") + f"?next={ARTICLE_PATH}")
-
-    html = response.content.decode()
-    assert '<label for="id_username">Email address:</label>' in html
-    assert f'<input type="hidden" name="next" value="{ARTICLE_PATH}">' in html
-    assert f'href="{reverse("signup")}?{urlencode({"next": ARTICLE_PATH})}"' in html
-    assert reverse("password_reset") in html
-
-
-def test_log_in_ignores_the_case_of_the_email(client):
-    user = make_reader(email="ada@example.com")
-    response = client.post(reverse("login"), {"username": "ADA@EXAMPLE.COM", "password": PASSWORD})
-    assert (response.status_code, response["Location"]) == (302, reverse("account"))
-    assert int(client.session["_auth_user_id"]) == user.pk
-
-
-def test_log_in_rotates_the_session(client):
-    user = make_reader()
-    session = client.session
-    session["before"] = "kept"
-    session.save()
-    before = session.session_key
-
-    log_in(client, user)
-
-    after = client.cookies["sessionid"].value
-    assert after != before
-    assert not SessionStore().exists(before)
-    assert client.session["before"] == "kept"
-
-
-def test_wrong_password_keeps_the_email_and_says_so(client):
-    user = make_reader(email="ada@example.com")
-
-    response = client.post(reverse("login"), {"username": user.email, "password": "wrong-one"})
-
-    assert response.status_code == 400
-    text = page_text(response)
-    assert "That email address and password do not match an account." in text
-    assert 'value="ada@example.com"' in response.content.decode()
-    assert "_auth_user_id" not in client.session
-
-
-def test_log_in_returns_to_a_same_site_next(client):
-    response = log_in(client, make_reader(), next=f"{ARTICLE_PATH}?ref=prompt#more")
-    assert response["Location"] == f"{ARTICLE_PATH}?ref=prompt#more"
-
-
-@pytest.mark.parametrize("next_url", OFF_SITE)
-def test_log_in_never_leaves_the_site(client, next_url):
-    response = client.post(
-        reverse("login") + "?" + urlencode({"next": next_url}),
-        {"username": make_reader().email, "password": PASSWORD, "next": next_url},
-    )
-    assert (response.status_code, response["Location"]) == (302, reverse("account"))
-
-
-@pytest.mark.parametrize("next_url", OFF_SITE)
-def test_log_in_page_never_carries_an_off_site_next(client, next_url):
-    response = client.get(reverse("login") + "?" + urlencode({"next": next_url}))
-    assert response.status_code == 200
-    assert 'name="next"' not in response.content.decode()
-
-
-@pytest.mark.parametrize("next_url", OFF_SITE)
-def test_sign_up_never_leaves_the_site(client, next_url):
-    response = sign_up(client, next=next_url)
-    assert (response.status_code, response["Location"]) == (302, reverse("account"))
-
-
-@pytest.mark.parametrize("next_url", OFF_SITE)
-def test_checkout_never_leaves_the_site(client, next_url):
-    client.force_login(make_reader())
-    plan = make_plan()
-    response = client.post(reverse("checkout", args=[plan.slug]), {"next": next_url})
-    assert (response.status_code, response["Location"]) == (302, reverse("account"))
-
-
-@pytest.mark.parametrize("name", ["login", "signup"])
-def test_a_next_pointing_at_the_page_itself_is_ignored(client, name):
-    client.force_login(make_reader())
-    response = client.get(reverse(name) + "?" + urlencode({"next": reverse(name)}))
-    assert (response.status_code, response["Location"]) == (302, reverse("account"))
-
-
-def test_log_out_is_post_only(client):
-    client.force_login(make_reader())
-
-    assert client.get(reverse("logout")).status_code == 405
-    assert "_auth_user_id" in client.session
-    response = client.post(reverse("logout"))
-    assert (response.status_code, response["Location"]) == (302, reverse("home"))
-    assert "_auth_user_id" not in client.session
-
-
-# Passwords -----------------------------------------------------------------------------------
-
-
-def test_password_change(client):
-    user = make_reader()
-    client.force_login(user)
-    assert client.get(reverse("password_change")).status_code == 200
-
-    wrong = client.post(
-        reverse("password_change"),
-        {"old_password": "nope", "new_password1": "a-new-pass-2026", "new_password2": "x"},
-    )
-    assert wrong.status_code == 400
-    assert "Your old password was entered incorrectly." in page_text(wrong)
-
-    response = client.post(
-        reverse("password_change"),
-        {
-            "old_password": PASSWORD,
-            "new_password1": "a-new-pass-2026",
-            "new_password2": "a-new-pass-2026",
-        },
-    )
-    assert response["Location"] == reverse("password_change_done")
-    user.refresh_from_db()
-    assert user.check_password("a-new-pass-2026")
-    assert "_auth_user_id" in client.session  # still logged in
-
-
-def test_password_change_needs_a_log_in(client):
-    response = client.get(reverse("password_change"))
-    assert response["Location"].startswith(reverse("login"))
-
-
-def test_password_reset_link_works_once(client, mailoutbox):
-    user = make_reader(email="ada@example.com")
-
-    response = client.post(reverse("password_reset"), {"email": "ADA@example.com"})
-
-    assert response["Location"] == reverse("password_reset_done")
-    assert len(mailoutbox) == 1
-    assert mailoutbox[0].to == ["ada@example.com"]
-    link = re.search(r"http://testserver(/account/password/reset/\S+/)", mailoutbox[0].body)[1]
-    form_page = client.get(link, follow=True)
-    assert form_page.context["validlink"]
-    set_password_url = form_page.redirect_chain[-1][0]
-    done = client.post(
-        set_password_url,
-        {"new_password1": "fresh-pass-2026", "new_password2": "fresh-pass-2026"},
-    )
-    assert done["Location"] == reverse("password_reset_complete")
-    user.refresh_from_db()
-    assert user.check_password("fresh-pass-2026")
-    assert int(client.session["_auth_user_id"]) == user.pk  # logged in straight away
-
-    client.post(reverse("logout"))
-    again = client.get(link, follow=True)
-    assert again.status_code == 200
-    assert not again.context["validlink"]
-    assert "This link no longer works" in page_text(again)
-
-
-def test_password_reset_for_an_unknown_address_sends_nothing(client, mailoutbox):
-    response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
-    assert response["Location"] == reverse("password_reset_done")
-    assert mailoutbox == []
 
 
 # The account page ----------------------------------------------------------------------------
@@ -399,6 +133,7 @@ def test_cancel_only_touches_the_readers_own_subscription(client):
 # Subscribing ---------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("development_checkout")
 def test_subscribe_lists_the_active_plans(client):
     make_plan(name="Digital monthly", slug="monthly", trial_days=14, benefits="Every article\nApps")
     make_plan(name="Digital yearly", slug="yearly", price="80.00", interval="year", order=1)
@@ -425,6 +160,7 @@ def test_subscribe_tells_a_subscriber_they_are_one(client):
     assert "Choose Digital monthly" not in text
 
 
+@pytest.mark.usefixtures("development_checkout")
 def test_from_the_paywall_to_a_subscription_and_back_to_the_article(client):
     plan = make_plan(name="Digital monthly", slug="monthly")
     checkout_url = reverse("checkout", args=[plan.slug]) + "?" + urlencode({"next": ARTICLE_PATH})
@@ -456,6 +192,7 @@ def test_from_the_paywall_to_a_subscription_and_back_to_the_article(client):
     assert message in page_text(client.get(reverse("account")))
 
 
+@pytest.mark.usefixtures("development_checkout")
 def test_an_existing_reader_logs_in_from_the_checkout_and_gets_there(client):
     user = make_reader()
     plan = make_plan(slug="monthly")
@@ -471,6 +208,7 @@ def test_an_existing_reader_logs_in_from_the_checkout_and_gets_there(client):
     assert response["Location"] == checkout_url
 
 
+@pytest.mark.usefixtures("development_checkout")
 def test_checkout_offers_the_trial_to_a_first_subscriber(client):
     client.force_login(make_reader())
     plan = make_plan(trial_days=14)
@@ -481,6 +219,7 @@ def test_checkout_offers_the_trial_to_a_first_subscriber(client):
     assert Subscription.objects.get().status == Subscription.Status.TRIALING
 
 
+@pytest.mark.usefixtures("development_checkout")
 def test_checkout_when_already_subscribed(client):
     user = make_reader()
     make_subscription(user=user)
@@ -515,6 +254,61 @@ def test_checkout_with_a_provider_goes_to_its_hosted_page(client, settings):
     assert "No payment will be taken" not in page_text(page)
     assert response["Location"] == "https://pay.example/checkout/monthly"
     assert not Subscription.objects.exists()
+
+
+@pytest.mark.usefixtures("development_checkout")
+@pytest.mark.parametrize("next_url", OFF_SITE)
+def test_checkout_never_leaves_the_site(client, next_url):
+    client.force_login(make_reader())
+    plan = make_plan()
+    response = client.post(reverse("checkout", args=[plan.slug]), {"next": next_url})
+    assert (response.status_code, response["Location"]) == (302, reverse("account"))
+
+
+def test_without_a_provider_outside_development_nobody_subscribes_for_free(client, no_checkout):
+    plan = make_plan(slug="monthly")
+    reader = make_reader()
+    client.force_login(reader)
+
+    page = client.get(reverse("checkout", args=[plan.slug]))
+    response = client.post(reverse("checkout", args=[plan.slug]), {"next": ARTICLE_PATH})
+
+    assert not Subscription.objects.exists()
+    for answer in (page, response):
+        assert answer.status_code == 200
+        assert NOT_AVAILABLE in page_text(answer)
+        assert "Start my subscription" not in page_text(answer)
+        assert "no-store" in answer["Cache-Control"]  # gone the moment payments are wired
+    assert not reader.subscriptions.exists()
+
+
+def test_without_a_provider_outside_development_a_stranger_is_not_sent_to_sign_up(
+    client, no_checkout
+):
+    plan = make_plan(slug="monthly")
+    response = client.get(reverse("checkout", args=[plan.slug]))
+    assert response.status_code == 200
+    assert NOT_AVAILABLE in page_text(response)
+
+
+def test_without_a_provider_outside_development_the_plans_say_so(client, no_checkout):
+    make_plan(name="Digital monthly", slug="monthly")
+
+    response = client.get(reverse("subscribe"))
+
+    text = page_text(response)
+    assert NOT_AVAILABLE in text
+    assert "Digital monthly £8.00 a month" in text
+    assert "Choose Digital monthly" not in text
+    assert reverse("checkout", args=["monthly"]) not in response.content.decode()
+
+
+def test_with_a_provider_outside_development_the_plans_offer_it(client, no_checkout, settings):
+    settings.NEWSROOM_PAYMENT_PROVIDER = "tests.subscriptions.test_services.HostedCheckout"
+    make_plan(name="Digital monthly", slug="monthly")
+    text = page_text(client.get(reverse("subscribe")))
+    assert "Choose Digital monthly" in text
+    assert NOT_AVAILABLE not in text
 
 
 def test_account_pages_are_not_cached(client):
