@@ -168,7 +168,7 @@ def checkout_start(
         if not settings.NEWSROOM_DEVELOPMENT_CHECKOUT:
             raise CheckoutUnavailable
         return CheckoutStart(subscription=subscription_start(user=user, plan=plan, at=at))
-    if Subscription.objects.filter(user=user).entitling(at=at).exists():
+    if has_entitling_subscription(user_id=user.pk, at=at):
         raise AlreadySubscribed
     return CheckoutStart(
         redirect_url=provider.start_checkout(

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 
 from accounts.views import next_path, with_next
 from subscriptions import services
+from subscriptions.entitlement import has_entitling_subscription
 from subscriptions.meter import meter_period, registered_reads
 from subscriptions.models import Plan, Subscription
 
@@ -52,9 +53,8 @@ def cancel(request):
 
 def subscribe(request):
     now = timezone.now()
-    is_subscriber = (
-        request.user.is_authenticated
-        and Subscription.objects.filter(user=request.user).entitling(at=now).exists()
+    is_subscriber = request.user.is_authenticated and has_entitling_subscription(
+        user_id=request.user.pk, at=now
     )
     context = {
         "plans": Plan.objects.active(),
@@ -79,7 +79,7 @@ def checkout(request, slug):
     next_url = next_path(request)
     done_url = next_url or resolve_url(settings.LOGIN_REDIRECT_URL)
     if request.method != "POST":
-        if Subscription.objects.filter(user=request.user).entitling(at=timezone.now()).exists():
+        if has_entitling_subscription(user_id=request.user.pk, at=timezone.now()):
             messages.info(request, "You already have a subscription.")
             return redirect(done_url)
         context = {
