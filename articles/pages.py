@@ -111,8 +111,9 @@ def _load_head(**lookup) -> ArticleHead | None:
     return ArticleHead(**row, version=secrets.token_hex(8))
 
 
-def refresh_article(article_id: int) -> None:
-    """Set the article's head from the committed row; move listings if lists show it.
+def refresh_article(article_id: int, *, created: bool = False) -> None:
+    """Set the article's head from the committed row; move listings if lists show it now or
+    showed it before (unknown before, unless it was just `created`).
 
     Run after commit (`transaction.on_commit`), never inside the writing transaction.
     """
@@ -127,7 +128,8 @@ def refresh_article(article_id: int) -> None:
         return  # a later commit has set a newer row already
     else:
         cache.set_many({_head_key(head.slug): head, _slug_key(head.pk): head.slug}, HEAD_TIMEOUT)
-    if old is None or old.is_listed or (head is not None and head.is_listed):
+    listed_before = old.is_listed if old is not None else not created
+    if listed_before or (head is not None and head.is_listed):
         listings_changed()
 
 

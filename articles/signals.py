@@ -17,8 +17,8 @@ def _after_commit(function, *args):
     transaction.on_commit(partial(function, *args), robust=True)
 
 
-def article_saved(sender, instance, **kwargs):
-    _after_commit(pages.refresh_article, instance.pk)
+def article_saved(sender, instance, created=False, **kwargs):
+    transaction.on_commit(partial(pages.refresh_article, instance.pk, created=created), robust=True)
 
 
 def article_part_saved(sender, instance, **kwargs):

@@ -60,3 +60,89 @@ def test_a_reader_during_the_commit_window_cannot_keep_an_unpublished_article_li
         assert fetch_in_another_connection(url).status_code == 200
 
     assert Client().get(url).status_code == 404
+
+
+# What moves which cache --------------------------------------------------------------------
+
+
+@pytest.fixture
+def warm_lists(client):
+    """A published article and the front page, rendered and cached."""
+    from django.urls import reverse
+
+    published = make_article(headline="Already out")
+    client.get(reverse("home"))
+    client.get(published.get_absolute_url())
+    return published
+
+
+def listing_generation():
+    from django.core.cache import cache
+
+    from articles.pages import LISTING_STATE_KEY
+
+    return cache.get(LISTING_STATE_KEY)["generation"]
+
+
+@pytest.mark.django_db
+def test_saving_a_draft_leaves_every_public_list_cached(client, warm_lists):
+    before = listing_generation()
+    draft = make_article(
+        status=Article.Status.DRAFT,
+        published_at=None,
+        section=warm_lists.section,
+        authors=warm_lists.byline_authors,
+    )
+    draft.headline = "Still working on it"
+    draft.save()
+    assert listing_generation() == before
+
+
+@pytest.mark.django_db
+def test_uploading_a_picture_nobody_shows_yet_leaves_every_page_cached(client, warm_lists):
+    from django.core.cache import cache
+
+    from articles.pages import _head_key
+    from tests.factories import make_image
+
+    head = cache.get(_head_key(warm_lists.slug))
+    before = listing_generation()
+    make_image(caption="For next week")
+    assert listing_generation() == before
+    assert cache.get(_head_key(warm_lists.slug)) == head  # same version: parts still valid
+
+
+@pytest.mark.django_db
+def test_editing_a_published_article_moves_only_its_own_version_and_the_lists(client, warm_lists):
+    from django.core.cache import cache
+
+    from articles.pages import _head_key
+
+    other = make_article(headline="Another story")
+    client.get(other.get_absolute_url())
+    other_head = cache.get(_head_key(other.slug))
+    warm_lists.headline = "Corrected headline"
+    warm_lists.save()
+    assert cache.get(_head_key(warm_lists.slug)).headline == "Corrected headline"
+    assert cache.get(_head_key(other.slug)) == other_head
+
+
+@pytest.mark.django_db
+def test_a_scheduled_article_joins_the_lists_at_its_minute_without_anyone_saving(client):
+    import time
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    make_article(headline="Already out")
+    going_live = timezone.now() + timedelta(seconds=1.5)
+    scheduled = make_article(headline="Embargoed story", published_at=going_live)
+    assert "Embargoed story" not in client.get(reverse("home")).content.decode()
+    assert client.get(scheduled.get_absolute_url()).status_code == 404
+
+    time.sleep(max(0, (going_live - timezone.now()).total_seconds()) + 0.1)
+
+    assert "Embargoed story" in client.get(reverse("home")).content.decode()
+    assert client.get(scheduled.get_absolute_url()).status_code == 200
+    assert "Embargoed story" in client.get(scheduled.section.get_absolute_url()).content.decode()
