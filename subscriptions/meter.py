@@ -14,7 +14,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -25,9 +24,6 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from subscriptions.models import MeteredRead
-
-if TYPE_CHECKING:
-    from subscriptions.paywall import Reader
 
 METER_COOKIE = "newsroom_meter"
 METER_SALT = "subscriptions.meter"
@@ -92,11 +88,14 @@ def registered_reads(*, user_id: int, period: date) -> frozenset[int]:
     )
 
 
-def meter_stage_anonymous_read(*, request: HttpRequest, reader: Reader, article_id: int) -> None:
-    """Stage the anonymous reader's cookie with `article_id` read, for the response."""
+def meter_stage_anonymous_read(
+    *, request: HttpRequest, period: date, read_article_ids: frozenset[int], article_id: int
+) -> None:
+    """Stage the anonymous reader's cookie, `read_article_ids` and `article_id`, for the
+    response (on top of anything this request staged already)."""
     staged = getattr(request, _STAGED, None)
-    read = staged.article_ids if isinstance(staged, _StagedReads) else reader.read_article_ids
-    setattr(request, _STAGED, _StagedReads(reader.period or meter_period(), read | {article_id}))
+    read = staged.article_ids if isinstance(staged, _StagedReads) else read_article_ids
+    setattr(request, _STAGED, _StagedReads(period, read | {article_id}))
 
 
 @contextmanager

@@ -235,7 +235,12 @@ def meter_record_read(
         return decision
     period = reader.period or meter_period()
     if reader.is_anonymous:
-        meter_stage_anonymous_read(request=request, reader=reader, article_id=article.pk)
+        meter_stage_anonymous_read(
+            request=request,
+            period=period,
+            read_article_ids=reader.read_article_ids,
+            article_id=article.pk,
+        )
         return decision
     with meter_lock(user_id=reader.user_id):
         current = dataclasses.replace(
