@@ -236,6 +236,11 @@ def table(pages: list[dict], runs: dict[str, list[dict]]) -> list[str]:
     return rows
 
 
+def git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)  # noqa: S603, S607
+    return done.stdout.strip()
+
+
 def write_results(name: str, section: str) -> None:
     """Replace the section `name` of RESULTS.md, or add it; keep everything else."""
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
@@ -289,8 +294,8 @@ def main() -> int:
         f"{k}={redact(os.environ[k])} " for k in ("DATABASE_URL", "CACHE_URL") if k in os.environ
     ]
     command = "".join(given) + shlex.join([".venv/bin/python", "benchmarks/run.py", *sys.argv[1:]])
-    git = ["git", "describe", "--always", "--dirty"]
-    commit = subprocess.run(git, cwd=ROOT, capture_output=True, text=True).stdout.strip()  # noqa: S603
+    commit = git("rev-parse", "--short", "HEAD")
+    commit += "-dirty" if git("status", "--porcelain", "-uno", ":!benchmarks/RESULTS.md") else ""
     server = f"{args.threads} threads each (gthread)" if args.threads > 1 else "sync"
     title = f"## {prepared['database']} + {CACHES.get(cache, cache)}"
     about = (
