@@ -34,8 +34,10 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## make benchmark: load the pages with wrk against a fixed string; BENCH_ARGS="--duration 5" etc.
 benchmark: $(STAMP) var
-	$(BIN)/python benchmarks/run.py
+	command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles var/test-uploads
