@@ -17,7 +17,7 @@ def check_shared_page_cache(app_configs, **kwargs):
         Warning(
             f"The default cache is {backend.rsplit('.', 1)[-1]}, which each process keeps for "
             "itself: a change saved through one process does not reach the page caches, the "
-            "meter throttles and the log-in throttle of the others, which serve stale pages.",
+            "log-in throttle and the sign-up limit of the others, which serve stale pages.",
             hint="Set CACHE_URL to a shared cache (redis://…) when running more than one "
             "process (gunicorn workers, several servers).",
             id="articles.W001",

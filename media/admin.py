@@ -90,7 +90,6 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
         image = form.save_picture(uploaded_by=request.user)
         # The admin goes on with `obj` (history, messages, redirect): make it the saved row.
         obj.pk = image.pk
-        obj._state.adding = False
         obj.refresh_from_db()
 
         if form.cleaned_upload is not None:

@@ -108,7 +108,7 @@ def image_make_renditions(*, image: Image) -> list[Rendition]:
         for rendition in _make_renditions(image, missing, existing):
             existing[rendition.width, rendition.format] = rendition
     # A prefetched `image.renditions.all()` would now be out of date.
-    getattr(image, "_prefetched_objects_cache", {}).pop("renditions", None)
+    image.refresh_from_db(fields=["renditions"])  # forgets them, without a query
     return sorted(
         (r for r in existing.values() if r.width in widths),
         key=lambda r: (r.width, r.format),
