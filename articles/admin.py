@@ -242,7 +242,10 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, ContentEditor):
     def read_time(self, obj):
         return f"{obj.read_minutes} min read"
 
-    @admin.action(description="Publish now")
+    def has_publish_permission(self, request):
+        return request.user.has_perm(services.PUBLISH_PERMISSION)
+
+    @admin.action(description="Publish now", permissions=["publish"])
     def publish_now(self, request, queryset):
         published = 0
         for article in queryset.filter(status=Article.Status.DRAFT):
@@ -266,7 +269,7 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, ContentEditor):
         if published:
             self.message_user(request, f"Published {published} article(s).", messages.SUCCESS)
 
-    @admin.action(description="Unpublish (back to draft)")
+    @admin.action(description="Unpublish (back to draft)", permissions=["publish"])
     def unpublish(self, request, queryset):
         count = 0
         for article in queryset.filter(status=Article.Status.PUBLISHED):

@@ -144,7 +144,7 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
             or "—"
         )
 
-    @admin.action(description="Make missing renditions")
+    @admin.action(description="Make missing renditions", permissions=["change"])
     def make_renditions(self, request, queryset):
         for image in queryset:
             try:

@@ -9,7 +9,10 @@ from accounts.models import User
 from newsroom.forms import InvalidFormStatusAdminMixin
 from subscriptions.forms import ComplimentaryGrantForm
 from subscriptions.models import MeteredRead, Plan, Subscription
-from subscriptions.services import subscription_grant_complimentary
+from subscriptions.services import (
+    GRANT_COMPLIMENTARY_PERMISSION,
+    subscription_grant_complimentary,
+)
 
 
 @admin.register(Plan)
@@ -100,7 +103,13 @@ class ReaderAdmin(UserAdmin):
             return Subscription.Status(user.current_subscription_status).label
         return "Ended" if user.has_subscribed else "—"
 
-    @admin.action(description="Grant complimentary subscription for N months")
+    def has_grant_complimentary_permission(self, request):
+        return request.user.has_perm(GRANT_COMPLIMENTARY_PERMISSION)
+
+    @admin.action(
+        description="Grant complimentary subscription for N months",
+        permissions=["grant_complimentary"],
+    )
     def grant_complimentary(self, request, queryset):
         form = ComplimentaryGrantForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():

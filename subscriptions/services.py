@@ -8,6 +8,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -96,10 +97,20 @@ def subscription_cancel(*, subscription: Subscription, at: datetime | None = Non
     return subscription
 
 
+# Granting free access is adding a subscription: whoever may add one by hand may grant one.
+GRANT_COMPLIMENTARY_PERMISSION = "subscriptions.add_subscription"
+
+
 def subscription_grant_complimentary(
     *, user: User, months: int, granted_by: User | None, at: datetime | None = None
 ) -> Subscription:
-    """Give `user` free access for `months` calendar months from now; it does not renew."""
+    """Give `user` free access for `months` calendar months from now; it does not renew.
+
+    Raise `PermissionDenied` unless `granted_by` may add subscriptions. `granted_by=None` is a
+    grant the site itself makes (a command or a migration), with nobody acting.
+    """
+    if granted_by is not None and not granted_by.has_perm(GRANT_COMPLIMENTARY_PERMISSION):
+        raise PermissionDenied("You may not grant complimentary subscriptions.")
     if months < 1:
         raise ValueError("A complimentary subscription lasts at least one month.")
     at = at or timezone.now()

@@ -2,8 +2,10 @@
 
 from itertools import count
 
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from accounts.models import User
 from articles.models import (
     Article,
     Author,
@@ -28,6 +30,19 @@ def make_image(**fields):
     fields.setdefault("caption", f"Caption {n}")
     fields.setdefault("credit", f"Agency/Photographer {n}")
     return media_factories.make_image(name=f"photo{n}.jpg", **fields)
+
+
+def make_staff(*permissions, **fields):
+    """Create a staff account holding exactly `permissions` ("app_label.codename" each)."""
+    n = next(_sequence)
+    fields.setdefault("email", f"staff{n}@example.com")
+    user = User.objects.create_user(password="staff-password-123", is_staff=True, **fields)
+    for permission in permissions:
+        app_label, codename = permission.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return user
 
 
 def make_section(**fields):

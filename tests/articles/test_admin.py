@@ -1,13 +1,16 @@
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from articles.models import Article, ImageBlock, TextBlock
 from media.models import Image
-from tests.factories import make_article, make_author, make_image, make_section
+from tests.factories import make_article, make_author, make_image, make_section, make_staff
 
 pytestmark = pytest.mark.django_db
 
 ADD_URL = reverse("admin:articles_article_add")
+CHANGELIST_URL = reverse("admin:articles_article_changelist")
 INLINE_PREFIXES = [
     "bylines",
     "articles_textblock_set",
@@ -188,3 +191,47 @@ def test_a_refused_publish_keeps_the_body_as_typed(editor_client):
     html = response.content.decode()
     assert "a section" in html
     assert "&lt;p&gt;Every word of the first draft.&lt;/p&gt;" in html  # back in its editor
+
+
+@pytest.mark.parametrize(
+    "permissions",
+    [["articles.view_article"], ["articles.view_article", "articles.change_article"]],
+    ids=["view-only", "may-edit-but-not-publish"],
+)
+@pytest.mark.parametrize(
+    ("action", "status"), [("publish_now", "draft"), ("unpublish", "published")]
+)
+def test_staff_who_may_not_publish_can_neither_publish_nor_unpublish(
+    client, permissions, action, status
+):
+    article = make_article(status=status)
+    client.force_login(make_staff(*permissions))
+
+    changelist = client.get(CHANGELIST_URL).content.decode()
+    forged = client.post(
+        CHANGELIST_URL, {"action": action, ACTION_CHECKBOX_NAME: [article.pk], "index": "0"}
+    )
+
+    assert f'value="{action}"' not in changelist  # not offered
+    # Django runs only the actions this account may run: the forged one is not one of them.
+    assert forged.status_code == 200
+    article.refresh_from_db()
+    assert article.status == status
+    assert not LogEntry.objects.exists()
+
+
+def test_an_editor_unpublishes_from_the_list_and_it_is_logged(client):
+    editor = make_staff("articles.view_article", "articles.publish_article")
+    article = make_article(headline="Pulled story")
+    client.force_login(editor)
+
+    response = client.post(
+        CHANGELIST_URL,
+        {"action": "unpublish", ACTION_CHECKBOX_NAME: [article.pk], "index": "0"},
+        follow=True,
+    )
+
+    assert "1 article(s) are drafts again." in response.content.decode()
+    article.refresh_from_db()
+    assert article.status == "draft"
+    assert LogEntry.objects.get().get_change_message() == "Unpublished"

@@ -1,12 +1,14 @@
 import datetime
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
 from media.admin import ImageAdmin
 from media.models import Image, Rendition
+from tests.factories import make_staff
 from tests.media.factories import make_image, noisy_jpeg_bytes, picture_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -200,3 +202,17 @@ def test_the_make_renditions_action_fills_in_what_is_missing(admin):
 
     assert response.status_code == 200
     assert image.renditions.count() == 2
+
+
+def test_staff_who_may_only_view_pictures_cannot_make_renditions(client):
+    image = make_image()
+    image.renditions.all().delete()
+    client.force_login(make_staff("media.view_image"))
+    selected = {"action": "make_renditions", ACTION_CHECKBOX_NAME: [image.pk], "index": "0"}
+
+    listing = client.get(LIST_URL).content.decode()
+    forged = client.post(LIST_URL, selected, follow=True)
+
+    assert 'value="make_renditions"' not in listing  # not offered
+    assert "No action selected." in forged.content.decode()
+    assert not image.renditions.exists()

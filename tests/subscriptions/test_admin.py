@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -11,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from subscriptions.models import Plan, Subscription
 from subscriptions.services import subscription_grant_complimentary
+from tests.factories import make_staff
 from tests.subscriptions.factories import make_plan, make_reader, make_subscription
 
 pytestmark = pytest.mark.django_db
@@ -191,6 +193,36 @@ def test_grant_complimentary_refuses_a_bad_number(admin_client):
     assert response.status_code == 200
     assert "Ensure this value is greater than or equal to 1." in response.content.decode()
     assert not Subscription.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "permissions",
+    [["accounts.view_user"], ["accounts.view_user", "subscriptions.view_subscription"]],
+)
+def test_staff_who_may_only_view_cannot_grant_complimentary_access(client, permissions):
+    ada = make_reader(email="ada@example.com")
+    client.force_login(make_staff(*permissions))
+    selected = {"action": "grant_complimentary", ACTION_CHECKBOX_NAME: [ada.pk], "index": "0"}
+
+    listing = client.get(USERS).content.decode()
+    forged = client.post(USERS, {**selected, "months": "60", "apply": "Grant"}, follow=True)
+
+    assert 'value="grant_complimentary"' not in listing  # not offered
+    assert "No action selected." in forged.content.decode()
+    assert not Subscription.objects.exists()
+    assert not LogEntry.objects.exists()
+
+
+def test_staff_who_may_add_subscriptions_grant_complimentary_access(client):
+    granter = make_staff("accounts.view_user", "subscriptions.add_subscription")
+    ada = make_reader(email="ada@example.com")
+    client.force_login(granter)
+    selected = {"action": "grant_complimentary", ACTION_CHECKBOX_NAME: [ada.pk], "index": "0"}
+
+    done = client.post(USERS, {**selected, "months": "2", "apply": "Grant"}, follow=True)
+
+    assert "Granted 1 complimentary subscription(s) for 2 month(s)." in done.content.decode()
+    assert ada.subscriptions.get().granted_by == granter
 
 
 def test_metered_reads_admin(admin_client):

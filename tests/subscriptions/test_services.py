@@ -1,7 +1,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import User
@@ -127,6 +128,7 @@ def test_cancel_an_overdue_subscription_ends_its_grace():
 
 def test_grant_complimentary_for_n_months():
     editor = make_reader(is_staff=True)
+    editor.user_permissions.add(Permission.objects.get(codename="add_subscription"))
     user = make_reader()
 
     granted = subscription_grant_complimentary(user=user, months=3, granted_by=editor, at=NOW)
@@ -140,6 +142,14 @@ def test_grant_complimentary_for_n_months():
     assert not granted.entitles(at=granted.current_period_end)
     with pytest.raises(ValueError):
         subscription_grant_complimentary(user=user, months=0, granted_by=editor)
+
+
+def test_only_staff_who_may_add_subscriptions_grant_complimentary_access():
+    user = make_reader()
+    for granted_by in (make_reader(), make_reader(is_staff=True)):
+        with pytest.raises(PermissionDenied):
+            subscription_grant_complimentary(user=user, months=60, granted_by=granted_by)
+    assert not Subscription.objects.exists()
 
 
 def test_current_subscription_prefers_the_entitling_one():
