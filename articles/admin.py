@@ -5,25 +5,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import Truncator
 
 from media.templatetags.media_tags import thumbnail
 from newsroom.forms import InvalidFormStatusAdminMixin
 
 from . import services
-from .models import (
-    Article,
-    Author,
-    Byline,
-    ImageBlock,
-    PaywallBreak,
-    QuoteBlock,
-    Section,
-    Tag,
-    TextBlock,
-)
-
-BLOCK_KINDS = {TextBlock: "text", ImageBlock: "image", QuoteBlock: "quote", PaywallBreak: "break"}
+from .blocks import BLOCK_KINDS, BLOCK_MODELS, block_kind_of
+from .models import Article, Author, Byline, Section, Tag
 
 
 @admin.register(Section)
@@ -65,27 +53,6 @@ def _form_is_kept(formset, form):
     return not (formset.can_delete and formset._should_delete_form(form))
 
 
-def _block_summary(model, data, ordering):
-    kind = BLOCK_KINDS[model]
-    if kind == "text":
-        return services.BlockSummary(
-            kind=kind, ordering=ordering, has_text=bool(data.get("text", "").strip())
-        )
-    if kind == "image":
-        image = data.get("image")
-        has_alt_text = bool(
-            data.get("alt_text") or (image and (image.alt_text or image.is_decorative))
-        )
-        label = data.get("caption") or (str(image) if image else "without an image")
-        return services.BlockSummary(
-            kind=kind,
-            ordering=ordering,
-            has_alt_text=has_alt_text,
-            label=Truncator(label).chars(60),
-        )
-    return services.BlockSummary(kind=kind, ordering=ordering)
-
-
 class ArticleForm(forms.ModelForm):
     """The article form, which also checks the rules that span its inlines."""
 
@@ -107,9 +74,8 @@ class ArticleForm(forms.ModelForm):
                     continue
                 if formset.model is Byline:
                     author_count += bool(data.get("author"))
-                elif formset.model in BLOCK_KINDS:
-                    ordering = data.get("ordering") or 0
-                    blocks.append(_block_summary(formset.model, data, ordering))
+                elif formset.model in BLOCK_MODELS and form.is_valid():
+                    blocks.append(block_kind_of(form.instance).summarise(form.instance))
 
         errors = services.article_body_problems(blocks=blocks)
         if cleaned_data.get("status") == Article.Status.PUBLISHED:
@@ -175,10 +141,10 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, ContentEditor):
     ]
     inlines = [
         BylineInline,
-        ContentEditorInline.create(TextBlock, icon="notes"),
-        ContentEditorInline.create(ImageBlock, icon="image", autocomplete_fields=["image"]),
-        ContentEditorInline.create(QuoteBlock, icon="format_quote"),
-        ContentEditorInline.create(PaywallBreak, icon="lock"),
+        *(
+            ContentEditorInline.create(kind.model, icon=kind.icon, **kind.admin_options)
+            for kind in BLOCK_KINDS
+        ),
     ]
 
     class Media:

@@ -6,18 +6,24 @@ half may reach a reader who is not entitled; see `subscriptions.paywall`.
 """
 
 from dataclasses import dataclass
-from html import escape
-from html.parser import HTMLParser
 
 from content_editor.contents import contents_for_item
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import BLOCK_MODELS, Article, ImageBlock, PaywallBreak, QuoteBlock, TextBlock
+from .blocks import BLOCK_MODELS, Piece, block_kind_of, split_top_level
+from .models import Article
 
-VOID_ELEMENTS = {"br", "hr", "img"}
+# Pieces and the HTML splitter live with the block kinds that make them; still importable here.
+__all__ = [
+    "Piece",
+    "RenderedBody",
+    "article_blocks",
+    "preview_cut",
+    "render_body",
+    "split_top_level",
+]
 
 
 @dataclass(frozen=True)
@@ -31,74 +37,8 @@ class RenderedBody:
     cut_by_paragraphs: int | None = None
 
 
-@dataclass(frozen=True)
-class Piece:
-    html: str
-    is_paragraph: bool = False
-    is_break: bool = False
-
-
-class _TopLevelSplitter(HTMLParser):
-    """Split sanitised HTML into its top-level elements, re-serialised."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.elements = []  # (tag, html)
-        self._tag = None
-        self._depth = 0
-        self._parts = []
-
-    def handle_starttag(self, tag, attrs):
-        if self._depth == 0:
-            self._tag = tag
-        attributes = "".join(f' {name}="{escape(value or "")}"' for name, value in attrs)
-        self._parts.append(f"<{tag}{attributes}>")
-        if tag not in VOID_ELEMENTS:
-            self._depth += 1
-        self._flush_if_closed()
-
-    def handle_endtag(self, tag):
-        if tag in VOID_ELEMENTS:
-            return
-        self._parts.append(f"</{tag}>")
-        self._depth = max(0, self._depth - 1)
-        self._flush_if_closed()
-
-    def handle_data(self, data):
-        if self._depth == 0:
-            if not data.strip():
-                return
-            self._tag = "#text"
-        self._parts.append(escape(data, quote=False))
-        self._flush_if_closed()
-
-    def _flush_if_closed(self):
-        if self._depth == 0 and self._parts:
-            self.elements.append((self._tag, "".join(self._parts)))
-            self._parts = []
-
-
-def split_top_level(html):
-    """Return (tag, html) for each top-level element of `html`."""
-    splitter = _TopLevelSplitter()
-    splitter.feed(html)
-    splitter.close()
-    return splitter.elements
-
-
 def _block_pieces(block):
-    if isinstance(block, TextBlock):
-        text = TextBlock._meta.get_field("text").sanitize(
-            block.text
-        )  # again, in case of bulk loads
-        return [Piece(html, is_paragraph=tag == "p") for tag, html in split_top_level(text)]
-    if isinstance(block, ImageBlock):
-        return [Piece(render_to_string("articles/includes/block_image.html", {"block": block}))]
-    if isinstance(block, QuoteBlock):
-        return [Piece(render_to_string("articles/includes/block_quote.html", {"block": block}))]
-    if isinstance(block, PaywallBreak):
-        return [Piece("", is_break=True)]
-    return []
+    return block_kind_of(block).pieces(block)
 
 
 def preview_cut(pieces, *, preview_paragraphs):

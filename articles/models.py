@@ -257,6 +257,7 @@ class Byline(models.Model):
         return self.author.name
 
 
+# The kinds of body block below are registered once, with how each renders, in articles.blocks.
 ArticleBlock = create_plugin_base(Article)
 
 
@@ -318,6 +319,3 @@ class PaywallBreak(ArticleBlock):
 
     def __str__(self):
         return "Paywall break"
-
-
-BLOCK_MODELS = [TextBlock, ImageBlock, QuoteBlock, PaywallBreak]

@@ -1,26 +1,14 @@
 """Writes with rules for articles: publishing, and the figures derived from the body."""
 
-from dataclasses import dataclass
-
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from .body import render_body
+from .blocks import BlockSummary, block_kind_of
+from .body import article_blocks, render_body
 from .events import ArticleChange, announce_article_change
-from .models import Article, ImageBlock, PaywallBreak, QuoteBlock, TextBlock
-
-
-@dataclass(frozen=True)
-class BlockSummary:
-    """What publishing needs to know about one body block, saved or still in a form."""
-
-    kind: str  # "text", "image", "quote" or "break"
-    ordering: int
-    has_text: bool = False
-    has_alt_text: bool = True
-    label: str = ""
+from .models import Article, TextBlock
 
 
 def article_publish_problems(
@@ -38,20 +26,16 @@ def article_publish_problems(
         problems.append("a section")
     if author_count < 1:
         problems.append("at least one author in the byline")
-    if not any(block.kind == "text" and block.has_text for block in blocks):
+    if not any(block.has_text for block in blocks):
         problems.append("at least one text block with some text")
-    problems.extend(
-        f"alt text for the image block “{block.label}” (or alt text on the image itself)"
-        for block in blocks
-        if block.kind == "image" and not block.has_alt_text
-    )
+    problems.extend(missing for block in blocks for missing in block.missing)
     return problems
 
 
 def article_body_problems(*, blocks: list[BlockSummary]) -> list[str]:
     """Return what is wrong with the shape of a body, whatever the article's status."""
     problems = []
-    breaks = [block for block in blocks if block.kind == "break"]
+    breaks = [block for block in blocks if block.is_break]
     if len(breaks) > 1:
         problems.append("An article has at most one paywall break; remove the extra ones.")
     if breaks and min(block.ordering for block in blocks) == breaks[0].ordering:
@@ -62,26 +46,8 @@ def article_body_problems(*, blocks: list[BlockSummary]) -> list[str]:
 
 
 def article_block_summaries(*, article: Article) -> list[BlockSummary]:
-    """Return a summary of each saved body block, for the publishing checks."""
-    summaries = [
-        BlockSummary(kind="text", ordering=block.ordering, has_text=bool(block.text.strip()))
-        for block in TextBlock.objects.filter(parent=article)
-    ]
-    summaries += [
-        BlockSummary(
-            kind="image",
-            ordering=block.ordering,
-            has_alt_text=bool(block.alt_text or block.image.alt_text or block.image.is_decorative),
-            label=block.caption or str(block.image),
-        )
-        for block in ImageBlock.objects.filter(parent=article).select_related("image")
-    ]
-    summaries += [
-        BlockSummary(kind=kind, ordering=ordering)
-        for kind, model in (("quote", QuoteBlock), ("break", PaywallBreak))
-        for ordering in model.objects.filter(parent=article).values_list("ordering", flat=True)
-    ]
-    return summaries
+    """Return a summary of each saved body block, in order, for the publishing checks."""
+    return [block_kind_of(block).summarise(block) for block in article_blocks(article)]
 
 
 def article_count_words(*, article: Article) -> int:

@@ -6,17 +6,8 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from accounts.models import User
-from articles.models import (
-    Article,
-    Author,
-    Byline,
-    ImageBlock,
-    PaywallBreak,
-    QuoteBlock,
-    Section,
-    Tag,
-    TextBlock,
-)
+from articles.blocks import block_kind
+from articles.models import Article, Author, Byline, Section, Tag
 from articles.services import article_body_changed
 from tests.media import factories as media_factories
 
@@ -82,8 +73,9 @@ def make_article(
     published_at=None,
     **fields,
 ):
-    """Create an article; `blocks` is a list of ("text", html) / ("image", Image, {overrides})
-    / ("quote", text, attribution) / ("break",) in body order."""
+    """Create an article; `blocks` lists its body in order, each a kind's name and the values of
+    its fields (`articles.blocks`), maybe ending with a dict of more: ("text", html),
+    ("image", Image, {"alt_text": ""}), ("quote", text, attribution), ("break",)."""
     n = next(_sequence)
     fields.setdefault("headline", f"Headline {n}")
     fields.setdefault("slug", f"headline-{n}")
@@ -100,18 +92,11 @@ def make_article(
     for order, author in enumerate(authors if authors is not None else [make_author()]):
         Byline.objects.create(article=article, author=author, order=order)
     article.tags.set(tags)
-    for ordering, block in enumerate(blocks or [("text", paragraphs(6))], start=1):
-        common = {"parent": article, "region": "body", "ordering": ordering * 10}
-        kind = block[0]
-        if kind == "text":
-            TextBlock.objects.create(text=block[1], **common)
-        elif kind == "image":
-            overrides = block[2] if len(block) > 2 else {}
-            ImageBlock.objects.create(image=block[1], **overrides, **common)
-        elif kind == "quote":
-            QuoteBlock.objects.create(text=block[1], attribution=block[2], **common)
-        elif kind == "break":
-            PaywallBreak.objects.create(**common)
+    for position, (name, *values) in enumerate(blocks or [("text", paragraphs(6))], start=1):
+        overrides = values.pop() if values and isinstance(values[-1], dict) else {}
+        kind = block_kind(name)
+        fields = dict(zip(kind.fields, values, strict=False))  # a quote may omit its attribution
+        kind.add_to(article, ordering=position * 10, **fields, **overrides)
     article_body_changed(article=article)
     article.refresh_from_db()
     return article
