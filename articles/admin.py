@@ -1,16 +1,18 @@
 from content_editor.admin import ContentEditor, ContentEditorInline
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.html import format_html
 
 from media.templatetags.media_tags import thumbnail
 from newsroom.forms import InvalidFormStatusAdminMixin
 
 from . import services
-from .blocks import BLOCK_KINDS, BLOCK_MODELS, block_kind_of
+from .blocks import BLOCK_KINDS
 from .models import Article, Author, Byline, Section, Tag
 
 
@@ -46,60 +48,19 @@ class BylineInline(admin.TabularInline):
     verbose_name_plural = "Byline (authors in order)"
 
 
-def _form_is_kept(formset, form):
-    """Whether a bound inline form will be saved (not an untouched extra, not deleted)."""
-    if not form.has_changed() and form.instance.pk is None:
-        return False
-    return not (formset.can_delete and formset._should_delete_form(form))
-
-
-class ArticleForm(forms.ModelForm):
-    """The article form, which also checks the rules that span its inlines."""
-
-    class Meta:
-        model = Article
-        fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose
-
-    def clean(self):
-        cleaned_data = super().clean()
-        # ArticleAdmin._create_formsets hands us the inline formsets, bound to the same POST.
-        formsets = getattr(self.instance, "_admin_formsets", [])
-        author_count = 0
-        blocks = []
-        for formset in formsets:
-            formset.is_valid()  # fills cleaned_data; its own errors show on its forms
-            for form in formset.forms:
-                data = getattr(form, "cleaned_data", None)
-                if not data or not _form_is_kept(formset, form):
-                    continue
-                if formset.model is Byline:
-                    author_count += bool(data.get("author"))
-                elif formset.model in BLOCK_MODELS and form.is_valid():
-                    blocks.append(block_kind_of(form.instance).summarise(form.instance))
-
-        errors = services.article_body_problems(blocks=blocks)
-        if cleaned_data.get("status") == Article.Status.PUBLISHED:
-            missing = services.article_publish_problems(
-                headline=cleaned_data.get("headline") or "",
-                section_chosen=bool(cleaned_data.get("section")),
-                author_count=author_count,
-                blocks=blocks,
-            )
-            if missing:
-                errors.insert(
-                    0,
-                    "Not published yet. To publish, this article still needs: "
-                    + "; ".join(missing)
-                    + ". Add them, or save it as a draft.",
-                )
-        if errors:
-            raise ValidationError(errors)
-        return cleaned_data
+# What goes out, and when: changed only through the publishing services, by those who may
+# publish (`articles.publish_article`); everyone else sees these read-only.
+PUBLISHING_FIELDS = ["status", "published_at", "access"]
 
 
 @admin.register(Article)
 class ArticleAdmin(InvalidFormStatusAdminMixin, ContentEditor):
-    form = ArticleForm
+    """The editorial admin. Saving the form saves what was typed (the article and its body);
+    publishing, scheduling, unpublishing and access then go through `articles.services`, which
+    check the saved article and the editor's permission. The list's actions call the same
+    services.
+    """
+
     list_display = [
         "thumbnail",
         "headline",
@@ -161,22 +122,145 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, ContentEditor):
             )
         )
 
-    def _create_formsets(self, request, obj, change):
-        # Publishing rules span the article and its inlines, and Django validates each inline
-        # on its own; handing the formsets to the form lets one error name every missing piece.
-        formsets, inline_instances = super()._create_formsets(request, obj, change)
-        obj._admin_formsets = formsets
-        return formsets, inline_instances
+    def has_publish_permission(self, request):
+        return request.user.has_perm(services.PUBLISH_PERMISSION)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not self.has_publish_permission(request):
+            readonly += PUBLISHING_FIELDS
+        return readonly
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The form offers these fields only to those who may publish: anyone else sending them
+        # forged the request, and is told so rather than having them silently dropped.
+        forged = request.method == "POST" and self._sends_publishing_fields(request)
+        if forged and not self.has_publish_permission(request):
+            raise PermissionDenied("You may not publish articles or change their access.")
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def _sends_publishing_fields(request):
+        # published_at arrives as published_at_0 (the date) and published_at_1 (the time).
+        return any(
+            name == field or name.startswith(f"{field}_")
+            for name in request.POST
+            for field in PUBLISHING_FIELDS
+        )
 
     def save_model(self, request, obj, form, change):
-        if obj.status == Article.Status.PUBLISHED:
-            services.article_publish(article=obj, by=request.user)
+        # Save what was typed, but not what goes out: status, access and the publish time of a
+        # published article change in save_related, through the services, once the body is saved.
+        if change:
+            published = form.initial.get("status") == Article.Status.PUBLISHED
+            for name in form.changed_data:
+                if name in ("status", "access") or (name == "published_at" and published):
+                    setattr(obj, name, form.initial[name])
         else:
-            obj.save()
+            obj.status = Article.Status.DRAFT
+        obj.save()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        services.article_body_changed(article=form.instance)
+        article = form.instance
+        services.article_body_changed(article=article)
+        wanted = {
+            name: form.cleaned_data[name] for name in PUBLISHING_FIELDS if name in form.fields
+        }
+        if wanted and self._apply_publishing(request, article, **wanted):
+            return  # refused: the message already names every problem
+        check = services.article_check_for_publishing(article=article)
+        if check.body_problems:
+            self.message_user(
+                request,
+                f"“{article}” was saved, but its body must be put right before it is "
+                "published: " + " ".join(check.body_problems),
+                messages.ERROR,
+            )
+        elif check.missing and article.status == Article.Status.PUBLISHED:
+            self.message_user(
+                request,
+                f"“{article}” is published, and readers see it as saved, but it now lacks: "
+                + "; ".join(check.missing)
+                + ".",
+                messages.WARNING,
+            )
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        message = super().construct_change_message(request, form, formsets, add)
+        # The services log status, time and access as they change them (or refuse to): the
+        # form's "Changed Status." would claim a change that may not have happened.
+        with translation.override(None):
+            handled = {
+                str(form.fields[name].label or name)
+                for name in PUBLISHING_FIELDS
+                if name in form.fields
+            }
+        kept = []
+        for entry in message:
+            changed = entry.get("changed", {})
+            if "fields" in changed and "name" not in changed:  # the article's own fields
+                fields = [label for label in changed["fields"] if label not in handled]
+                if not fields:
+                    continue
+                entry = {"changed": {"fields": fields}}
+            kept.append(entry)
+        return kept
+
+    def log_change(self, request, obj, message):
+        if message:  # else only status, time or access changed, and the services logged it
+            return super().log_change(request, obj, message)
+        return None
+
+    def _apply_publishing(self, request, article, *, status, published_at, access):
+        """Ask the services for what the form asked; return whether publishing was refused."""
+        if access != article.access:
+            services.article_change_access(article=article, by=request.user, access=access)
+        if status == Article.Status.DRAFT:
+            if article.status == Article.Status.PUBLISHED:
+                services.article_unpublish(article=article, by=request.user)
+            return False
+        if article.status == Article.Status.PUBLISHED and published_at == article.published_at:
+            return False  # an edit of a published article: nothing to publish again
+        try:
+            if published_at is not None and published_at > timezone.now():
+                services.article_schedule(article=article, by=request.user, at=published_at)
+            else:
+                services.article_publish(article=article, by=request.user, at=published_at)
+        except services.PublishRefused as refusal:
+            self.message_user(
+                request, f"{refusal.message} Everything you typed is saved.", messages.ERROR
+            )
+            return True
+        return False
+
+    def _needs_another_look(self, request, article):
+        """Whether to show the saved form again: a publish refused, or a body out of shape."""
+        # Only those who may publish send a status (see changeform_view).
+        asked_to_publish = request.POST.get("status") == Article.Status.PUBLISHED
+        return (
+            asked_to_publish and article.status != Article.Status.PUBLISHED
+        ) or services.article_check_for_publishing(article=article).body_problems
+
+    def _back_to_the_form(self, request, article):
+        opts = self.opts
+        url = reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_change",
+            args=[article.pk],
+            current_app=self.admin_site.name,
+        )
+        preserved = {"preserved_filters": self.get_preserved_filters(request), "opts": opts}
+        return HttpResponseRedirect(add_preserved_filters(preserved, url))
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if self._needs_another_look(request, obj):
+            return self._back_to_the_form(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if self._needs_another_look(request, obj):
+            return self._back_to_the_form(request, obj)
+        return super().response_change(request, obj)
 
     @admin.display(description="")
     def thumbnail(self, obj):
@@ -208,29 +292,15 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, ContentEditor):
     def read_time(self, obj):
         return f"{obj.read_minutes} min read"
 
-    def has_publish_permission(self, request):
-        return request.user.has_perm(services.PUBLISH_PERMISSION)
-
     @admin.action(description="Publish now", permissions=["publish"])
     def publish_now(self, request, queryset):
         published = 0
         for article in queryset.filter(status=Article.Status.DRAFT):
-            missing = services.article_publish_problems(
-                headline=article.headline,
-                section_chosen=article.section_id is not None,
-                author_count=len(article.bylines.all()),
-                blocks=services.article_block_summaries(article=article),
-            )
-            if missing:
-                self.message_user(
-                    request,
-                    f"“{article.headline}” was not published. It still needs: "
-                    + "; ".join(missing)
-                    + ".",
-                    messages.ERROR,
-                )
+            try:
+                services.article_publish(article=article, by=request.user, at=timezone.now())
+            except services.PublishRefused as refusal:
+                self.message_user(request, refusal.message, messages.ERROR)
                 continue
-            services.article_publish(article=article, by=request.user, at=timezone.now())
             published += 1
         if published:
             self.message_user(request, f"Published {published} article(s).", messages.SUCCESS)

@@ -1,8 +1,13 @@
+from datetime import timedelta
+from html.parser import HTMLParser
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
+from django.utils import timezone
 
+from articles.events import ArticleChange, article_changed
 from articles.models import Article, ImageBlock, TextBlock
 from media.models import Image
 from tests.factories import make_article, make_author, make_image, make_section, make_staff
@@ -11,6 +16,12 @@ pytestmark = pytest.mark.django_db
 
 ADD_URL = reverse("admin:articles_article_add")
 CHANGELIST_URL = reverse("admin:articles_article_changelist")
+
+
+def change_url(article):
+    return reverse("admin:articles_article_change", args=[article.pk])
+
+
 INLINE_PREFIXES = [
     "bylines",
     "articles_textblock_set",
@@ -75,10 +86,75 @@ def article_form_data(
     return data
 
 
+class _FormReader(HTMLParser):
+    """Read a page's form fields the way a browser posts them back."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.data = {}
+        self._select = self._textarea = None
+
+    def _add(self, name, value):
+        self.data.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        kind = attrs.get("type", "text")
+        if tag == "input" and name and kind not in ("submit", "button", "file"):
+            if kind not in ("checkbox", "radio") or "checked" in attrs:
+                self._add(name, attrs.get("value") or ("on" if kind == "checkbox" else ""))
+        elif tag == "select":
+            self._select = name
+        elif tag == "option" and self._select and "selected" in attrs:
+            self._add(self._select, attrs.get("value", ""))
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self._add(name, "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            text = self.data[self._textarea][-1] + data
+            self.data[self._textarea][-1] = text.removeprefix("\n")  # as browsers do
+
+
+def change_form_data(client, article, **changes):
+    """Return what the article's change form posts when saved with `changes` typed in."""
+    reader = _FormReader()
+    reader.feed(client.get(change_url(article)).content.decode())
+    return {**reader.data, "_save": "Save", **changes}
+
+
 @pytest.fixture
 def editor_client(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+@pytest.fixture
+def announced():
+    """Collect (article id, change) for each announcement listeners get."""
+    changes = []
+
+    def listener(sender, article_id, change, **kwargs):
+        changes.append((article_id, change))
+
+    article_changed.connect(listener)
+    yield changes
+    article_changed.disconnect(listener)
+
+
+JOURNALIST = [
+    f"articles.{action}_{model}"
+    for model in ["article", "textblock", "imageblock", "quoteblock", "paywallbreak", "byline"]
+    for action in ["add", "change", "view"]
+]
 
 
 def test_publishing_names_every_missing_piece_and_keeps_what_was_typed(editor_client):
@@ -92,9 +168,13 @@ def test_publishing_names_every_missing_piece_and_keeps_what_was_typed(editor_cl
         standfirst="Commuters win a reprieve, for now.",
     )
     response = editor_client.post(ADD_URL, data)
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert "To publish, this article still needs" in html
+
+    # Saved as a draft, and back to its form with one message naming every missing piece.
+    article = Article.objects.get()
+    assert article.status == "draft"
+    assert response.status_code == 302 and response.url == change_url(article)
+    html = editor_client.get(response.url).content.decode()
+    assert "was not published. To publish, it still needs" in html
     for piece in [
         "a section",
         "at least one author",
@@ -102,9 +182,10 @@ def test_publishing_names_every_missing_piece_and_keeps_what_was_typed(editor_cl
         "alt text for the image block “Harbour at dawn”",
     ]:
         assert piece in html
+    assert "Everything you typed is saved." in html
     assert 'value="Ferry fares frozen for a year"' in html
     assert "Commuters win a reprieve, for now." in html
-    assert not Article.objects.exists()
+    assert ImageBlock.objects.get(parent=article).image == no_alt
 
 
 def test_a_draft_may_be_incomplete(editor_client):
@@ -117,9 +198,26 @@ def test_paywall_break_may_not_come_first_or_twice(editor_client):
     data = article_form_data(
         status="draft", texts=[(20, "<p>Text</p>"), (40, "<p>More</p>")], breaks=[10, 30]
     )
-    html = editor_client.post(ADD_URL, data).content.decode()
+    response = editor_client.post(ADD_URL, data, follow=True)
+
+    html = response.content.decode()
+    assert "its body must be put right before it is published" in html
     assert "at most one paywall break" in html
     assert "cannot be the first block" in html
+    assert response.redirect_chain[-1][0] == change_url(Article.objects.get())  # back to it
+
+
+def test_a_paywall_break_in_the_wrong_place_stops_publishing(editor_client):
+    data = article_form_data(
+        section=make_section(),
+        author=make_author(),
+        texts=[(20, "<p>Text</p>")],
+        breaks=[10],
+    )
+    html = editor_client.post(ADD_URL, data, follow=True).content.decode()
+
+    assert "was not published" in html and "cannot be the first block" in html
+    assert Article.objects.get().status == "draft"
 
 
 def test_publishing_a_complete_article_sanitises_text_and_sets_the_time(editor_client, client):
@@ -186,11 +284,13 @@ def test_a_refused_publish_keeps_the_body_as_typed(editor_client):
     data = article_form_data(
         author=make_author(), texts=[(10, "<p>Every word of the first draft.</p>")]
     )
-    response = editor_client.post(ADD_URL, data)
-    assert response.status_code == 400
+    response = editor_client.post(ADD_URL, data, follow=True)
+
     html = response.content.decode()
     assert "a section" in html
     assert "&lt;p&gt;Every word of the first draft.&lt;/p&gt;" in html  # back in its editor
+    article = Article.objects.get()
+    assert TextBlock.objects.get(parent=article).text == "<p>Every word of the first draft.</p>"
 
 
 @pytest.mark.parametrize(
@@ -235,3 +335,97 @@ def test_an_editor_unpublishes_from_the_list_and_it_is_logged(client):
     article.refresh_from_db()
     assert article.status == "draft"
     assert LogEntry.objects.get().get_change_message() == "Unpublished"
+
+
+def test_who_may_not_publish_sees_status_time_and_access_read_only(client):
+    article = make_article(status="draft")
+    client.force_login(make_staff(*JOURNALIST))
+
+    data = change_form_data(client, article, headline="Ferry fares: the board decides")
+
+    assert not {"status", "access", "published_at_0"} & set(data)
+    assert client.post(change_url(article), data).status_code == 302
+    article.refresh_from_db()
+    assert article.headline == "Ferry fares: the board decides"
+    assert article.status == "draft"
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"status": "published"},
+        {"access": "free"},
+        {"published_at_0": "2020-01-01", "published_at_1": "09:00"},
+    ],
+    ids=["status", "access", "publish time"],
+)
+def test_a_forged_publishing_field_is_refused_and_changes_nothing(client, forged):
+    article = make_article(status="draft", access=Article.Access.SUBSCRIBERS)
+    client.force_login(make_staff(*JOURNALIST))
+    data = change_form_data(client, article, headline="Sneaked in", **forged)
+
+    response = client.post(change_url(article), data)
+
+    assert response.status_code == 403
+    article.refresh_from_db()
+    assert (article.status, article.access) == ("draft", "subscribers")
+    assert article.headline != "Sneaked in" and article.published_at is None
+    assert not LogEntry.objects.exists()
+
+
+def test_an_editor_changes_access_through_the_form(
+    editor_client, announced, django_capture_on_commit_callbacks
+):
+    article = make_article(access=Article.Access.METERED)
+    data = change_form_data(editor_client, article, access="subscribers")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(change_url(article), data)
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.access == "subscribers" and article.is_live
+    assert [entry.get_change_message() for entry in LogEntry.objects.all()] == [
+        "Access changed to Subscribers only"
+    ]
+    assert (article.pk, ArticleChange.ACCESS_CHANGED) in announced
+    assert (article.pk, ArticleChange.PUBLISHED) not in announced  # only edited, not re-published
+
+
+def test_an_editor_schedules_through_the_form(editor_client):
+    article = make_article(status="draft")
+    at = timezone.localtime() + timedelta(days=2)
+    data = change_form_data(
+        editor_client,
+        article,
+        status="published",
+        published_at_0=at.strftime("%Y-%m-%d"),
+        published_at_1=at.strftime("%H:%M:%S"),
+    )
+
+    assert editor_client.post(change_url(article), data).status_code == 302
+    article.refresh_from_db()
+    assert article.is_scheduled and not article.is_live
+    assert LogEntry.objects.get().get_change_message().startswith("Scheduled for ")
+
+
+def test_an_editor_unpublishes_through_the_form(editor_client, client):
+    article = make_article()
+    data = change_form_data(editor_client, article, status="draft")
+
+    assert editor_client.post(change_url(article), data).status_code == 302
+    article.refresh_from_db()
+    assert article.status == "draft"
+    assert LogEntry.objects.get().get_change_message() == "Unpublished"
+
+
+def test_an_edit_that_leaves_a_live_article_incomplete_is_saved_with_a_warning(editor_client):
+    article = make_article(headline="Harbour reopens")
+    data = change_form_data(editor_client, article, **{"bylines-0-DELETE": "on"})
+
+    response = editor_client.post(change_url(article), data, follow=True)
+
+    assert "“Harbour reopens” is published" in response.content.decode()
+    assert "now lacks: at least one author in the byline." in response.content.decode()
+    article.refresh_from_db()
+    assert article.is_live and not article.bylines.exists()

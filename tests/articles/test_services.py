@@ -1,0 +1,210 @@
+"""Publishing services: permission first, the saved article validated, logged, announced."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from articles.events import ArticleChange, article_changed
+from articles.models import Article, Byline
+from articles.services import (
+    PublishRefused,
+    article_change_access,
+    article_publish,
+    article_schedule,
+    article_unpublish,
+)
+from media.models import Image
+from tests.factories import make_article, make_image, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def editor():
+    return make_staff("articles.view_article", "articles.publish_article")
+
+
+@pytest.fixture
+def journalist():
+    return make_staff("articles.view_article", "articles.add_article", "articles.change_article")
+
+
+@pytest.fixture
+def announced():
+    """Collect (article id, change) for each announcement, as listeners get them."""
+    changes = []
+
+    def listener(sender, article_id, change, **kwargs):
+        changes.append((article_id, change))
+
+    article_changed.connect(listener)
+    yield changes
+    article_changed.disconnect(listener)
+
+
+def draft(**fields):
+    return make_article(status=Article.Status.DRAFT, **fields)
+
+
+def log_messages(article):
+    return [entry.get_change_message() for entry in LogEntry.objects.filter(object_id=article.pk)]
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda article, by: article_publish(article=article, by=by),
+        lambda article, by: article_schedule(
+            article=article, by=by, at=timezone.now() + timedelta(days=1)
+        ),
+        lambda article, by: article_unpublish(article=article, by=by),
+        lambda article, by: article_change_access(
+            article=article, by=by, access=Article.Access.FREE
+        ),
+    ],
+    ids=["publish", "schedule", "unpublish", "change access"],
+)
+def test_nobody_without_publish_permission_publishes_or_changes_access(journalist, write):
+    article = draft(access=Article.Access.SUBSCRIBERS)
+
+    with pytest.raises(PermissionDenied):
+        write(Article.objects.get(pk=article.pk), journalist)
+
+    article.refresh_from_db()
+    assert (article.status, article.access) == ("draft", "subscribers")
+    assert not LogEntry.objects.exists()
+
+
+def test_publishing_names_every_missing_piece_and_leaves_a_draft(
+    editor, announced, django_capture_on_commit_callbacks
+):
+    no_alt = make_image(caption="Harbour at dawn")
+    Image.objects.filter(pk=no_alt.pk).update(alt_text="")
+    article = draft(authors=[], blocks=[("break",), ("image", Image.objects.get(pk=no_alt.pk))])
+    Article.objects.filter(pk=article.pk).update(section=None)
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(PublishRefused) as refused:
+        article_publish(article=article, by=editor)
+
+    message = refused.value.messages[0]
+    assert isinstance(refused.value, ValidationError)
+    for piece in [
+        "a section",
+        "at least one author in the byline",
+        "at least one text block with some text",
+        "alt text for the image block “Harbour at dawn”",
+        "The paywall break cannot be the first block",
+    ]:
+        assert piece in message
+    article.refresh_from_db()
+    assert article.status == "draft"
+    assert announced == [] and not LogEntry.objects.exists()
+
+
+def test_publishing_checks_the_saved_article_not_the_one_in_memory(editor):
+    article = draft()
+    Byline.objects.filter(article=article).delete()
+
+    with pytest.raises(PublishRefused, match="at least one author"):
+        article_publish(article=article, by=editor)  # its bylines in memory are stale
+
+    assert Article.objects.get(pk=article.pk).status == "draft"
+
+
+def test_at_most_one_paywall_break_before_publishing(editor):
+    article = draft(
+        blocks=[("text", "<p>One.</p>"), ("break",), ("text", "<p>Two.</p>"), ("break",)]
+    )
+
+    with pytest.raises(PublishRefused, match="at most one paywall break"):
+        article_publish(article=article, by=editor)
+
+
+def test_publish_now_logs_and_announces_after_commit(
+    editor, announced, django_capture_on_commit_callbacks
+):
+    article = draft()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        article_publish(article=article, by=editor)
+        assert announced == []  # not before the transaction commits
+
+    article.refresh_from_db()
+    assert article.is_live
+    assert log_messages(article) == ["Published"]
+    assert announced == [(article.pk, ArticleChange.PUBLISHED)]
+
+
+def test_republishing_keeps_the_first_publish_time(editor):
+    first = timezone.now() - timedelta(days=3)
+    article = make_article(published_at=first)
+    article_unpublish(article=article, by=editor)
+
+    article_publish(article=article, by=editor)
+
+    article.refresh_from_db()
+    assert article.is_live and article.published_at == first
+
+
+def test_schedule_for_a_future_time(editor, announced, django_capture_on_commit_callbacks):
+    article = draft()
+    at = timezone.now() + timedelta(hours=5)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        article_schedule(article=article, by=editor, at=at)
+        assert announced == []  # not before the transaction commits
+
+    article.refresh_from_db()
+    assert article.is_scheduled and not article.is_live
+    assert article.published_at == at
+    assert log_messages(article)[0].startswith("Scheduled for ")
+    assert announced == [(article.pk, ArticleChange.SCHEDULED)]
+
+
+def test_a_past_time_cannot_be_scheduled(editor):
+    article = draft()
+
+    with pytest.raises(ValidationError, match="must be in the future"):
+        article_schedule(article=article, by=editor, at=timezone.now() - timedelta(minutes=1))
+
+    article.refresh_from_db()
+    assert article.status == "draft" and article.published_at is None
+
+
+def test_an_incomplete_article_cannot_be_scheduled_either(editor):
+    article = draft(authors=[])
+
+    with pytest.raises(PublishRefused, match="at least one author"):
+        article_schedule(article=article, by=editor, at=timezone.now() + timedelta(days=1))
+
+    assert Article.objects.get(pk=article.pk).status == "draft"
+
+
+def test_unpublish_logs_and_announces(editor, announced, django_capture_on_commit_callbacks):
+    article = make_article()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        article_unpublish(article=article, by=editor)
+        assert announced == []  # not before the transaction commits
+
+    assert Article.objects.get(pk=article.pk).status == "draft"
+    assert log_messages(article) == ["Unpublished"]
+    assert announced == [(article.pk, ArticleChange.UNPUBLISHED)]
+
+
+def test_change_access_logs_and_announces_once(
+    editor, announced, django_capture_on_commit_callbacks
+):
+    article = make_article(access=Article.Access.FREE)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        article_change_access(article=article, by=editor, access=Article.Access.SUBSCRIBERS)
+        article_change_access(article=article, by=editor, access=Article.Access.SUBSCRIBERS)
+        assert announced == []  # not before the transaction commits
+
+    assert Article.objects.get(pk=article.pk).access == "subscribers"
+    assert log_messages(article) == ["Access changed to Subscribers only"]
+    assert announced == [(article.pk, ArticleChange.ACCESS_CHANGED)]
