@@ -4,6 +4,7 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
@@ -429,3 +430,29 @@ def test_an_edit_that_leaves_a_live_article_incomplete_is_saved_with_a_warning(e
     assert "now lacks: at least one author in the byline." in response.content.decode()
     article.refresh_from_db()
     assert article.is_live and not article.bylines.exists()
+
+
+def member_of(group_name):
+    user = make_staff()
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+def test_a_journalist_writes_but_cannot_publish_and_an_editor_can(client):
+    article = make_article(status="draft", headline="Harbour reopens")
+    publish = {"action": "publish_now", ACTION_CHECKBOX_NAME: [article.pk], "index": "0"}
+
+    client.force_login(member_of("Journalists"))
+    data = change_form_data(client, article, standfirst="Boats are back.")
+    assert client.post(change_url(article), data).status_code == 302
+    client.post(CHANGELIST_URL, publish)
+    forged = change_form_data(client, article, status="published")
+    assert client.post(change_url(article), forged).status_code == 403
+    article.refresh_from_db()
+    assert article.standfirst == "Boats are back." and article.status == "draft"
+
+    client.force_login(member_of("Editors"))
+    response = client.post(CHANGELIST_URL, publish, follow=True)
+    assert "Published 1 article(s)." in response.content.decode()
+    article.refresh_from_db()
+    assert article.is_live
