@@ -319,3 +319,8 @@ class PaywallBreak(ArticleBlock):
 
     def __str__(self):
         return "Paywall break"
+
+
+# The block models, for `articles.apps` (signal wiring); everything else walks the registry of
+# kinds in `articles.blocks`, and a test checks that the two agree.
+BLOCK_MODELS = [TextBlock, ImageBlock, QuoteBlock, PaywallBreak]

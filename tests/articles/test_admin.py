@@ -442,7 +442,7 @@ def test_a_journalist_writes_but_cannot_publish_and_an_editor_can(client):
     article = make_article(status="draft", headline="Harbour reopens")
     publish = {"action": "publish_now", ACTION_CHECKBOX_NAME: [article.pk], "index": "0"}
 
-    client.force_login(member_of("Journalists"))
+    client.force_login(member_of("Journalist"))
     data = change_form_data(client, article, standfirst="Boats are back.")
     assert client.post(change_url(article), data).status_code == 302
     client.post(CHANGELIST_URL, publish)
@@ -451,7 +451,7 @@ def test_a_journalist_writes_but_cannot_publish_and_an_editor_can(client):
     article.refresh_from_db()
     assert article.standfirst == "Boats are back." and article.status == "draft"
 
-    client.force_login(member_of("Editors"))
+    client.force_login(member_of("Editor"))
     response = client.post(CHANGELIST_URL, publish, follow=True)
     assert "Published 1 article(s)." in response.content.decode()
     article.refresh_from_db()

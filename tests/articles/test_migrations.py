@@ -1,4 +1,4 @@
-"""What the Journalists and Editors groups may do, as `migrate` leaves them."""
+"""What the Journalist and Editor groups may do, as `migrate` leaves them."""
 
 import pytest
 from django.contrib.auth.models import Group
@@ -20,7 +20,7 @@ def permissions_of(name):
 
 
 def test_journalists_write_but_neither_publish_nor_delete_articles():
-    assert permissions_of("Journalists") == {
+    assert permissions_of("Journalist") == {
         "articles.add_article",
         "articles.change_article",
         "articles.view_article",
@@ -36,7 +36,7 @@ def test_journalists_write_but_neither_publish_nor_delete_articles():
 
 def test_editors_do_everything_with_content_publish_and_see_readers():
     models = ["article", *BODY_AND_BYLINE, "section", "author", "tag"]
-    assert permissions_of("Editors") == {
+    assert permissions_of("Editor") == {
         *(f"articles.{action}_{model}" for model in models for action in ALL),
         "articles.publish_article",
         *(f"media.{action}_image" for action in ALL),

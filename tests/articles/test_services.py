@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from articles.events import ArticleChange, article_changed
@@ -86,6 +87,7 @@ def test_publishing_names_every_missing_piece_and_leaves_a_draft(
     article = draft(authors=[], blocks=[("break",), ("image", Image.objects.get(pk=no_alt.pk))])
     Article.objects.filter(pk=article.pk).update(section=None)
 
+    announced.clear()
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(PublishRefused) as refused:
         article_publish(article=article, by=editor)
 
@@ -128,7 +130,8 @@ def test_publish_now_logs_and_announces_after_commit(
 ):
     article = draft()
 
-    with django_capture_on_commit_callbacks(execute=True):
+    announced.clear()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         article_publish(article=article, by=editor)
         assert announced == []  # not before the transaction commits
 
@@ -153,7 +156,8 @@ def test_schedule_for_a_future_time(editor, announced, django_capture_on_commit_
     article = draft()
     at = timezone.now() + timedelta(hours=5)
 
-    with django_capture_on_commit_callbacks(execute=True):
+    announced.clear()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         article_schedule(article=article, by=editor, at=at)
         assert announced == []  # not before the transaction commits
 
@@ -186,7 +190,8 @@ def test_an_incomplete_article_cannot_be_scheduled_either(editor):
 def test_unpublish_logs_and_announces(editor, announced, django_capture_on_commit_callbacks):
     article = make_article()
 
-    with django_capture_on_commit_callbacks(execute=True):
+    announced.clear()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         article_unpublish(article=article, by=editor)
         assert announced == []  # not before the transaction commits
 
@@ -200,7 +205,8 @@ def test_change_access_logs_and_announces_once(
 ):
     article = make_article(access=Article.Access.FREE)
 
-    with django_capture_on_commit_callbacks(execute=True):
+    announced.clear()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         article_change_access(article=article, by=editor, access=Article.Access.SUBSCRIBERS)
         article_change_access(article=article, by=editor, access=Article.Access.SUBSCRIBERS)
         assert announced == []  # not before the transaction commits

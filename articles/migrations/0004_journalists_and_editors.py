@@ -1,4 +1,4 @@
-"""The Journalists and Editors groups and what each may do, present after `migrate`.
+"""The Journalist and Editor groups and what each may do, present after `migrate`.
 
 Journalists write: articles, their bodies and bylines, and pictures; they neither publish nor
 delete articles or pictures. Removing a block or a byline row is part of editing an article
@@ -19,7 +19,7 @@ BODY_AND_BYLINE = ("textblock", "imageblock", "quoteblock", "paywallbreak", "byl
 
 GROUPS = {
     # group: {(app label, model): actions}, plus custom permissions as (app label, codename)
-    "Journalists": (
+    "Journalist": (
         {
             ("articles", "article"): ("add", "change", "view"),
             **{("articles", model): ALL for model in BODY_AND_BYLINE},
@@ -30,7 +30,7 @@ GROUPS = {
         },
         (),
     ),
-    "Editors": (
+    "Editor": (
         {
             **{
                 ("articles", model): ALL
@@ -77,7 +77,7 @@ def _any(conditions):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0002_publish_permission"),
+        ("articles", "0003_preview_text_paragraphs"),
         ("media", "0001_initial"),
         ("accounts", "0001_initial"),
         ("subscriptions", "0001_initial"),
