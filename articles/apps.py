@@ -10,8 +10,9 @@ class ArticlesConfig(AppConfig):
         from media.models import Image
 
         from . import checks, signals  # noqa: F401 - checks registers the system checks
+        from .blocks import BLOCK_MODELS
         from .events import article_changed
-        from .models import BLOCK_MODELS, Article, Author, Byline, Section, Tag
+        from .models import Article, Author, Byline, Section, Tag
 
         for signal in (post_save, post_delete):
             signal.connect(signals.article_saved, sender=Article)

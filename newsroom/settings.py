@@ -169,6 +169,8 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username"], ["username", "ip_address"]]
 AXES_HANDLER = "accounts.throttling.LoginThrottle"
+# The cache handler keeps no attempt rows: nothing for axes' admin pages (or their action) to show.
+AXES_ENABLE_ADMIN = False
 # An attempt refused during a lockout counts nowhere and does not extend the cool-off.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True

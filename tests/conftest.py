@@ -67,6 +67,8 @@ def commit_hooks_run_when_the_test_itself_commits(monkeypatch):
     a callback registered while only the test's own transaction is open runs at once (and
     raises, so that a broken callback fails the test); one registered inside the code's own
     `atomic()` still waits for that block to end, as in production. `transaction=True` tests
+    (which also take `serialized_rollback=True`, so that the groups a data migration made come
+    back after their flush)
     commit for real and need none of this.
     """
     from django.db.backends.base.base import BaseDatabaseWrapper

@@ -4,7 +4,6 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 
-from articles import models
 from articles.blocks import BLOCK_KINDS, BLOCK_MODELS, block_kind, block_kind_of
 from articles.body import render_body
 from articles.models import Article, ArticleBlock
@@ -18,7 +17,7 @@ def test_every_block_model_is_one_kind():
         for model in apps.get_app_config("articles").get_models()
         if issubclass(model, ArticleBlock)
     }
-    assert {kind.model for kind in BLOCK_KINDS} == block_models == set(models.BLOCK_MODELS)
+    assert {kind.model for kind in BLOCK_KINDS} == block_models == set(BLOCK_MODELS)
     assert len({kind.name for kind in BLOCK_KINDS}) == len(BLOCK_KINDS)
 
 

@@ -8,7 +8,10 @@ from playwright.sync_api import expect
 
 from articles.models import Article, Author, Section
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def choose(page, select_id, text):

@@ -23,7 +23,7 @@ from subscriptions.models import MeteredRead
 from tests.factories import make_article, paragraphs
 from tests.subscriptions.factories import make_reader
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 BEYOND = "Beyond the cut."
 

@@ -33,7 +33,7 @@ def story(**fields):
     return make_article(blocks=[("text", paragraphs(2)), ("break",), ("text", body)], **fields)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_reader_during_the_commit_window_cannot_keep_an_old_access_level_cached():
     article = story(access=Article.Access.FREE)
     url = article.get_absolute_url()
@@ -48,7 +48,7 @@ def test_a_reader_during_the_commit_window_cannot_keep_an_old_access_level_cache
     assert MARKER not in Client().get(url).content.decode()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_reader_during_the_commit_window_cannot_keep_an_unpublished_article_live():
     article = story(access=Article.Access.FREE)
     url = article.get_absolute_url()

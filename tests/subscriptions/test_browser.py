@@ -9,7 +9,10 @@ from articles.models import Article
 from tests.factories import make_article, paragraphs
 from tests.subscriptions.factories import make_plan
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_a_reader_meets_the_paywall_subscribes_and_reads_on(live_server, page, settings, tmp_path):

@@ -433,7 +433,7 @@ def race(user_pk, articles):
 
 
 @postgresql_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_reads_of_different_articles_never_exceed_the_quota(settings):
     settings.NEWSROOM_METER_REGISTERED = 5
     user = make_reader()
@@ -449,7 +449,7 @@ def test_concurrent_reads_of_different_articles_never_exceed_the_quota(settings)
 
 
 @postgresql_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_reads_of_one_article_count_once(settings):
     settings.NEWSROOM_METER_REGISTERED = 5
     user = make_reader()
