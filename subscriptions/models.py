@@ -54,6 +54,9 @@ class Plan(models.Model):
     )
     order = models.PositiveIntegerField(default=0)
     benefits = models.TextField(blank=True, help_text="One benefit per line.")
+    # Set by `manage.py sync_plans` from the payment provider, never typed by hand.
+    provider_product_id = models.CharField(max_length=255, blank=True, editable=False)
+    provider_price_id = models.CharField(max_length=255, blank=True, editable=False)
 
     objects = PlanQuerySet.as_manager()
 
@@ -139,6 +142,14 @@ class Subscription(models.Model):
     provider_reference = models.CharField(
         max_length=255, blank=True, help_text="The payment provider's id for this subscription."
     )
+    attributed_gift = models.ForeignKey(
+        "GiftLink",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="subscriptions",
+        help_text="The gifted article that brought this reader to subscribe.",
+    )
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -160,7 +171,13 @@ class Subscription(models.Model):
                 condition=models.Q(current_period_end__gt=models.F("current_period_start")),
                 name="subscription_period_not_empty",
                 violation_error_message="The period must end after it starts.",
-            )
+            ),
+            # One row per subscription at the payment provider: webhooks find it by this id.
+            models.UniqueConstraint(
+                fields=["provider_reference"],
+                condition=~models.Q(provider_reference=""),
+                name="subscription_provider_reference_unique",
+            ),
         ]
 
     def __str__(self):
@@ -219,3 +236,103 @@ class MeteredRead(models.Model):
 
     def __str__(self):
         return f"{self.user} read {self.article_id} in {self.period:%B %Y}"
+
+
+# Payments, gifts and cancellations ------------------------------------------------------------
+
+
+class PaymentCustomer(models.Model):
+    """A reader's customer record at the payment provider (Stripe's `cus_…`)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="payment_customer"
+    )
+    provider_customer_id = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.user}: {self.provider_customer_id}"
+
+
+class ProviderEvent(models.Model):
+    """A webhook event from the payment provider, recorded once by its id (replays do nothing)."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"
+
+
+class CancellationFeedback(models.Model):
+    """Why a reader cancelled; kept when they resume, with the time they did."""
+
+    class Reason(models.TextChoices):
+        TOO_EXPENSIVE = "too_expensive", "It costs too much"
+        NOT_READING = "not_reading", "I don't read it enough"
+        OTHER_SOURCE = "other_source", "I get my news elsewhere"
+        CONTENT = "content", "I'm unhappy with the journalism"
+        TECHNICAL = "technical", "Problems with the site or payments"
+        OTHER = "other", "Something else"
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="cancellations"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    text = models.TextField("in your words", blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    resumed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.subscription.user}: {self.get_reason_display()}"
+
+
+class GiftLink(models.Model):
+    """A link a subscriber shares so that anyone may read one article in full.
+
+    Knows the article only by its id, like the rest of the paywall.
+    """
+
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    article_id = models.PositiveBigIntegerField()
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="gift_links"
+    )
+    recipient_email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    open_count = models.PositiveIntegerField(default=0)
+    last_opened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["sender", "-created_at"])]
+
+    def __str__(self):
+        return f"Gift of article {self.article_id} from {self.sender}"
+
+    def is_valid(self, *, at) -> bool:
+        return self.revoked_at is None and at < self.expires_at
+
+
+class GiftSignup(models.Model):
+    """A reader who created an account after opening a gift: the gift's conversion funnel."""
+
+    gift = models.ForeignKey(GiftLink, on_delete=models.CASCADE, related_name="signups")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="gift_signup"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.user} after {self.gift}"

@@ -136,6 +136,18 @@ class PaymentProvider(Protocol):
         """Return the URL of the provider's hosted checkout for `plan`."""
         ...
 
+    def portal_url(self, *, user: User, return_url: str) -> str:
+        """Return the URL of the provider's page where `user` manages cards, plans, invoices."""
+        ...
+
+    def set_cancel_at_period_end(self, *, subscription: Subscription, cancel: bool) -> None:
+        """Tell the provider that `subscription` ends with its period (or, False: renews)."""
+        ...
+
+    def switch_plan(self, *, subscription: Subscription, plan: Plan) -> None:
+        """Move `subscription` to `plan` at the provider (prorated as the provider does)."""
+        ...
+
 
 @dataclass(frozen=True)
 class CheckoutStart:
