@@ -1,10 +1,15 @@
-"""RSS and Atom feeds. They carry the headline and the standfirst only, never body text."""
+"""RSS and Atom feeds. They carry the headline and the standfirst only, never body text.
+
+Feed readers render an item's description (RSS) and summary (Atom, `type="html"`) as HTML,
+so every text that goes there is escaped first: what a journalist typed arrives as text.
+"""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from .models import Article, Section
 
@@ -28,7 +33,7 @@ class LatestArticlesFeed(Feed):
         return reverse("home")
 
     def description(self):
-        return f"The latest from {settings.NEWSROOM_PUBLICATION_NAME}."
+        return escape(f"The latest from {settings.NEWSROOM_PUBLICATION_NAME}.")
 
     def items(self):
         return _feed_items(Article.objects.all())
@@ -37,7 +42,7 @@ class LatestArticlesFeed(Feed):
         return item.headline
 
     def item_description(self, item):
-        return item.standfirst
+        return escape(item.standfirst)
 
     def item_pubdate(self, item):
         return item.published_at
@@ -68,7 +73,7 @@ class SectionFeed(LatestArticlesFeed):
         return section.get_absolute_url()
 
     def description(self, section):
-        return section.description or f"The latest {section.name} articles."
+        return escape(section.description or f"The latest {section.name} articles.")
 
     def items(self, section):
         return _feed_items(Article.objects.in_section(section))

@@ -68,3 +68,28 @@ def test_search_matches_public_text_only(client):
     assert "1 result" in client.get(reverse("search"), {"q": "alpha"}).content.decode()
     assert "0 results" in client.get(reverse("search"), {"q": "omega"}).content.decode()
     assert client.get(reverse("search"), {"q": "x" * 5000}).status_code == 200
+
+
+HOSTILE = '"><script>alert("standfirst")</script><img src=x onerror=alert(1)>'
+
+
+@pytest.mark.parametrize("name", ["feed", "feed_atom", "section_feed", "section_feed_atom"])
+def test_feed_text_is_plain_text_to_a_feed_reader_never_markup(client, name):
+    """Feed readers render <description> and <summary type="html"> as HTML: whatever a
+    journalist typed must arrive there as text."""
+    from xml.etree import ElementTree
+
+    section = make_section(slug="harbour", description=HOSTILE)
+    make_article(headline=HOSTILE, standfirst=HOSTILE, section=section)
+    kwargs = {"slug": "harbour"} if name.startswith("section") else {}
+    feed = ElementTree.fromstring(client.get(reverse(name, kwargs=kwargs)).content)
+
+    html_fields = [
+        element.text or ""
+        for element in feed.iter()
+        if element.tag.rsplit("}", 1)[-1] in ("description", "summary", "subtitle")
+    ]
+    assert html_fields, "the feed carries the standfirst"
+    for text in html_fields:
+        assert "<script" not in text and "<img" not in text, text
+    assert any("&lt;script&gt;" in text for text in html_fields)
