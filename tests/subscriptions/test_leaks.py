@@ -33,6 +33,8 @@ HIDDEN_WORD = "quixotically"
 # Routes that serve no text of an article, with the reason.
 NOT_TEXT = {
     None: "uploaded files (image bytes, served in development only)",
+    "healthz": "a load balancer's probe: plain 'ok'",
+    "readyz": "a load balancer's probe: plain 'ready' or what is not",
 }
 
 
