@@ -53,6 +53,8 @@ NEWSROOM_DEMO = env.bool("NEWSROOM_DEMO", default=DEBUG)
 INSTALLED_APPS += ["demo"] if NEWSROOM_DEMO else []
 
 MIDDLEWARE = [
+    # Outermost: one log line per request, with the id that the error page shows.
+    "newsroom.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside every middleware that may set a cookie, so that it sees them all.
@@ -187,9 +189,24 @@ AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "newsroom.request_log.RequestIdFilter"}},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "line",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Our own line per request replaces the development server's and Django's 4xx notes.
+        "django.server": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+    },
 }
 
 # The project's own knobs.

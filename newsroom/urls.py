@@ -9,6 +9,8 @@ admin.site.site_header = f"{settings.NEWSROOM_PUBLICATION_NAME} newsroom"
 admin.site.site_title = "Newsroom"
 admin.site.index_title = "Write and publish"
 
+handler500 = "newsroom.errors.server_error"
+
 urlpatterns = [
     path("healthz", health.liveness, name="healthz"),
     path("readyz", health.readiness, name="readyz"),
