@@ -53,3 +53,11 @@ def test_listings_are_public_only_without_cookies(client, logged_in):
 def test_forms_that_set_a_csrf_cookie_are_private(client):
     response = client.get(reverse("login"))
     assert "public" not in cache_control(response)
+
+
+def test_production_asks_browsers_for_https_for_a_year():
+    """HSTS of at least a year by default when DEBUG is off (tests run the real settings)."""
+    from django.conf import settings
+
+    assert not settings.DEBUG
+    assert settings.SECURE_HSTS_SECONDS >= 365 * 24 * 3600
