@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from .models import Section
-from .pages import cached_page_part
+from .pages import site_part
 
 SITE_URL_NAMES = ["home", "search", "account", "logout", "login", "subscribe", "feed"]
 
@@ -23,7 +23,7 @@ def _render_section_nav():
 
 def publication(request):
     """Give every template the publication's name, its section navigation and common links."""
-    section_nav = cached_page_part(request, "section-nav", _render_section_nav)
+    section_nav = site_part(request, "section-nav", _render_section_nav)
     return {
         "publication_name": settings.NEWSROOM_PUBLICATION_NAME,
         "section_nav": section_nav,

@@ -159,9 +159,16 @@ def _new_listing_state() -> dict:
     }
 
 
-def _generations(*extra_keys) -> tuple[int, int, dict]:
-    """Return the site generation, the listing generation and the `extra_keys` found, in one
-    round trip to the cache; move the listing generation if a scheduled article is now due."""
+def _generations(request, *extra_keys) -> tuple[int, int, dict]:
+    """Return the site generation, the listing generation and the `extra_keys` found.
+
+    One round trip to the cache, once per request: later calls for the same request reuse the
+    generations (and fetch only the extra keys they ask for). Moves the listing generation if a
+    scheduled article is now due.
+    """
+    known = getattr(request, "_page_generations", None)
+    if known is not None:
+        return *known, (cache.get_many(extra_keys) if extra_keys else {})
     found = cache.get_many([SITE_GENERATION_KEY, LISTING_STATE_KEY, *extra_keys])
     site = found.get(SITE_GENERATION_KEY)
     if site is None:
@@ -172,6 +179,7 @@ def _generations(*extra_keys) -> tuple[int, int, dict]:
     if state is None or state["next_change"] <= timezone.now():
         state = _new_listing_state()
         cache.set(LISTING_STATE_KEY, state, timeout=None)
+    request._page_generations = (site, state["generation"])
     return site, state["generation"], found
 
 
@@ -197,8 +205,14 @@ def cached_page_part(request, key, build):
 
 def listing_part(request, name, build):
     """Return `build()` for a list (front page, section, author, tag), cached per generation."""
-    site, listing, _found = _generations()
+    site, listing, _found = _generations(request)
     return cached_page_part(request, f"list:{site}:{listing}:{name}", build)
+
+
+def site_part(request, name, build):
+    """Return `build()` for something every page shows (the section navigation)."""
+    site, _listing, _found = _generations(request)
+    return cached_page_part(request, f"site:{site}:{name}", build)
 
 
 def page_number(request) -> int:
@@ -330,7 +344,7 @@ def article_page(request, slug) -> ArticlePage:
 
     Raise Http404 when there is no such article.
     """
-    site, listing, found = _generations(_head_key(slug))
+    site, listing, found = _generations(request, _head_key(slug))
     head = found.get(_head_key(slug))
     if head is None:
         head = _load_head(slug=slug)

@@ -146,3 +146,18 @@ def test_a_scheduled_article_joins_the_lists_at_its_minute_without_anyone_saving
     assert "Embargoed story" in client.get(reverse("home")).content.decode()
     assert client.get(scheduled.get_absolute_url()).status_code == 200
     assert "Embargoed story" in client.get(scheduled.section.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_renamed_section_shows_in_every_pages_navigation_at_once(client):
+    from django.urls import reverse
+
+    from tests.factories import make_section
+
+    section = make_section(name="Harbour")
+    make_article(section=section)
+    assert "Harbour" in client.get(reverse("home")).content.decode()
+    section.name = "Waterfront"
+    section.save()
+    page = client.get(reverse("search")).content.decode()  # a page with only the shell cached
+    assert "Waterfront" in page and ">Harbour<" not in page
