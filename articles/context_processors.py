@@ -8,6 +8,14 @@ from .models import Section
 from .pages import site_part
 
 SITE_URL_NAMES = ["home", "search", "account", "logout", "login", "subscribe", "feed"]
+# Google News wants an ISO 639 code; Chinese alone keeps its script ("zh-cn", "zh-tw").
+NEWS_LANGUAGES_WITH_REGION = {"zh-cn", "zh-tw"}
+
+
+def news_language(language_code):
+    """Return the Google News language for a Django `LANGUAGE_CODE` ("en-gb" -> "en")."""
+    code = language_code.lower()
+    return code if code in NEWS_LANGUAGES_WITH_REGION else code.split("-")[0]
 
 
 @once
@@ -28,4 +36,5 @@ def publication(request):
         "publication_name": settings.NEWSROOM_PUBLICATION_NAME,
         "section_nav": section_nav,
         "site_urls": site_urls(),
+        "news_language": news_language(settings.LANGUAGE_CODE),
     }

@@ -15,7 +15,19 @@ urlpatterns = [
     path("articles/<slug:slug>/", views.article_detail, name="article"),
     path("feed.rss", feeds.LatestArticlesFeed(), name="feed"),
     path("feed.atom", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
-    path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # An index of sitemaps, each of at most `limit` addresses: every article of any archive.
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
     path(
         "news-sitemap.xml",
         sitemap_views.sitemap,

@@ -130,6 +130,9 @@ def _urls(site, reader):
         "feed": [reverse("feed")],
         "feed_atom": [reverse("feed_atom")],
         "sitemap": [reverse("sitemap")],
+        "sitemap_section": [
+            reverse("sitemap_section", args=[name]) for name in ("articles", "pages")
+        ],
         "news_sitemap": [reverse("news_sitemap")],
         "login": [reverse("login")],
         "logout": [reverse("logout")],
