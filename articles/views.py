@@ -15,13 +15,18 @@ from .pages import article_page, listing_part, page_number, paginated
 
 HOME_LATEST = 7
 HOME_PER_SECTION = 3
+# The front page ranks sections among this many newest articles: a bounded, indexed slice
+# (status, -published_at), whatever the size of the archive.
+HOME_CANDIDATES = 400
 
 
 def _home_content():
     published = Article.objects.published()
     latest = list(published.for_listing().latest_first()[:HOME_LATEST])
+    newest = published.latest_first().values("pk")[:HOME_CANDIDATES]
     ranked = (
-        published.exclude(pk__in=[article.pk for article in latest])
+        published.filter(pk__in=newest)
+        .exclude(pk__in=[article.pk for article in latest])
         .filter(section__isnull=False)
         .annotate(
             rank=Window(

@@ -222,3 +222,17 @@ def test_server_errors_get_a_page_that_needs_nothing_from_the_database(client, s
 
     html = render_to_string("500.html")  # rendered without a request, as Django's handler does
     assert "Something went wrong on our side" in html and 'href="/"' in html
+
+
+def test_the_front_page_ranks_sections_among_a_bounded_slice_of_the_newest(client, monkeypatch):
+    """The cost of the front page must not grow with the archive."""
+    from articles import views
+
+    monkeypatch.setattr(views, "HOME_LATEST", 1)
+    monkeypatch.setattr(views, "HOME_CANDIDATES", 3)
+    old_section = make_section(name="Archive desk")
+    make_article(section=old_section, published_at=timezone.now() - timezone.timedelta(days=90))
+    for _ in range(3):
+        make_article()
+    page = client.get(reverse("home")).content.decode()
+    assert "Archive desk" not in page.split("<main")[1]
