@@ -115,6 +115,13 @@ def signup_counted(request) -> None:
     _count(_signup_key(request), SIGNUP_WINDOW_SECONDS, cache)
 
 
+def address_over_rate(request, *, name: str, limit: int, per_seconds: int) -> bool:
+    """Count one `name` request from the request's address; return True once the address has
+    made more than `limit` of them in a window of `per_seconds` (search, for instance)."""
+    key = f"newsroom:rate:{name}:{client_address(request) or 'unknown'}"
+    return _count(key, per_seconds, cache) > limit
+
+
 def _address_key(request):
     return f"newsroom:login-failures:{client_address(request) or 'unknown'}"
 

@@ -5,6 +5,7 @@ first `NEWSROOM_PREVIEW_PARAGRAPHS` paragraphs, and never the whole article. Onl
 half may reach a reader who is not entitled; see `subscriptions.paywall`.
 """
 
+import re
 from dataclasses import dataclass
 
 from content_editor.contents import contents_for_item
@@ -64,8 +65,13 @@ def article_blocks(article):
     return list(contents_for_item(article, BLOCK_MODELS).body)
 
 
+BLOCK_END = re.compile(r"(</(?:p|h2|h3|li|blockquote|figcaption|figure)>|<br\s*/?>)", re.I)
+
+
 def _plain_text(html):
-    return " ".join(strip_tags(html).split())
+    # A space after each block: "<p>one.</p><p>Two</p>" is "one. Two", not "one.Two" (which
+    # a search engine reads as one token, a file name); inline tags join as they stand.
+    return " ".join(strip_tags(BLOCK_END.sub(r"\1 ", html)).split())
 
 
 def render_body(article: Article) -> RenderedBody:

@@ -7,11 +7,13 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from accounts.throttling import address_over_rate
 from subscriptions.access import Access
 from subscriptions.paywall import Reader, build_reader, decide_article_access, meter_record_read
 
 from .models import Article, Author, Section, Tag
 from .pages import article_page, listing_part, page_number, paginated
+from .search import search_articles
 
 HOME_LATEST = 7
 HOME_PER_SECTION = 3
@@ -57,10 +59,12 @@ def home(request):
     return render(request, "articles/home.html", {"content": content})
 
 
-def _article_list(articles, *, number, show_section):
-    """Return page `number` of `articles` rendered as cards, and the paginator's page."""
+def _article_list(articles, *, number, show_section, ordered=False):
+    """Return page `number` of `articles` rendered as cards (newest first unless `ordered`),
+    and the paginator's page."""
+    articles = articles.published().for_listing()
     paginator = Paginator(
-        articles.published().for_listing().latest_first(),
+        articles if ordered else articles.latest_first(),
         settings.NEWSROOM_ARTICLES_PER_PAGE,
         allow_empty_first_page=True,
     )
@@ -119,8 +123,19 @@ def tag_detail(request, slug):
 def search(request):
     """Find articles by their public text: headline, standfirst and body before the cut."""
     query = request.GET.get("q", "").strip()[:200]
-    articles = Article.objects.search(query) if query else Article.objects.none()
-    listing, page = _article_list(articles, number=page_number(request), show_section=True)
+    if query and address_over_rate(
+        request, name="search", limit=settings.NEWSROOM_SEARCHES_PER_MINUTE, per_seconds=60
+    ):
+        context = {"query": query, "listing": "", "count": 0, "rate_limited": True}
+        response = render(request, "articles/search.html", context, status=429)
+        response["Retry-After"] = "60"
+        return response
+    articles = (
+        search_articles(Article.objects.published(), query) if query else Article.objects.none()
+    )
+    listing, page = _article_list(
+        articles, number=page_number(request), show_section=True, ordered=True
+    )
     context = {"query": query, "listing": listing if query else "", "count": page.paginator.count}
     return render(request, "articles/search.html", context)
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # full-text search on PostgreSQL; harmless elsewhere
     "content_editor",
     "django_prose_editor",
     "axes",
@@ -228,6 +229,8 @@ NEWSROOM_PAYMENT_PROVIDER = env.str("NEWSROOM_PAYMENT_PROVIDER", default="")
 # How long a shared cache may keep a page that is the same for every reader.
 NEWSROOM_PUBLIC_CACHE_SECONDS = env.int("NEWSROOM_PUBLIC_CACHE_SECONDS", default=60)
 NEWSROOM_ARTICLES_PER_PAGE = env.int("NEWSROOM_ARTICLES_PER_PAGE", default=12)
+# Searches one address may make in a minute; more answer 429 (Too Many Requests).
+NEWSROOM_SEARCHES_PER_MINUTE = env.int("NEWSROOM_SEARCHES_PER_MINUTE", default=30)
 # Failed log-ins from one address, across all accounts, that pause log-ins from it for the
 # cool-off (each account is paused after AXES_FAILURE_LIMIT).
 NEWSROOM_LOGIN_ADDRESS_LIMIT = env.int("NEWSROOM_LOGIN_ADDRESS_LIMIT", default=50)

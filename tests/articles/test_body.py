@@ -63,3 +63,13 @@ def test_render_body_splits_at_the_break_and_sanitises(settings):
     assert "Closed" in body.rest
     assert "<script" not in body.rest and "onclick" not in body.rest
     assert body.preview_text.startswith("Open 1 of the story")
+
+
+@pytest.mark.django_db
+def test_the_searchable_preview_keeps_paragraphs_apart():
+    from tests.factories import make_article
+
+    article = make_article(
+        blocks=[("text", "<p>First ends here.</p><p>Second <em>sta</em>rts here.</p>"), ("break",)]
+    )
+    assert "here. Second starts here." in article.preview_text

@@ -1,0 +1,45 @@
+"""GIN indexes for full-text search on PostgreSQL (nothing elsewhere).
+
+Their expressions are those of `articles.search.public_vector` and `preview_vector`: a query
+uses an index only when it repeats its expression exactly.
+"""
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
+from django.db import migrations
+
+CONFIG = "english"
+
+
+def indexes():
+    return [
+        GinIndex(
+            SearchVector("headline", weight="A", config=CONFIG)
+            + SearchVector("standfirst", weight="B", config=CONFIG),
+            name="article_public_search",
+        ),
+        GinIndex(
+            SearchVector("preview_text", weight="C", config=CONFIG),
+            name="article_preview_search",
+        ),
+    ]
+
+
+def add(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        article = apps.get_model("articles", "Article")
+        for index in indexes():
+            schema_editor.add_index(article, index)
+
+
+def remove(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        article = apps.get_model("articles", "Article")
+        for index in indexes():
+            schema_editor.remove_index(article, index)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("articles", "0004_journalists_and_editors")]
+
+    operations = [migrations.RunPython(add, remove)]
