@@ -205,6 +205,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
+        "stripe": {"level": "WARNING"},  # it logs every API request at INFO
         # Our own line per request replaces the development server's and Django's 4xx notes.
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
@@ -239,3 +240,13 @@ NEWSROOM_SIGNUPS_PER_HOUR = env.int("NEWSROOM_SIGNUPS_PER_HOUR", default=10)
 # Without a payment provider, start subscriptions at once without payment: development only
 # (check --deploy reports it as an error). Off, and without a provider, nobody can subscribe.
 NEWSROOM_DEVELOPMENT_CHECKOUT = env.bool("NEWSROOM_DEVELOPMENT_CHECKOUT", default=DEBUG)
+# Let readers type a Stripe promotion code in the checkout.
+NEWSROOM_PROMOTION_CODES = env.bool("NEWSROOM_PROMOTION_CODES", default=False)
+
+# Payments with Stripe (NEWSROOM_PAYMENT_PROVIDER=subscriptions.stripe_provider.StripeProvider);
+# check --deploy reports a missing key as an error when that provider is on.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Empty: Stripe's own API. The tests point it at their stand-in server on localhost.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")

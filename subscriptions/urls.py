@@ -1,10 +1,14 @@
 from django.urls import path
 
-from subscriptions import views
+from subscriptions import views, webhooks
 
 urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/cancel/", views.cancel, name="subscription_cancel"),
+    path("account/billing/", views.billing_portal, name="billing_portal"),
     path("subscribe/", views.subscribe, name="subscribe"),
+    # Before the plans' checkout, which would take "thank-you" for a plan's slug.
+    path("subscribe/thank-you/", views.checkout_return, name="checkout_return"),
     path("subscribe/<slug:slug>/", views.checkout, name="checkout"),
+    path("payments/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
 ]

@@ -2,9 +2,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from accounts.views import next_path, with_next
 from subscriptions import services
@@ -94,7 +96,7 @@ def checkout(request, slug):
         started = services.checkout_start(
             user=request.user,
             plan=plan,
-            success_url=request.build_absolute_uri(done_url),
+            success_url=request.build_absolute_uri(with_next("checkout_return", next_url)),
             cancel_url=request.build_absolute_uri(with_next("subscribe", next_url)),
         )
     except services.SubscriptionError as error:
@@ -104,6 +106,45 @@ def checkout(request, slug):
         return redirect(started.redirect_url)
     messages.success(request, _started_message(started.subscription))
     return redirect(done_url)
+
+
+@login_required
+@never_cache
+def checkout_return(request):
+    """Thank a reader back from the provider's checkout, then take them where they were.
+
+    Nothing is granted here: access comes only from the provider's webhook, which may arrive a
+    moment after the reader does.
+    """
+    if has_entitling_subscription(user_id=request.user.pk, at=timezone.now()):
+        messages.success(request, "Thank you — your subscription is active.")
+    else:
+        messages.success(
+            request,
+            "Thank you — your subscription is being set up; it will be active in a moment.",
+        )
+    return redirect(next_path(request) or settings.LOGIN_REDIRECT_URL)
+
+
+@login_required
+@require_POST
+def billing_portal(request):
+    """Send a reader who pays through the provider to its page for cards, plans, invoices."""
+    provider = services.payment_provider()
+    pays_through_provider = Subscription.objects.filter(
+        user=request.user, source=Subscription.Source.PROVIDER
+    ).exists()
+    if provider is None or not pays_through_provider:
+        messages.info(request, "There are no payments to manage for this account.")
+        return redirect("account")
+    try:
+        url = provider.portal_url(
+            user=request.user, return_url=request.build_absolute_uri(reverse("account"))
+        )
+    except services.SubscriptionError as error:
+        messages.error(request, str(error))
+        return redirect("account")
+    return redirect(url)
 
 
 def _started_message(subscription):

@@ -147,6 +147,11 @@ def _urls(site, reader):
         "password_reset_complete": [reverse("password_reset_complete")],
         "subscribe": [reverse("subscribe") + f"?next={articles[0].get_absolute_url()}"],
         "checkout": [reverse("checkout", args=["monthly"])],
+        # A POST-only hand-off to Stripe's portal (GET: 405), the return from Stripe's checkout
+        # (a redirect to the article it came from, followed here) and Stripe's webhook (POST).
+        "billing_portal": [reverse("billing_portal")],
+        "checkout_return": [reverse("checkout_return") + f"?next={articles[0].get_absolute_url()}"],
+        "stripe_webhook": [reverse("stripe_webhook")],
     }
     unknown = {
         (name, route) for name, route in _routes() if name not in builders and name not in NOT_TEXT

@@ -1,0 +1,216 @@
+"""Stripe's webhook: the one way a payment turns into access.
+
+Each decision, and why:
+- The signature is checked with the endpoint's secret by the `stripe` library itself; a bad or
+  missing one is a 400 and changes nothing.
+- Every event is recorded once by its id (`ProviderEvent`), inside the transaction that applies
+  it: a replay finds the row and does nothing; a delivery that fails (Stripe unreachable) rolls
+  its row back, answers 503, and Stripe delivers it again.
+- Events arrive late, twice and out of order, so none is trusted for what it says about a
+  subscription: each one names a subscription, and our row is made to say what Stripe says
+  about it *now* (`stripe_subscription_state`). A stale "updated" cannot bring a deleted
+  subscription back, and a replayed "invoice.paid" cannot extend a cancelled one.
+- The row is locked while it is reconciled (or created under its unique provider reference),
+  so concurrent deliveries apply one after the other, each from Stripe's current state.
+- A subscription of a customer who is not a reader here is logged and answered 200: Stripe
+  would otherwise retry it for days.
+- Emails go out after commit, once per event (a replay sends nothing).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+import stripe
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from subscriptions.emails import reader_email_send
+from subscriptions.models import PaymentCustomer, ProviderEvent, Subscription
+from subscriptions.stripe_provider import (
+    plan_for_state,
+    stripe_client,
+    stripe_subscription_state,
+)
+
+logger = logging.getLogger(__name__)
+
+WELCOMED_STATUSES = {Subscription.Status.TRIALING, Subscription.Status.ACTIVE}
+
+
+@csrf_exempt  # Stripe signs its requests instead; it has no CSRF cookie
+@require_POST
+def stripe_webhook(request):
+    """Verify one event from Stripe, apply it once, and say what it did."""
+    try:
+        event = stripe.Webhook.construct_event(
+            request.body,
+            request.headers.get("Stripe-Signature"),
+            settings.STRIPE_WEBHOOK_SECRET,
+        ).to_dict()
+    except stripe.SignatureVerificationError:
+        return HttpResponseBadRequest("Bad or missing Stripe-Signature.", content_type="text/plain")
+    except (ValueError, TypeError, AttributeError):
+        return HttpResponseBadRequest("Malformed event.", content_type="text/plain")
+    data = event.get("data")
+    if not (
+        isinstance(event.get("id"), str)
+        and isinstance(event.get("type"), str)
+        and isinstance(data, dict)
+        and isinstance(data.get("object"), dict)
+    ):
+        return HttpResponseBadRequest("Malformed event.", content_type="text/plain")
+    try:
+        outcome = stripe_event_process(event=event)
+    except stripe.StripeError:
+        logger.exception("Stripe event %s not applied: Stripe could not be asked", event["id"])
+        return HttpResponse(
+            "Stripe could not be reached; deliver again later.",
+            status=503,
+            content_type="text/plain",
+        )
+    return HttpResponse(outcome, content_type="text/plain")
+
+
+def stripe_event_process(*, event: dict) -> str:
+    """Apply the verified Stripe `event` (a plain dict) once; return what it did.
+
+    Raise `stripe.StripeError` when Stripe cannot be asked: nothing is recorded then.
+    """
+    with transaction.atomic():
+        record, created = ProviderEvent.objects.get_or_create(
+            event_id=event["id"], defaults={"type": event["type"][:100]}
+        )
+        if not created:
+            return "Already processed."
+        outcome = _apply(event)
+        record.processed_at = timezone.now()
+        record.outcome = outcome[:500]
+        record.save(update_fields=["processed_at", "outcome"])
+    logger.info("Stripe event %s (%s): %s", event["id"], event["type"], outcome)
+    return outcome
+
+
+def _apply(event: dict) -> str:
+    kind, obj = event["type"], event["data"]["object"]
+    if kind == "checkout.session.completed":
+        reference = _id(obj.get("subscription"))
+    elif kind.startswith("customer.subscription."):
+        reference = _id(obj.get("id"))
+    elif kind.startswith("invoice."):
+        reference = _invoice_subscription(obj)
+    else:
+        return f"Ignored: {kind} is not an event this site uses."
+    if not reference:
+        return "Ignored: no subscription."
+    reconciled = subscription_reconcile(reference=reference)
+    subscription = reconciled.subscription
+    if subscription is None:
+        return reconciled.outcome
+    if kind == "customer.subscription.trial_will_end" and (
+        subscription.status == Subscription.Status.TRIALING
+    ):
+        _email(subscription, "trial_ending")
+    if kind == "invoice.payment_failed" and subscription.status == Subscription.Status.PAST_DUE:
+        _email(subscription, "payment_failed")
+    return reconciled.outcome
+
+
+def _id(value) -> str:
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else ""
+
+
+def _invoice_subscription(invoice: dict) -> str:
+    """Return the subscription an invoice bills (where API versions since 2025 keep it)."""
+    details = (invoice.get("parent") or {}).get("subscription_details") or {}
+    return _id(details.get("subscription")) or _id(invoice.get("subscription"))
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    subscription: Subscription | None
+    outcome: str
+
+
+def subscription_reconcile(*, reference: str) -> Reconciled:
+    """Make our row for the Stripe subscription `reference` say what Stripe says now.
+
+    Run inside `transaction.atomic()`: the row stays locked until the caller commits. Create
+    the row the first time (and welcome the reader if it entitles); an unknown subscription
+    or customer changes nothing.
+    """
+    row = Subscription.objects.select_for_update().filter(provider_reference=reference).first()
+    try:
+        remote = stripe_client().v1.subscriptions.retrieve(reference).to_dict()
+    except stripe.InvalidRequestError as error:
+        if error.code != "resource_missing":
+            raise
+        logger.warning("Stripe has no subscription %s; event ignored", reference)
+        return Reconciled(None, "Unknown subscription.")
+    state = stripe_subscription_state(remote)
+    if state.status is None:
+        return Reconciled(row, f"Waiting: the subscription is {remote.get('status')} at Stripe.")
+    fields = {
+        "status": state.status,
+        "current_period_start": state.current_period_start,
+        "current_period_end": state.current_period_end,
+        "cancel_at_period_end": state.cancel_at_period_end,
+    }
+    plan = plan_for_state(state)
+    if row is None:
+        customer = (
+            PaymentCustomer.objects.filter(provider_customer_id=state.customer_id)
+            .select_related("user")
+            .first()
+        )
+        if customer is None:
+            logger.warning(
+                "Stripe subscription %s belongs to customer %s, who is no reader here; ignored",
+                reference,
+                state.customer_id,
+            )
+            return Reconciled(None, "Unknown customer.")
+        row, created = Subscription.objects.get_or_create(
+            provider_reference=reference,
+            defaults={
+                **fields,
+                "user": customer.user,
+                "plan": plan,
+                "source": Subscription.Source.PROVIDER,
+            },
+        )
+        if created:
+            if row.status in WELCOMED_STATUSES:
+                _email(row, "welcome")
+            return Reconciled(row, f"Created: {row.status}.")
+        # Another delivery created it a moment ago: apply Stripe's state on top, in turn.
+        row = Subscription.objects.select_for_update().get(pk=row.pk)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.plan = plan or row.plan
+    row.save(update_fields=[*fields, "plan", "updated_at"])
+    return Reconciled(row, f"Updated: {row.status}.")
+
+
+def _email(subscription: Subscription, name: str) -> None:
+    grace = timedelta(days=settings.NEWSROOM_PAST_DUE_GRACE_DAYS)
+    reader_email_send(
+        to=subscription.user.email,
+        name=name,
+        context={
+            "subscription": subscription,
+            "plan": subscription.plan,
+            "period_end": subscription.current_period_end,
+            "grace_end": subscription.current_period_end + grace,
+            "account_url": settings.NEWSROOM_SITE_URL.rstrip("/") + reverse("account"),
+        },
+    )
