@@ -72,6 +72,21 @@ def test_a_subscriber_gifts_from_the_article_page_and_gets_the_link_to_copy(
     assert mailoutbox[0].to == ["friend@example.com"]
 
 
+def test_the_gift_form_on_the_article_page_carries_its_csrf_token(subscriber):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(subscriber)
+    article = story()
+    page = browser.get(article.get_absolute_url()).content.decode()
+    create = reverse("article_gift_create", args=[article.slug])
+    gift_form = page.split(f'action="{create}"')[1].split("</form>")[0]
+    token = gift_form.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    response = browser.post(create, {"csrfmiddlewaretoken": token, "recipient_email": ""})
+    assert response.status_code == 302
+    assert GiftLink.objects.filter(article_id=article.pk).count() == 1
+
+
 def test_readers_who_may_not_gift_see_no_control(client):
     article = story()
     assert "Gift this article" not in client.get(article.get_absolute_url()).content.decode()
