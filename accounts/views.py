@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.forms import LogInForm, SignUpForm
 from accounts.services import reader_sign_up
+from accounts.signals import reader_signed_up
 from accounts.throttling import SIGNUP_WINDOW_SECONDS, signup_counted, signups_paused
 from newsroom.forms import InvalidFormStatusMixin
 
@@ -101,6 +102,7 @@ def sign_up(request):
         else:
             signup_counted(request)
             auth_login(request, user, backend=MODEL_BACKEND)
+            reader_signed_up.send(sender=sign_up, request=request, user=user)
             messages.success(request, "Welcome! Your account is ready.")
             return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     elif form.has_error("email", code="unique"):

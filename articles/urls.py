@@ -13,6 +13,10 @@ urlpatterns = [
     path("authors/<slug:slug>/", views.author_detail, name="author"),
     path("tags/<slug:slug>/", views.tag_detail, name="tag"),
     path("articles/<slug:slug>/", views.article_detail, name="article"),
+    path("articles/<slug:slug>/gift/", views.article_gift_create, name="article_gift_create"),
+    path("gift/<slug:token>/", views.article_gift, name="article_gift"),
+    path("account/gifts/", views.gifts_sent, name="gifts_sent"),
+    path("account/gifts/<int:pk>/withdraw/", views.gift_withdraw, name="gift_withdraw"),
     path("feed.rss", feeds.LatestArticlesFeed(), name="feed"),
     path("feed.atom", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
     # An index of sitemaps, each of at most `limit` addresses: every article of any archive.

@@ -1,15 +1,42 @@
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from accounts.throttling import address_over_rate
 from subscriptions.access import Access
-from subscriptions.paywall import Reader, build_reader, decide_article_access, meter_record_read
+from subscriptions.forms import GiftForm
+from subscriptions.gifts import (
+    SESSION_GIFT_KEY,
+    GiftError,
+    gift_create,
+    gift_lookup,
+    gift_path,
+    gift_record_open,
+    gift_revoke,
+    gift_sender_name,
+    gifts_left_this_month,
+    may_gift,
+)
+from subscriptions.models import GiftLink
+from subscriptions.paywall import (
+    AccessReason,
+    Reader,
+    build_reader,
+    decide_article_access,
+    meter_record_read,
+    request_may_consume_reads,
+)
 
 from .models import Article, Author, Section, Tag
 from .pages import article_page, listing_part, page_number, paginated
@@ -143,10 +170,18 @@ def search(request):
 def article_detail(request, slug):
     """Show an article: in full to an entitled reader, otherwise the preview and the prompt."""
     page = article_page(request, slug)
+    return _article_response(request, page, reader=build_reader(request))
+
+
+def _article_response(request, page, *, reader, gift=None):
+    """Decide, count a metered read if one was granted, and render the article page.
+
+    The one rendering of an article for both its own address and a gift link (`gift`, whose
+    reader `build_reader` already made from it: it never consumes a read).
+    """
     article = page.head  # the decision's inputs, as the database last committed them
     if not article.is_live and not request.user.is_staff:
         raise Http404("No article here.")
-    reader = build_reader(request)
     decision = decide_article_access(article=article, reader=reader)
     decision = meter_record_read(request=request, reader=reader, article=article, decision=decision)
     public_decision = decision
@@ -155,22 +190,161 @@ def article_detail(request, slug):
         public_decision = decide_article_access(article=article, reader=Reader())
         if request.GET.get("as") == "public":
             decision = public_decision
-    response = render(
-        request,
-        "articles/article_detail.html",
-        {
-            "article": article,
-            "decision": decision,
-            "public_decision": public_decision,
-            "reader_is_staff": reader.is_staff,
-            "parts": page.public_parts(),
-            # A reader who may not read on is never handed the text beyond the cut.
-            "rest": page.rest if decision.granted else None,
-        },
-    )
-    if (decision.granted and article.access != Access.FREE) or not article.access.may_be_shared:
+    context = {
+        "article": article,
+        "decision": decision,
+        "public_decision": public_decision,
+        "reader_is_staff": reader.is_staff,
+        "parts": page.public_parts(),
+        # A reader who may not read on is never handed the text beyond the cut.
+        "rest": page.rest if decision.granted else None,
+        # No query: whether the reader may gift is already in the Reader.
+        "may_gift": gift is None
+        and article.is_live
+        and article.access != Access.FREE
+        and (reader.is_staff or reader.has_entitling_subscription),
+        "gift_link_days": settings.NEWSROOM_GIFT_LINK_DAYS,
+    }
+    if gift is not None:
+        context |= _gift_context(gift, reader=reader, decision=decision)
+    response = render(request, "articles/article_detail.html", context)
+    if (
+        (decision.granted and article.access != Access.FREE)
+        or not article.access.may_be_shared
+        or gift is not None
+    ):
         # Text beyond a cut is for this reader alone; and a metered article is never shared,
         # not even as a crawler's preview: a CDN would show it to a human owed a free read.
+        # A gift page is about one gift, never for a shared cache.
         patch_cache_control(response, private=True)
     patch_vary_headers(response, ["Cookie"])
     return response
+
+
+# Gift links ---------------------------------------------------------------------------------
+
+
+def _gift_context(gift, *, reader, decision):
+    if gift.revoked_at is not None:
+        state = "revoked"
+    elif not gift.is_valid(at=timezone.now()):
+        state = "expired"
+    else:
+        state = "valid"
+    return {
+        "gift": gift,
+        "gift_state": state,
+        "gift_sender_name": gift_sender_name(gift),
+        # The invitation after the article, for a reader the gift let in.
+        "gift_invites": decision.reason == AccessReason.GIFT,
+    }
+
+
+def article_gift(request, token):
+    """Show the article a gift link is for: in full while the gift is valid, to anyone.
+
+    Never counted on the reader's meter and never shared by a cache; an expired or withdrawn
+    gift shows what the reader would get anyway (the preview), with a note saying why.
+    """
+    gift = gift_lookup(token=token)
+    slug = (
+        gift and Article.objects.filter(pk=gift.article_id).values_list("slug", flat=True).first()
+    )
+    if not slug:
+        raise Http404("No gift here.")
+    page = article_page(request, slug)
+    if not page.head.is_live:
+        raise Http404("No gift here.")  # unpublished since: gone for everyone, gifts too
+    reader = build_reader(request, gift=gift)
+    response = _article_response(request, page, reader=reader, gift=gift)
+    counts = request_may_consume_reads(request) and reader.user_id != gift.sender_id
+    if counts and gift.article_id in reader.gifted_article_ids:
+        gift_record_open(gift=gift)
+        if reader.is_anonymous:
+            # A sign-up that follows is attributed to this gift.
+            request.session[SESSION_GIFT_KEY] = gift.pk
+            patch_cache_control(response, private=True)
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"  # the address is the key: never pass it on
+    return response
+
+
+def _gift_refusal(request, *, head, message, status):
+    context = {"article": head, "refusal": message}
+    return render(request, "articles/gift_form.html", context, status=status)
+
+
+@login_required
+@never_cache
+def article_gift_create(request, slug):
+    """Let a subscriber make a gift link for the article at `slug` (GET: the form; POST)."""
+    head = article_page(request, slug).head
+    if not head.is_live:
+        raise Http404("No article here.")
+    if not may_gift(user=request.user):
+        message = "Gifting articles is for subscribers."
+        return _gift_refusal(request, head=head, message=message, status=403)
+    form = GiftForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            gift = gift_create(
+                sender=request.user,
+                article=head,
+                recipient_email=form.cleaned_data["recipient_email"],
+            )
+        except GiftError as error:
+            return _gift_refusal(request, head=head, message=str(error), status=403)
+        sent = form.cleaned_data["recipient_email"]
+        messages.success(
+            request,
+            f"Your gift link is ready{f' and on its way to {sent}' if sent else ''}: "
+            "anyone with it can read the article in full.",
+        )
+        return redirect(f"{reverse('gifts_sent')}?new={gift.pk}")
+    context = {
+        "article": head,
+        "form": form,
+        "gifts_left": gifts_left_this_month(user=request.user),
+    }
+    status = 400 if form.errors else 200
+    return render(request, "articles/gift_form.html", context, status=status)
+
+
+@login_required
+@never_cache
+def gifts_sent(request):
+    """List the gift links the reader sent, newest first, with their articles' headlines."""
+    gifts = list(GiftLink.objects.filter(sender=request.user))
+    articles = Article.objects.filter(pk__in={gift.article_id for gift in gifts})
+    found = {row["pk"]: row for row in articles.values("pk", "headline", "slug")}
+    now = timezone.now()
+    new = request.GET.get("new", "")
+    rows = [
+        {
+            "gift": gift,
+            "article": found.get(gift.article_id),
+            "url": request.build_absolute_uri(gift_path(gift)),
+            "state": "withdrawn"
+            if gift.revoked_at
+            else ("active" if gift.is_valid(at=now) else "expired"),
+            "is_new": new == str(gift.pk),
+        }
+        for gift in gifts
+    ]
+    context = {
+        "rows": rows,
+        "gifts_left": gifts_left_this_month(user=request.user, at=now),
+        "gifts_per_month": settings.NEWSROOM_GIFTS_PER_MONTH,
+        "may_gift": may_gift(user=request.user, at=now),
+    }
+    return render(request, "articles/gifts_sent.html", context)
+
+
+@login_required
+@require_POST
+def gift_withdraw(request, pk):
+    """Withdraw one of the reader's own gift links."""
+    gift = get_object_or_404(GiftLink, pk=pk, sender=request.user)
+    gift_revoke(gift=gift, by=request.user)
+    messages.success(request, "The gift link is withdrawn: it now shows only the preview.")
+    return redirect("gifts_sent")

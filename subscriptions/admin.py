@@ -1,14 +1,17 @@
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from accounts.admin import UserAdmin
 from accounts.models import User
 from newsroom.forms import InvalidFormStatusAdminMixin
 from subscriptions.forms import ComplimentaryGrantForm
-from subscriptions.models import MeteredRead, Plan, Subscription
+from subscriptions.models import GiftLink, GiftSignup, MeteredRead, Plan, Subscription
 from subscriptions.services import (
     GRANT_COMPLIMENTARY_PERMISSION,
     subscription_grant_complimentary,
@@ -56,6 +59,91 @@ class MeteredReadAdmin(admin.ModelAdmin):
     search_fields = ["user__email"]
     raw_id_fields = ["user"]
     date_hierarchy = "read_at"
+
+
+def _count_of(queryset, *, by):
+    """Return a subquery counting `queryset`'s rows for each gift (no join: counts stay exact)."""
+    counted = queryset.order_by().values(by)
+    return Coalesce(
+        Subquery(counted.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()), 0
+    )
+
+
+@admin.register(GiftLink)
+class GiftLinkAdmin(admin.ModelAdmin):
+    """Gifts and what they brought: opens, sign-ups, subscriptions. A record: view only."""
+
+    list_display = [
+        "created_at",
+        "sender",
+        "article",
+        "status",
+        "open_count",
+        "signup_count",
+        "subscription_count",
+    ]
+    list_select_related = ["sender"]
+    search_fields = ["sender__email", "recipient_email"]
+    date_hierarchy = "created_at"  # gifts by month
+    exclude = ["token"]  # the link is the sender's to share, not the newsroom's
+    change_list_template = "subscriptions/admin/giftlink_change_list.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                signup_count=_count_of(GiftSignup.objects.filter(gift=OuterRef("pk")), by="gift"),
+                subscription_count=_count_of(
+                    Subscription.objects.filter(attributed_gift=OuterRef("pk")),
+                    by="attributed_gift",
+                ),
+            )
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Article", ordering="article_id")
+    def article(self, gift):
+        try:
+            url = reverse("admin:articles_article_change", args=[gift.article_id])
+        except NoReverseMatch:
+            return f"Article #{gift.article_id}"
+        return format_html('<a href="{}">Article #{}</a>', url, gift.article_id)
+
+    @admin.display(description="Status")
+    def status(self, gift):
+        if gift.revoked_at:
+            return "Withdrawn"
+        return "Active" if gift.is_valid(at=timezone.now()) else "Expired"
+
+    @admin.display(description="Sign-ups", ordering="signup_count")
+    def signup_count(self, gift):
+        return gift.signup_count
+
+    @admin.display(description="Subscriptions", ordering="subscription_count")
+    def subscription_count(self, gift):
+        return gift.subscription_count
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            # Totals over what the list shows (its month, search and filters), in one query.
+            response.context_data["gift_totals"] = changelist.queryset.order_by().aggregate(
+                gifts=Count("pk"),
+                opens=Coalesce(Sum("open_count"), 0),
+                signups=Coalesce(Sum("signup_count"), 0),
+                subscriptions=Coalesce(Sum("subscription_count"), 0),
+            )
+        return response
 
 
 class SubscriberFilter(admin.SimpleListFilter):

@@ -44,6 +44,7 @@ from subscriptions.meter import (
     meter_stage_anonymous_read,
     registered_reads,
 )
+from subscriptions.models import GiftLink
 
 # Crawlers by User-Agent: search engines, social previews, archivers and AI crawlers. A browser
 # claiming to be one only gets less (a preview), so a loose match is safe.
@@ -185,7 +186,9 @@ def request_may_consume_reads(request: HttpRequest) -> bool:
     return not CRAWLER_USER_AGENT.search(headers.get("User-Agent", ""))
 
 
-def build_reader(request: HttpRequest, *, at: datetime | None = None) -> Reader:
+def build_reader(
+    request: HttpRequest, *, at: datetime | None = None, gift: GiftLink | None = None
+) -> Reader:
     """Return the `Reader` behind `request`: the one place a Reader is built.
 
     No query for an anonymous reader (the meter is in a signed cookie); for a logged-in one at
@@ -194,10 +197,19 @@ def build_reader(request: HttpRequest, *, at: datetime | None = None) -> Reader:
     prefetch, prerender, a crawler's User-Agent) is still this reader, whoever sends it: a
     subscriber's prefetch gets the full text; the meter is only frozen, so it never gets more
     than the same reader would.
+
+    `gift` is the `GiftLink` a request came through (`subscriptions.gifts.gift_lookup`, the one
+    query a gift costs): while it is valid, its article is gifted to this reader. A request
+    through a gift link never consumes a read, valid or not: the recipient's meter is untouched,
+    and an expired or withdrawn gift shows the preview (or what the reader's meter already
+    granted this month).
     """
     at = at or timezone.now()
     period = meter_period(at=at)
-    may_consume_reads = request_may_consume_reads(request)
+    may_consume_reads = gift is None and request_may_consume_reads(request)
+    gifted = (
+        frozenset({gift.article_id}) if gift is not None and gift.is_valid(at=at) else frozenset()
+    )
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return Reader(
@@ -205,12 +217,14 @@ def build_reader(request: HttpRequest, *, at: datetime | None = None) -> Reader:
             reads_limit=settings.NEWSROOM_METER_ANONYMOUS,
             period=period,
             may_consume_reads=may_consume_reads,
+            gifted_article_ids=gifted,
         )
     registered = {
         "user_id": user.pk,
         "reads_limit": settings.NEWSROOM_METER_REGISTERED,
         "period": period,
         "may_consume_reads": may_consume_reads,
+        "gifted_article_ids": gifted,
     }
     if user.is_staff:
         return Reader(is_staff=True, **registered)

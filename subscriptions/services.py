@@ -15,6 +15,7 @@ from django.utils.module_loading import import_string
 
 from accounts.models import User
 from subscriptions.entitlement import has_entitling_subscription
+from subscriptions.gifts import gift_attribute_subscription
 from subscriptions.models import Plan, Subscription, add_months
 
 
@@ -66,7 +67,7 @@ def subscription_start(
         if has_entitling_subscription(user_id=user.pk, at=at):
             raise AlreadySubscribed
         trial_days = trial_days_for(user=user, plan=plan)
-        return Subscription.objects.create(
+        subscription = Subscription.objects.create(
             user=user,
             plan=plan,
             status=Subscription.Status.TRIALING if trial_days else Subscription.Status.ACTIVE,
@@ -77,6 +78,7 @@ def subscription_start(
             source=source,
             provider_reference=provider_reference,
         )
+        return gift_attribute_subscription(subscription=subscription)
 
 
 def subscription_cancel(*, subscription: Subscription, at: datetime | None = None) -> Subscription:

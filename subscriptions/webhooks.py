@@ -33,6 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from subscriptions.emails import reader_email_send
+from subscriptions.gifts import gift_attribute_subscription
 from subscriptions.models import PaymentCustomer, ProviderEvent, Subscription
 from subscriptions.stripe_provider import (
     plan_for_state,
@@ -189,6 +190,7 @@ def subscription_reconcile(*, reference: str) -> Reconciled:
             },
         )
         if created:
+            gift_attribute_subscription(subscription=row)
             if row.status in WELCOMED_STATUSES:
                 _email(row, "welcome")
             return Reconciled(row, f"Created: {row.status}.")

@@ -18,7 +18,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from articles.models import Article
-from subscriptions.models import Subscription
+from subscriptions.gifts import gift_create, gift_revoke
+from subscriptions.models import GiftLink, Subscription
 from tests.factories import make_article, make_author, make_image, make_section, make_tag
 from tests.factories import paragraphs as public_paragraphs
 from tests.subscriptions.factories import make_plan, make_reader, make_subscription
@@ -98,7 +99,8 @@ def site(settings):
     filler = make_article(headline="Filler", slug="filler", **common)
     make_article(headline="Free notice", slug="free-notice", access=Article.Access.FREE, **common)
     plan = make_plan(slug="monthly")
-    built = {
+    built = {"gifts": _gifts(filler=filler, marked=[metered, subscribers_only])}
+    built |= {
         "articles": [metered, subscribers_only],
         "filler": filler,
         "section": section,
@@ -108,6 +110,18 @@ def site(settings):
     }
     _warm_every_cache_as_entitled_readers(built)
     return built
+
+
+def _gifts(*, filler, marked):
+    """Gift links for the route list: a valid gift for the filler (article A, no marker), and
+    for the articles with a marker (B) only gifts that have expired or were withdrawn."""
+    sender = make_reader()
+    make_subscription(user=sender)
+    valid = gift_create(sender=sender, article=filler)
+    expired, withdrawn = (gift_create(sender=sender, article=article) for article in marked)
+    GiftLink.objects.filter(pk=expired.pk).update(expires_at=timezone.now())
+    gift_revoke(gift=withdrawn, by=sender)
+    return {"valid": valid, "expired": expired, "withdrawn": withdrawn, "sender": sender}
 
 
 def _urls(site, reader):
@@ -152,6 +166,14 @@ def _urls(site, reader):
         "billing_portal": [reverse("billing_portal")],
         "checkout_return": [reverse("checkout_return") + f"?next={articles[0].get_absolute_url()}"],
         "stripe_webhook": [reverse("stripe_webhook")],
+        "article_gift": [
+            reverse("article_gift", args=[g.token])
+            for g in site["gifts"].values()
+            if isinstance(g, GiftLink)
+        ],
+        "article_gift_create": [reverse("article_gift_create", args=[a.slug]) for a in articles],
+        "gifts_sent": [reverse("gifts_sent")],
+        "gift_withdraw": [reverse("gift_withdraw", args=[site["gifts"]["valid"].pk])],
     }
     unknown = {
         (name, route) for name, route in _routes() if name not in builders and name not in NOT_TEXT
@@ -245,3 +267,35 @@ def test_a_subscriber_reads_the_marker_in_text_caption_and_alt_text(client, site
     assert f"Caption {MARKER}" in page and f'alt="Alt {MARKER}"' in page
     assert f"Library caption {MARKER}" in page and f"Quote {MARKER}" in page
     assert MARKER in client.get(site["articles"][1].get_absolute_url()).content.decode()
+
+
+def test_a_gift_for_one_article_opens_nothing_of_another(client, site):
+    """A valid gift for A (the filler) gives A in full, and not a word beyond B's cut: not on
+    the gift page, and not anywhere the reader goes after it."""
+    _use_up_the_meter(client, site)
+    gift_page = client.get(reverse("article_gift", args=[site["gifts"]["valid"].token]))
+    assert "Filler" in gift_page.content.decode()
+    assert MARKER not in gift_page.content.decode()
+    _assert_nothing_leaks(client, _urls(site, None))
+
+
+@pytest.mark.parametrize("state", ["expired", "withdrawn"])
+def test_an_expired_or_withdrawn_gift_gives_only_the_preview(client, site, state):
+    gift = site["gifts"][state]
+    response = client.get(reverse("article_gift", args=[gift.token]))
+    page = response.content.decode()
+    assert MARKER not in page
+    assert "You're reading a preview, subscribe to read more." in page
+    assert "private" in response["Cache-Control"]
+
+
+def test_a_valid_gift_page_is_private_and_shows_the_marker_only_to_its_reader(client, site):
+    """The positive control: a gift for B does carry B's marker, so the test would see a leak;
+    the page is private, and B's ordinary page stays a preview for the same reader."""
+    article = site["articles"][1]
+    gift = gift_create(sender=site["gifts"]["sender"], article=article)
+    response = client.get(reverse("article_gift", args=[gift.token]))
+    assert MARKER in response.content.decode()
+    assert "private" in response["Cache-Control"]
+    assert "public" not in response["Cache-Control"]
+    assert MARKER not in client.get(article.get_absolute_url()).content.decode()

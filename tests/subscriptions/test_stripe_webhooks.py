@@ -515,3 +515,23 @@ def test_twenty_different_events_about_one_new_subscription_make_one_row(
     assert ProviderEvent.objects.count() == 20
     assert Subscription.objects.filter(user=reader).count() == 1
     assert len(mail.outbox) == 1
+
+
+def test_a_subscription_paid_at_stripe_after_a_gift_is_attributed_to_it(
+    client, stripe_stand_in, paying_reader
+):
+    from subscriptions.models import GiftLink, GiftSignup
+
+    reader, remote = paying_reader
+    sender = make_reader()
+    gift = GiftLink.objects.create(
+        token="gift-token-for-attribution",
+        article_id=1,
+        sender=sender,
+        expires_at=timezone.now() + timedelta(days=14),
+    )
+    GiftSignup.objects.create(gift=gift, user=reader)
+
+    subscription = reconciled(client, reader, remote, "customer.subscription.created")
+
+    assert subscription.attributed_gift == gift
