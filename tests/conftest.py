@@ -3,6 +3,9 @@ from pathlib import Path
 
 import pytest
 
+# The stand-in Stripe server's fixtures (tests never reach Stripe).
+pytest_plugins = ["tests.subscriptions.stripe_stand_in"]
+
 # Playwright's sync API runs an event loop; Django must allow ORM calls beside it (live_server).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

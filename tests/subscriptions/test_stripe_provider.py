@@ -13,7 +13,6 @@ from subscriptions.models import PaymentCustomer, Subscription
 from tests.subscriptions.factories import make_plan, make_reader, make_subscription, page_text
 
 # The stand-in Stripe's fixtures: `stripe_stand_in` runs the site against it.
-pytest_plugins = ["tests.subscriptions.stripe_stand_in"]
 pytestmark = pytest.mark.django_db
 
 ARTICLE_PATH = "/news/harbour/a-story/"

@@ -23,7 +23,6 @@ from tests.subscriptions.factories import make_plan, make_reader, page_text
 from tests.subscriptions.stripe_stand_in import DAY, invoice_for, signed_event
 
 # The stand-in Stripe's fixtures: `stripe_stand_in` runs the site against it.
-pytest_plugins = ["tests.subscriptions.stripe_stand_in"]
 pytestmark = pytest.mark.django_db
 
 WEBHOOK = "/payments/webhook/"
