@@ -45,6 +45,9 @@ LISTING_STATE_KEY = "pages:listing-state"
 # A safety net, not a lifetime: heads are set on every commit; this bounds the damage of a
 # process that died between a commit and its cache update.
 HEAD_TIMEOUT = 10 * 60
+# A head a reader loaded may predate a commit whose update it narrowly missed (a slug change
+# that no refresh could find under the old slug): it lives a minute.
+LOADED_HEAD_TIMEOUT = 60
 PART_TIMEOUT = 24 * 60 * 60  # parts are keyed by version: this only frees memory
 # Look for newly due scheduled articles at least this often, even if none is known to be due.
 SCHEDULE_RECHECK = timedelta(minutes=10)
@@ -350,8 +353,11 @@ def article_page(request, slug) -> ArticlePage:
         head = _load_head(slug=slug)
         if head is None:
             raise Http404("No article here.")  # not cached: unknown slugs make no keys
-        # Add, never set: a commit may have set a newer head since our query.
-        if not cache.add(_head_key(slug), head, timeout=HEAD_TIMEOUT):
+        # Add, never set: a commit may have set a newer head since our query. The id's slug
+        # lets a later refresh find this head if the slug changes.
+        if cache.add(_head_key(slug), head, timeout=LOADED_HEAD_TIMEOUT):
+            cache.add(_slug_key(head.pk), slug, timeout=LOADED_HEAD_TIMEOUT)
+        else:
             head = cache.get(_head_key(slug)) or head
     parts = cached_page_part(
         request,

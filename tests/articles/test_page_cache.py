@@ -161,3 +161,20 @@ def test_a_renamed_section_shows_in_every_pages_navigation_at_once(client):
     section.save()
     page = client.get(reverse("search")).content.decode()  # a page with only the shell cached
     assert "Waterfront" in page and ">Harbour<" not in page
+
+
+@pytest.mark.django_db
+def test_a_changed_slug_takes_the_old_address_down_at_once(client):
+    from django.core.cache import cache
+
+    article = story(access=Article.Access.FREE)
+    old_url = article.get_absolute_url()
+    cache.clear()  # a cache that knows nothing of the writes before (restarted, or new)
+    assert MARKER in client.get(old_url).content.decode()  # its head is cached under the slug
+
+    article.slug = "a-new-address"
+    article.access = Article.Access.SUBSCRIBERS
+    article.save()
+
+    assert client.get(old_url).status_code == 404
+    assert MARKER not in client.get(article.get_absolute_url()).content.decode()
