@@ -124,6 +124,10 @@ class CancellationFeedbackAdmin(admin.ModelAdmin):
     fields = ["subscription", "reason", "text", "created_at", "resumed_at"]
     change_list_template = "subscriptions/admin/churn_changelist.html"
 
+    def has_view_permission(self, request, obj=None):
+        # Whoever may see subscriptions (the Editor group may) may see why they were cancelled.
+        return super().has_view_permission(request, obj) or request.user.has_perm(CHURN_PERMISSION)
+
     def has_add_permission(self, request):
         return False
 

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -273,3 +274,17 @@ def test_a_feedback_viewer_without_subscriptions_is_not_sent_to_the_churn_report
     response = client.get(FEEDBACK)
     assert response.status_code == 200
     assert "Churn report" not in response.content.decode()
+
+
+def test_editors_see_the_reasons_and_the_churn_report(client, reasons):
+    editor = make_reader(is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editor"))
+    client.force_login(editor)
+
+    index = client.get(reverse("admin:index")).content.decode()
+    listed = client.get(FEEDBACK)
+
+    assert f'href="{FEEDBACK}"' in index
+    assert "Too many ferry stories." in page_text(listed)
+    assert f'<a href="{CHURN}">Churn report</a>' in listed.content.decode()
+    assert client.get(CHURN).status_code == 200
