@@ -231,7 +231,7 @@ def _switch_refusal(*, subscription: Subscription, plan: Plan) -> str:
 def _lock_subscription(subscription: Subscription) -> Subscription:
     """Return `subscription` read again under a row lock: two clicks must not both apply."""
     return (
-        Subscription.objects.select_for_update()
+        Subscription.objects.select_for_update(of=("self",))
         .select_related("plan", "user")
         .get(pk=subscription.pk)
     )

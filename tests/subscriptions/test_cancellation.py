@@ -1,10 +1,13 @@
 """Cancelling with a reason, a cheaper plan offered instead, and resuming before the end."""
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -490,3 +493,49 @@ def test_switch_without_a_renewing_subscription(client, no_provider):
     response = client.post(reverse("subscription_switch_plan"), {"plan": "monthly-lite"})
     assert response["Location"] == reverse("account")
     assert "You have no subscription to change." in page_text(client.get(reverse("account")))
+
+
+# Two clicks at once ---------------------------------------------------------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite serialises writes: races need PostgreSQL"
+)
+
+
+def at_once(calls):
+    """Run `calls` at the same moment, one thread and connection each; return what each did."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        try:
+            barrier.wait(timeout=30)
+            call()
+            return "done"
+        except SubscriptionError:
+            return "refused"
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return sorted(pool.map(run, calls))
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_cancel_and_resume_clicked_twice_at_once_apply_once(settings, mailoutbox):
+    settings.NEWSROOM_PAYMENT_PROVIDER = ""
+    subscription = make_subscription(user=make_reader(), plan=make_plan())
+
+    def cancel():
+        subscription_cancel(
+            subscription=Subscription.objects.get(pk=subscription.pk), reason="other"
+        )
+
+    def resume():
+        subscription_resume(subscription=Subscription.objects.get(pk=subscription.pk))
+
+    assert at_once([cancel] * 4) == ["done", "refused", "refused", "refused"]
+    assert CancellationFeedback.objects.count() == 1
+    assert at_once([resume] * 4) == ["done", "refused", "refused", "refused"]
+    assert CancellationFeedback.objects.get().resumed_at is not None
+    assert [email.subject.split()[-1] for email in mailoutbox] == ["cancelled", "resumed"]
