@@ -1,17 +1,31 @@
+from datetime import datetime
+
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from accounts.admin import UserAdmin
 from accounts.models import User
 from newsroom.forms import InvalidFormStatusAdminMixin
+from subscriptions.churn import churn_report
 from subscriptions.forms import ComplimentaryGrantForm
-from subscriptions.models import GiftLink, GiftSignup, MeteredRead, Plan, Subscription
+from subscriptions.models import (
+    CancellationFeedback,
+    GiftLink,
+    GiftSignup,
+    MeteredRead,
+    Plan,
+    Subscription,
+    add_months,
+)
 from subscriptions.services import (
     GRANT_COMPLIMENTARY_PERMISSION,
     subscription_grant_complimentary,
@@ -46,10 +60,114 @@ class SubscriptionAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["granted_by"]
     date_hierarchy = "current_period_end"
     readonly_fields = ["created_at", "updated_at"]
+    change_list_template = "subscriptions/admin/churn_changelist.html"  # links the churn report
 
     @admin.display(boolean=True, description="Entitled now")
     def entitled_now(self, subscription):
         return subscription.entitles(at=timezone.now())
+
+    def get_urls(self):
+        churn = path(
+            "churn/",
+            self.admin_site.admin_view(self.churn_report_view),
+            name="subscriptions_subscription_churn",
+        )
+        return [churn, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "churn_report_url": reverse(CHURN_URL_NAME)}
+        return super().changelist_view(request, extra_context)
+
+    def churn_report_view(self, request):
+        """Show churn per calendar month: who was subscribed, cancelled, resumed and left."""
+        if not request.user.has_perm(CHURN_PERMISSION):
+            raise PermissionDenied
+        report = churn_report(months=CHURN_MONTHS)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Churn by month",
+            "opts": self.model._meta,
+            "report": report,
+            "reason_labels": CancellationFeedback.Reason.labels,
+            "feedback_url": reverse("admin:subscriptions_cancellationfeedback_changelist"),
+            "can_see_feedback": request.user.has_perm("subscriptions.view_cancellationfeedback"),
+        }
+        return TemplateResponse(request, "subscriptions/admin/churn_report.html", context)
+
+
+# Whoever may see subscriptions may see what became of them.
+CHURN_PERMISSION = "subscriptions.view_subscription"
+CHURN_URL_NAME = "admin:subscriptions_subscription_churn"
+CHURN_MONTHS = 12
+
+
+class MonthFilter(admin.SimpleListFilter):
+    """Cancellations by the calendar month (site time) they were made in, newest first."""
+
+    title = "month"
+    parameter_name = "month"
+
+    def lookups(self, request, model_admin):
+        tz = timezone.get_default_timezone()
+        months = CancellationFeedback.objects.datetimes("created_at", "month", "DESC", tzinfo=tz)
+        return [(f"{month:%Y-%m}", f"{month:%B %Y}") for month in months]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            first = datetime.strptime(self.value(), "%Y-%m")
+        except ValueError:
+            raise IncorrectLookupParameters(f"No such month: {self.value()}") from None
+        start = timezone.make_aware(first, timezone.get_default_timezone())
+        return queryset.filter(created_at__gte=start, created_at__lt=add_months(start, 1))
+
+
+@admin.register(CancellationFeedback)
+class CancellationFeedbackAdmin(admin.ModelAdmin):
+    """What readers said when they cancelled: read-only, since these are their words."""
+
+    list_display = ["reader", "plan", "reason", "excerpt", "created_at", "resumed"]
+    list_filter = ["reason", MonthFilter]
+    list_select_related = ["subscription__user", "subscription__plan"]
+    search_fields = ["subscription__user__email", "text"]
+    fields = ["subscription", "reason", "text", "created_at", "resumed_at"]
+    change_list_template = "subscriptions/admin/churn_changelist.html"
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever may see subscriptions (the Editor group may) may see why they were cancelled.
+        return super().has_view_permission(request, obj) or request.user.has_perm(CHURN_PERMISSION)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "churn_report_url": reverse(CHURN_URL_NAME)}
+        if not request.user.has_perm(CHURN_PERMISSION):
+            extra_context["churn_report_url"] = ""
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="Reader", ordering="subscription__user__email")
+    def reader(self, feedback):
+        return feedback.subscription.user
+
+    @admin.display(description="Plan")
+    def plan(self, feedback):
+        return feedback.subscription.plan or feedback.subscription.get_source_display()
+
+    @admin.display(description="In their words")
+    def excerpt(self, feedback):
+        return Truncator(feedback.text).chars(80) or "—"
+
+    @admin.display(boolean=True, description="Resumed", ordering="resumed_at")
+    def resumed(self, feedback):
+        return feedback.resumed_at is not None
 
 
 @admin.register(MeteredRead)

@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accounts.models import User
+from subscriptions.emails import reader_email_send
 from subscriptions.entitlement import has_entitling_subscription
 from subscriptions.gifts import gift_attribute_subscription
-from subscriptions.models import Plan, Subscription, add_months
+from subscriptions.models import CancellationFeedback, Plan, Subscription, add_months
 
 
 class SubscriptionError(Exception):
@@ -81,22 +82,179 @@ def subscription_start(
         return gift_attribute_subscription(subscription=subscription)
 
 
-def subscription_cancel(*, subscription: Subscription, at: datetime | None = None) -> Subscription:
-    """Cancel `subscription` at the end of its period; the reader keeps access until then.
+def subscription_cancel(
+    *,
+    subscription: Subscription,
+    reason: str,
+    text: str = "",
+    at: datetime | None = None,
+) -> CancellationFeedback:
+    """Cancel `subscription` at the end of its period, recording why; return the feedback.
 
-    A subscription whose payment is overdue is cancelled outright (it gets no further grace).
-    Raise `SubscriptionError` if it cannot be cancelled (already cancelled, or ended).
+    The reader keeps access until the period ends and may resume until then. A subscription
+    whose payment is overdue is cancelled outright (it gets no further grace). A subscription
+    paid through the payment provider is cancelled there too, before ours changes. The reader
+    is sent "cancellation confirmed" after commit. Raise `SubscriptionError` if it cannot be
+    cancelled (already cancelled, or ended).
     """
     at = at or timezone.now()
-    if not subscription.can_cancel(at=at):
-        raise SubscriptionError("This subscription is already cancelled or has ended.")
-    subscription.cancel_at_period_end = True
-    if subscription.status == Subscription.Status.PAST_DUE:
-        subscription.status = Subscription.Status.CANCELED
-    # A subscription paid through a provider must also be cancelled there: that arrives with
-    # the provider's integration.
-    subscription.save(update_fields=["cancel_at_period_end", "status", "updated_at"])
+    if reason not in CancellationFeedback.Reason.values:
+        raise ValueError(f"Unknown cancellation reason: {reason!r}")
+    with transaction.atomic():
+        locked = _lock_subscription(subscription)
+        if not locked.can_cancel(at=at):
+            raise SubscriptionError("This subscription is already cancelled or has ended.")
+        if locked.source == Subscription.Source.PROVIDER:
+            _provider_for(locked).set_cancel_at_period_end(subscription=locked, cancel=True)
+        locked.cancel_at_period_end = True
+        if locked.status == Subscription.Status.PAST_DUE:
+            locked.status = Subscription.Status.CANCELED
+        locked.save(update_fields=["cancel_at_period_end", "status", "updated_at"])
+        feedback = CancellationFeedback.objects.create(
+            subscription=locked, reason=reason, text=text, created_at=at
+        )
+        reader_email_send(
+            to=locked.user.email,
+            name="cancellation_confirmed",
+            context={
+                "subscription": locked,
+                "can_resume": can_resume(subscription=locked, at=at),
+            },
+        )
+    _copy_state(locked, into=subscription)
+    return feedback
+
+
+def can_resume(*, subscription: Subscription, at: datetime) -> bool:
+    """Return whether a subscription cancelled at the end of its period may still go on.
+
+    Only a paid or trial subscription that the reader cancelled, and whose period has not ended
+    yet; complimentary access never renews, and one cancelled outright has ended.
+    """
+    return (
+        subscription.cancel_at_period_end
+        and subscription.source != Subscription.Source.COMPLIMENTARY
+        and subscription.status in {Subscription.Status.TRIALING, Subscription.Status.ACTIVE}
+        and subscription.current_period_start <= at < subscription.current_period_end
+    )
+
+
+def subscription_resume(*, subscription: Subscription, at: datetime | None = None) -> Subscription:
+    """Undo a cancellation before the period ends: the subscription renews again.
+
+    The provider is told first for a subscription paid through it. The latest cancellation's
+    feedback is kept, marked resumed. The reader is sent "subscription resumed" after commit.
+    Raise `SubscriptionError` once the period has ended, or if there is nothing to resume.
+    """
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = _lock_subscription(subscription)
+        if not can_resume(subscription=locked, at=at):
+            raise SubscriptionError("This subscription cannot be resumed: it has ended.")
+        if locked.source == Subscription.Source.PROVIDER:
+            _provider_for(locked).set_cancel_at_period_end(subscription=locked, cancel=False)
+        locked.cancel_at_period_end = False
+        locked.save(update_fields=["cancel_at_period_end", "updated_at"])
+        feedback = locked.cancellations.filter(resumed_at__isnull=True).first()  # the latest
+        if feedback is not None:
+            feedback.resumed_at = at
+            feedback.save(update_fields=["resumed_at"])
+        reader_email_send(
+            to=locked.user.email,
+            name="subscription_resumed",
+            context={"subscription": locked},
+        )
+    _copy_state(locked, into=subscription)
     return subscription
+
+
+def cheaper_plans(*, subscription: Subscription) -> list[Plan]:
+    """Return the active plans `subscription` could switch to for less, dearest first.
+
+    Cheaper means a lower price for the same interval in the same currency: a yearly plan is
+    not "cheaper" than a monthly one because it costs less a month, since it asks for a year's
+    money at once. A subscription paid through the provider can only move to a plan the
+    provider knows (one synced with a price there).
+    """
+    current = subscription.plan
+    if current is None:
+        return []
+    plans = (
+        Plan.objects.active()
+        .filter(currency=current.currency, interval=current.interval, price__lt=current.price)
+        .order_by("-price", "name")
+    )
+    if subscription.source == Subscription.Source.PROVIDER:
+        plans = plans.exclude(provider_price_id="")
+    return list(plans)
+
+
+def subscription_switch_plan(
+    *, subscription: Subscription, plan: Plan, at: datetime | None = None
+) -> Subscription:
+    """Move a renewing subscription to `plan`, a cheaper active plan; return it.
+
+    Through the payment provider the switch happens there (prorated as the provider does) and
+    our row follows. A subscription without a provider (manual, development) has paid for this
+    period already, so the new plan's price applies from the next period. Raise
+    `SubscriptionError`, with a message for the reader, for a plan that is not offered or not
+    cheaper, or a subscription that is not renewing.
+    """
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = _lock_subscription(subscription)
+        if not locked.will_renew or not locked.entitles(at=at) or locked.plan is None:
+            raise SubscriptionError("Only a subscription that renews can change its plan.")
+        if plan not in cheaper_plans(subscription=locked):
+            raise SubscriptionError(_switch_refusal(subscription=locked, plan=plan))
+        if locked.source == Subscription.Source.PROVIDER:
+            _provider_for(locked).switch_plan(subscription=locked, plan=plan)
+        locked.plan = plan
+        locked.save(update_fields=["plan", "updated_at"])
+    _copy_state(locked, into=subscription)
+    return subscription
+
+
+def _switch_refusal(*, subscription: Subscription, plan: Plan) -> str:
+    """Return why `subscription` may not move to `plan`, in the reader's words."""
+    current = subscription.plan
+    if not plan.is_active:
+        return f"{plan.name} is no longer offered."
+    if plan.interval != current.interval or plan.currency != current.currency:
+        return f"{plan.name} is billed differently from your plan; choose a plan like yours."
+    if plan.price >= current.price:
+        return (
+            f"{plan.name} ({plan.price_label}) is not cheaper than your {current.name} plan "
+            f"({current.price_label})."
+        )
+    return f"{plan.name} is not available for a subscription paid online yet."
+
+
+def _lock_subscription(subscription: Subscription) -> Subscription:
+    """Return `subscription` read again under a row lock: two clicks must not both apply."""
+    return (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("plan", "user")
+        .get(pk=subscription.pk)
+    )
+
+
+def _copy_state(source: Subscription, *, into: Subscription) -> None:
+    if into is not source:
+        for field in ("plan", "status", "cancel_at_period_end", "updated_at"):
+            setattr(into, field, getattr(source, field))
+
+
+def _provider_for(subscription: Subscription) -> PaymentProvider:
+    provider = payment_provider()
+    if provider is None:
+        # Misconfiguration, not the reader's doing; say so plainly rather than change only our
+        # side while the provider keeps charging.
+        raise SubscriptionError(
+            "Your subscription is managed by our payment provider, which is not reachable from "
+            "this site right now. Please try again later."
+        )
+    return provider
 
 
 # Granting free access is adding a subscription: whoever may add one by hand may grant one.

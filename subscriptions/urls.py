@@ -6,6 +6,8 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/cancel/", views.cancel, name="subscription_cancel"),
     path("account/billing/", views.billing_portal, name="billing_portal"),
+    path("account/resume/", views.resume, name="subscription_resume"),
+    path("account/switch-plan/", views.switch_plan, name="subscription_switch_plan"),
     path("subscribe/", views.subscribe, name="subscribe"),
     # Before the plans' checkout, which would take "thank-you" for a plan's slug.
     path("subscribe/thank-you/", views.checkout_return, name="checkout_return"),

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.views import next_path, with_next
 from subscriptions import services
 from subscriptions.entitlement import has_entitling_subscription
+from subscriptions.forms import CancellationForm, PlanSwitchForm
 from subscriptions.meter import meter_period, registered_reads
 from subscriptions.models import Plan, Subscription
 
@@ -24,6 +25,8 @@ def account(request):
         "subscription": subscription,
         "entitled": subscription is not None and subscription.entitles(at=now),
         "can_cancel": subscription is not None and subscription.can_cancel(at=now),
+        "can_resume": subscription is not None
+        and services.can_resume(subscription=subscription, at=now),
         "reads_used": len(registered_reads(user_id=request.user.pk, period=meter_period(at=now))),
         "reads_limit": settings.NEWSROOM_METER_REGISTERED,
     }
@@ -38,19 +41,99 @@ def cancel(request):
     if subscription is None or not subscription.can_cancel(at=now):
         messages.info(request, "You have no subscription to cancel.")
         return redirect("account")
-    if request.method != "POST":
-        return render(
-            request, "subscriptions/subscription_cancel.html", {"subscription": subscription}
-        )
-    services.subscription_cancel(subscription=subscription, at=now)
-    if subscription.entitles(at=now):
-        end = date_format(timezone.localtime(subscription.current_period_end), "j F Y")
-        messages.success(
-            request, f"Your subscription is cancelled. You can read everything until {end}."
-        )
+    form = CancellationForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            services.subscription_cancel(
+                subscription=subscription,
+                reason=form.cleaned_data["reason"],
+                text=form.cleaned_data["text"],
+                at=now,
+            )
+        except services.SubscriptionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _cancelled_message(subscription, at=now))
+            return redirect("account")
+    return _cancel_page(request, subscription, form=form, switch_form=None)
+
+
+@login_required
+@never_cache
+@require_POST
+def switch_plan(request):
+    """Move a reader who was about to cancel to a cheaper plan instead."""
+    now = timezone.now()
+    subscription = services.current_subscription(user=request.user, at=now)
+    if subscription is None or not subscription.can_cancel(at=now):
+        messages.info(request, "You have no subscription to change.")
+        return redirect("account")
+    form = PlanSwitchForm(request.POST)
+    if form.is_valid():
+        try:
+            services.subscription_switch_plan(
+                subscription=subscription, plan=form.cleaned_data["plan"], at=now
+            )
+        except services.SubscriptionError as error:
+            form.add_error("plan", str(error))
+        else:
+            messages.success(request, _switched_message(subscription))
+            return redirect("account")
+    return _cancel_page(request, subscription, form=CancellationForm(), switch_form=form)
+
+
+@login_required
+@never_cache
+@require_POST
+def resume(request):
+    now = timezone.now()
+    subscription = services.current_subscription(user=request.user, at=now)
+    if subscription is None or not services.can_resume(subscription=subscription, at=now):
+        messages.info(request, "You have no cancelled subscription to resume.")
+        return redirect("account")
+    try:
+        services.subscription_resume(subscription=subscription, at=now)
+    except services.SubscriptionError as error:
+        messages.error(request, str(error))
     else:
-        messages.success(request, "Your subscription is cancelled.")
+        end = _date(subscription.current_period_end)
+        messages.success(request, f"Your subscription is resumed. It renews on {end}.")
     return redirect("account")
+
+
+def _cancel_page(request, subscription, *, form, switch_form):
+    context = {
+        "subscription": subscription,
+        "form": form,
+        "switch_form": switch_form,
+        "cheaper_plans": services.cheaper_plans(subscription=subscription),
+    }
+    # Only a form sent back with errors answers a POST with a page (newsroom/forms.py).
+    status = 400 if request.method == "POST" else 200
+    return render(request, "subscriptions/subscription_cancel.html", context, status=status)
+
+
+def _cancelled_message(subscription, *, at):
+    if subscription.entitles(at=at):
+        return (
+            "Your subscription is cancelled. You can read everything until "
+            f"{_date(subscription.current_period_end)}, and resume it until then."
+        )
+    return "Your subscription is cancelled."
+
+
+def _switched_message(subscription):
+    plan = subscription.plan
+    if subscription.source == Subscription.Source.PROVIDER:
+        return f"Your plan is now {plan.name}, at {plan.price_label}."
+    return (
+        f"Your plan is now {plan.name}: from {_date(subscription.current_period_end)} "
+        f"you pay {plan.price_label}."
+    )
+
+
+def _date(moment):
+    return date_format(timezone.localtime(moment), "j F Y")
 
 
 def subscribe(request):

@@ -153,6 +153,8 @@ def _urls(site, reader):
         "signup": [reverse("signup")],
         "account": [reverse("account")],
         "subscription_cancel": [reverse("subscription_cancel")],
+        "subscription_resume": [reverse("subscription_resume")],
+        "subscription_switch_plan": [reverse("subscription_switch_plan")],
         "password_change": [reverse("password_change")],
         "password_change_done": [reverse("password_change_done")],
         "password_reset": [reverse("password_reset")],

@@ -102,7 +102,7 @@ def test_cancel_at_period_end_keeps_access_until_then():
     subscription = subscription_start(user=make_reader(), plan=make_plan(), at=NOW)
     end = subscription.current_period_end
 
-    subscription_cancel(subscription=subscription, at=NOW + timedelta(days=3))
+    subscription_cancel(subscription=subscription, reason="other", at=NOW + timedelta(days=3))
 
     subscription.refresh_from_db()
     assert subscription.cancel_at_period_end
@@ -110,7 +110,7 @@ def test_cancel_at_period_end_keeps_access_until_then():
     assert subscription.entitles(at=end - timedelta(seconds=1))
     assert not subscription.entitles(at=end)
     with pytest.raises(SubscriptionError):
-        subscription_cancel(subscription=subscription, at=NOW + timedelta(days=4))
+        subscription_cancel(subscription=subscription, reason="other", at=NOW + timedelta(days=4))
 
 
 def test_cancel_an_overdue_subscription_ends_its_grace():
@@ -120,7 +120,7 @@ def test_cancel_an_overdue_subscription_ends_its_grace():
     )
     assert subscription.entitles(at=now)
 
-    subscription_cancel(subscription=subscription, at=now)
+    subscription_cancel(subscription=subscription, reason="other", at=now)
 
     assert subscription.status == Subscription.Status.CANCELED
     assert not subscription.entitles(at=now)

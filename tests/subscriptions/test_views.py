@@ -105,12 +105,12 @@ def test_cancel_asks_first_then_cancels_at_the_end_of_the_period(client):
     assert "Cancel your subscription?" in page_text(confirm)
     subscription.refresh_from_db()
     assert not subscription.cancel_at_period_end  # a GET changes nothing
-    response = client.post(reverse("subscription_cancel"))
+    response = client.post(reverse("subscription_cancel"), {"reason": "not_reading"})
     assert response["Location"] == reverse("account")
     subscription.refresh_from_db()
     assert subscription.cancel_at_period_end
     text = page_text(client.get(reverse("account")))
-    assert f"You can read everything until {end.day} {end:%B %Y}." in text
+    assert f"You can read everything until {end.day} {end:%B %Y}," in text
     assert f"Ends on {end.day} {end:%B %Y}" in text
     assert "Cancel subscription" not in text.replace("Your subscription is cancelled", "")
 
@@ -125,7 +125,7 @@ def test_cancel_without_a_subscription(client):
 def test_cancel_only_touches_the_readers_own_subscription(client):
     someone_else = make_subscription(user=make_reader())
     client.force_login(make_reader())
-    client.post(reverse("subscription_cancel"))
+    client.post(reverse("subscription_cancel"), {"reason": "other"})
     someone_else.refresh_from_db()
     assert not someone_else.cancel_at_period_end
 
