@@ -33,13 +33,20 @@ def account(request):
     return render(request, "subscriptions/account.html", context)
 
 
+def _nothing_to_cancel(subscription, *, at):
+    if subscription is not None and subscription.entitles(at=at):
+        end = date_format(timezone.localtime(subscription.current_period_end), "j F Y")
+        return f"Your subscription already ends on {end} and will not renew: nothing to cancel."
+    return "You have no subscription to cancel."
+
+
 @login_required
 @never_cache
 def cancel(request):
     now = timezone.now()
     subscription = services.current_subscription(user=request.user, at=now)
     if subscription is None or not subscription.can_cancel(at=now):
-        messages.info(request, "You have no subscription to cancel.")
+        messages.info(request, _nothing_to_cancel(subscription, at=now))
         return redirect("account")
     form = CancellationForm(request.POST if request.method == "POST" else None)
     if form.is_valid():

@@ -539,3 +539,13 @@ def test_cancel_and_resume_clicked_twice_at_once_apply_once(settings, mailoutbox
     assert at_once([resume] * 4) == ["done", "refused", "refused", "refused"]
     assert CancellationFeedback.objects.get().resumed_at is not None
     assert [email.subject.split()[-1] for email in mailoutbox] == ["cancelled", "resumed"]
+
+
+def test_complimentary_access_says_it_ends_on_its_own(client):
+    from subscriptions.services import subscription_grant_complimentary
+
+    reader = make_reader()
+    subscription_grant_complimentary(user=reader, months=3, granted_by=None)
+    client.force_login(reader)
+    page = client.get(reverse("subscription_cancel"), follow=True).content.decode()
+    assert "already ends on" in page and "nothing to cancel" in page
