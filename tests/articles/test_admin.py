@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.events import ArticleChange, article_changed
+from articles.events import ArticleChange
 from articles.models import Article, ImageBlock, TextBlock
 from media.models import Image
 from tests.factories import make_article, make_author, make_image, make_section, make_staff
@@ -136,19 +136,6 @@ def change_form_data(client, article, **changes):
 def editor_client(client, staff_user):
     client.force_login(staff_user)
     return client
-
-
-@pytest.fixture
-def announced():
-    """Collect (article id, change) for each announcement listeners get."""
-    changes = []
-
-    def listener(sender, article_id, change, **kwargs):
-        changes.append((article_id, change))
-
-    article_changed.connect(listener)
-    yield changes
-    article_changed.disconnect(listener)
 
 
 JOURNALIST = [

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from articles.events import ArticleChange, article_changed
+from articles.events import ArticleChange
 from articles.models import Article, Byline
 from articles.services import (
     PublishRefused,
@@ -31,19 +31,6 @@ def editor():
 @pytest.fixture
 def journalist():
     return make_staff("articles.view_article", "articles.add_article", "articles.change_article")
-
-
-@pytest.fixture
-def announced():
-    """Collect (article id, change) for each announcement, as listeners get them."""
-    changes = []
-
-    def listener(sender, article_id, change, **kwargs):
-        changes.append((article_id, change))
-
-    article_changed.connect(listener)
-    yield changes
-    article_changed.disconnect(listener)
 
 
 def draft(**fields):
