@@ -45,7 +45,7 @@ class CreditFilter(admin.SimpleListFilter):
 class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
     form = ImageForm
     list_display = ["thumbnail", "__str__", "credit", "dimensions", "rights", "uploaded_at"]
-    list_display_links = ["thumbnail", "__str__"]
+    list_display_links = ["__str__"]  # one link a row: the picture beside it adds no name
     list_filter = [RightsExpiredFilter, CreditFilter, "is_decorative"]
     # Also what `autocomplete_fields` pointing at Image search in.
     search_fields = ["caption", "credit", "alt_text", "copyright_holder"]

@@ -443,3 +443,15 @@ def test_a_journalist_writes_but_cannot_publish_and_an_editor_can(client):
     assert "Published 1 article(s)." in response.content.decode()
     article.refresh_from_db()
     assert article.is_live
+
+
+def test_each_row_of_the_article_list_has_one_named_link(editor_client):
+    """A link around a picture with empty alt text has no name for a screen reader (axe)."""
+    import re
+
+    from tests.factories import make_image
+
+    make_article(headline="Harbour story", lead_image=make_image())
+    html = editor_client.get(reverse("admin:articles_article_changelist")).content.decode()
+    assert not re.search(r"<a [^>]*>\s*<img[^>]*alt=\"\"[^>]*>\s*</a>", html)
+    assert ">Harbour story</a>" in html
