@@ -5,7 +5,7 @@ from django.views.static import serve
 
 from newsroom import health
 
-admin.site.site_header = f"{settings.NEWSROOM_PUBLICATION_NAME} newsroom"
+admin.site.site_header = settings.NEWSROOM_PUBLICATION_NAME
 admin.site.site_title = "Newsroom"
 admin.site.index_title = "Write and publish"
 

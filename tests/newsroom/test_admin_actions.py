@@ -32,3 +32,9 @@ def test_every_admin_action_declares_its_permission(model_admin, name, action):
     for permission in permissions:
         if model_admin is not None:
             assert callable(getattr(model_admin, f"has_{permission}_permission", None))
+
+
+def test_the_admin_header_reads_as_the_publications_name(admin_client, settings):
+    page = admin_client.get("/admin/").content.decode()
+    assert f">{settings.NEWSROOM_PUBLICATION_NAME}<" in page
+    assert "Newsroom newsroom" not in page
