@@ -147,7 +147,9 @@ def site_changed() -> None:
     listings_changed()
 
 
-def _new_listing_state() -> dict:
+def _new_listing_state(*, generation: int | None = None) -> dict:
+    """Return the listing state: its generation (new unless given), the next scheduled
+    article's publish time, and when to look for newly scheduled ones again."""
     now = timezone.now()
     next_go_live = (
         Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=now)
@@ -155,11 +157,25 @@ def _new_listing_state() -> dict:
         .values_list("published_at", flat=True)
         .first()
     )
-    recheck = now + SCHEDULE_RECHECK
     return {
-        "generation": _new_generation(),
-        "next_change": min(next_go_live, recheck) if next_go_live else recheck,
+        "generation": generation or _new_generation(),
+        "next_go_live": next_go_live,
+        "recheck_at": now + SCHEDULE_RECHECK,
     }
+
+
+def _current_listing_state(state) -> dict:
+    """Return `state`, moved on if a scheduled article is now due (a new generation) or the
+    recheck time has come (the same generation: lists are not rebuilt for nothing)."""
+    now = timezone.now()
+    if state is None or (state["next_go_live"] and state["next_go_live"] <= now):
+        state = _new_listing_state()
+    elif state["recheck_at"] <= now:
+        state = _new_listing_state(generation=state["generation"])
+    else:
+        return state
+    cache.set(LISTING_STATE_KEY, state, timeout=None)
+    return state
 
 
 def _generations(request, *extra_keys) -> tuple[int, int, dict]:
@@ -178,10 +194,7 @@ def _generations(request, *extra_keys) -> tuple[int, int, dict]:
         site = _new_generation()
         if not cache.add(SITE_GENERATION_KEY, site, timeout=None):
             site = cache.get(SITE_GENERATION_KEY, site)
-    state = found.get(LISTING_STATE_KEY)
-    if state is None or state["next_change"] <= timezone.now():
-        state = _new_listing_state()
-        cache.set(LISTING_STATE_KEY, state, timeout=None)
+    state = _current_listing_state(found.get(LISTING_STATE_KEY))
     request._page_generations = (site, state["generation"])
     return site, state["generation"], found
 

@@ -105,6 +105,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    # Django's default of 300 entries holds the parts of a few dozen articles: a site with more
+    # hot articles would cull and rebuild without end. A few thousand is tens of megabytes.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 5000)
 if DEBUG and CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # One runserver process shares one local-memory cache, which is all axes needs there.
     SILENCED_SYSTEM_CHECKS = ["axes.W001"]

@@ -178,3 +178,21 @@ def test_a_changed_slug_takes_the_old_address_down_at_once(client):
 
     assert client.get(old_url).status_code == 404
     assert MARKER not in client.get(article.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+def test_looking_for_scheduled_articles_does_not_rebuild_every_list(client, monkeypatch):
+    """The periodic look for new scheduled articles moves nothing when none is due."""
+    from datetime import timedelta
+
+    from django.urls import reverse
+
+    from articles import pages
+
+    make_article(headline="Already out")
+    client.get(reverse("home"))
+    before = listing_generation()
+    monkeypatch.setattr(pages, "SCHEDULE_RECHECK", timedelta(0))  # every request rechecks
+    client.get(reverse("home"))
+    client.get(reverse("home"))
+    assert listing_generation() == before
