@@ -2,7 +2,8 @@
 
 Each test starts Debian's nginx as a child, with the site file rendered from
 deploy/newsroom.nginx.conf into a temporary folder (its own port, pid, logs and cache), in front
-of the live server; one starts gunicorn with deploy/gunicorn.conf.py instead. `X-Cache-Status`
+of the live server; the last two put gunicorn with deploy/gunicorn.conf.py there instead, on
+the test database. `X-Cache-Status`
 (shipped in the site file) says whether nginx answered from its cache.
 """
 
@@ -422,16 +423,30 @@ def test_nginx_logs_the_request_id_the_site_sends_back(cdn):
 # gunicorn with the shipped configuration, behind the shipped nginx.
 
 
-@pytest.fixture
-def gunicorn(tmp_path):
+def served_database_url() -> str:
+    """Return the test database as a DATABASE_URL, for a site served by another process."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@contextmanager
+def running_gunicorn(folder: Path, **environment):
+    """Run the site under gunicorn with deploy/gunicorn.conf.py, on the test database."""
     port = free_port()
-    log = tmp_path / "gunicorn.log"
+    log = folder / "gunicorn.log"
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": served_database_url(),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": "1",
         "GUNICORN_THREADS": "2",
         "GUNICORN_GRACEFUL_TIMEOUT": "5",
+        **environment,
     }
     command = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "newsroom.wsgi"]
     with log.open("w") as output:
@@ -448,6 +463,12 @@ def gunicorn(tmp_path):
         yield process, port, log
     finally:
         stop(process)
+
+
+@pytest.fixture
+def gunicorn(transactional_db, tmp_path):
+    with running_gunicorn(tmp_path) as running:
+        yield running
 
 
 def test_gunicorn_behind_nginx_logs_each_request_with_its_id_and_stops_gracefully(
@@ -468,3 +489,24 @@ def test_gunicorn_behind_nginx_logs_each_request_with_its_id_and_stops_gracefull
         assert len(logged) == 1, lines
         assert '"GET /healthz HTTP/1.1" 200 3 ' in logged[0]
         assert logged[0].endswith(f'id={request_id} fwd="127.0.0.1"')
+
+
+def test_readers_get_the_last_public_copy_while_gunicorn_is_down(
+    transactional_db, static_root, tmp_path
+):
+    path = story(Access.FREE).get_absolute_url()
+    with (
+        running_gunicorn(tmp_path, NEWSROOM_PUBLIC_CACHE_SECONDS="1") as (process, port, _),
+        running_nginx(
+            upstream=f"127.0.0.1:{port}", static_root=static_root, media_root=tmp_path
+        ) as cdn,
+    ):
+        fresh = cdn.request(path)
+        assert (fresh.status, fresh.cache) == (200, "MISS")
+        assert BEYOND in fresh.body
+        stop(process)
+        time.sleep(2.1)  # the copy's max-age, and nginx's whole second, are over
+        stale = cdn.request(path)
+        assert (stale.status, stale.cache) == (200, "STALE")
+        assert stale.body == fresh.body
+        assert cdn.request("/never-cached/").status == 502  # nothing to fall back on
