@@ -3,8 +3,8 @@
 Each test starts Debian's nginx as a child, with the site file rendered from
 deploy/newsroom.nginx.conf into a temporary folder (its own port, pid, logs and cache), in front
 of the live server; the last two put gunicorn with deploy/gunicorn.conf.py there instead, on
-the test database. `X-Cache-Status`
-(shipped in the site file) says whether nginx answered from its cache.
+the test database. `X-Cache-Status` (shipped in the site file) says whether nginx answered
+from its cache.
 """
 
 import http.client
