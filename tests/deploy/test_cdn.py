@@ -117,27 +117,15 @@ def stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
             process.wait(timeout=5)
 
 
-@contextmanager
-def running_nginx(*, upstream: str, static_root: Path, media_root: Path, edit=lambda site: site):
-    """Run nginx in front of `upstream` with the shipped site file (changed by `edit`)."""
-    folder = Path(tempfile.mkdtemp(prefix="newsroom-cdn-"))
-    port = free_port()
-    site = render_site(
-        upstream=upstream,
-        listen=f"127.0.0.1:{port}",
-        static_root=static_root,
-        media_root=media_root,
-        cache_dir=folder / "cache",
-        access_log=str(folder / "access.log"),
+def main_config(folder: Path) -> str:
+    """Return an nginx.conf that runs in the foreground with everything under `folder`."""
+    temp_paths = "".join(
+        f"    {kind}_temp_path {folder / kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
-    (folder / "newsroom.conf").write_text(edit(site))
-    temp_paths = "\n".join(
-        f"    {kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi")
-    )
-    (folder / "nginx.conf").write_text(
-        # As root, nginx's workers would run as nobody, who may not read the temporary folder.
-        ("user root;\n" if os.geteuid() == 0 else "")
-        + f"""daemon off;
+    # As root, nginx's workers would run as nobody, who may not read the temporary folder.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    return f"""{user}daemon off;
 worker_processes 1;
 pid {folder / "nginx.pid"};
 error_log {folder / "error.log"} info;
@@ -145,26 +133,43 @@ events {{ worker_connections 256; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-{temp_paths}
-    uwsgi_temp_path {folder / "uwsgi"};
-    scgi_temp_path {folder / "scgi"};
-    include {folder / "newsroom.conf"};
+{temp_paths}    include {folder / "newsroom.conf"};
 }}
 """
-    )
-    command = [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", "stderr"]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)  # noqa: S603
+
+
+@contextmanager
+def running_nginx(*, upstream: str, static_root: Path, media_root: Path, edit=lambda site: site):
+    """Run nginx in front of `upstream` with the shipped site file (changed by `edit`)."""
+    folder = Path(tempfile.mkdtemp(prefix="newsroom-cdn-"))
+    process = None
     try:
+        port = free_port()
+        site = render_site(
+            upstream=upstream,
+            listen=f"127.0.0.1:{port}",
+            static_root=static_root,
+            media_root=media_root,
+            cache_dir=folder / "cache",
+            access_log=str(folder / "access.log"),
+        )
+        (folder / "newsroom.conf").write_text(edit(site))
+        (folder / "nginx.conf").write_text(main_config(folder))
+        command = [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", "stderr"]
+        process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)  # noqa: S603
         deadline = time.monotonic() + 10
         while not answers(port):
             if process.poll() is not None or time.monotonic() > deadline:
                 stop(process)
-                pytest.fail(f"nginx did not start: {process.stderr.read()}")
+                error_log = folder / "error.log"
+                logged = error_log.read_text() if error_log.exists() else ""
+                pytest.fail(f"nginx did not start: {process.stderr.read()}{logged}")
             time.sleep(0.05)
         yield CDN(port, folder)
     finally:
-        stop(process, signal.SIGQUIT)  # graceful: finish what is in flight
-        process.stderr.close()
+        if process is not None:
+            stop(process, signal.SIGQUIT)  # graceful: finish what is in flight
+            process.stderr.close()
         shutil.rmtree(folder, ignore_errors=True)
 
 
