@@ -1,0 +1,517 @@
+"""The site behind the shipped nginx (deploy/), as a CDN would serve it to readers.
+
+Each test starts Debian's nginx as a child, with the site file rendered from
+deploy/newsroom.nginx.conf into a temporary folder (its own port, pid, logs and cache), in front
+of the live server; the last two put gunicorn with deploy/gunicorn.conf.py there instead, on
+the test database. `X-Cache-Status` (shipped in the site file) says whether nginx answered
+from its cache.
+"""
+
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings as django_settings
+from django.utils import timezone
+
+from deploy.nginx_site import DEPLOY_DIR, render_site
+from subscriptions.access import Access
+from subscriptions.meter import METER_COOKIE
+from subscriptions.models import MeteredRead
+from tests.factories import make_article, paragraphs
+from tests.subscriptions.factories import make_reader, make_subscription
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+ROOT = DEPLOY_DIR.parent
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
+CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+BEYOND = "Beyond the cut, for readers who may read on."
+PROMPT = "You're reading a preview, subscribe to read more."
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(
+        not Path(NGINX).exists(),
+        reason=f"no nginx at {NGINX}: apt-get install -y nginx (.ci/run installs it)",
+    ),
+]
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: http.client.HTTPMessage
+    body: str
+
+    @property
+    def cache(self) -> str:
+        """How nginx answered: HIT, MISS, BYPASS, EXPIRED… (empty where it does not cache)."""
+        return self.headers.get("X-Cache-Status", "")
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        pairs = (line.split(";", 1)[0] for line in self.headers.get_all("Set-Cookie") or [])
+        return dict(pair.split("=", 1) for pair in pairs)
+
+
+class CDN:
+    """A running nginx on 127.0.0.1:`port`, with its folder (logs, cache, config)."""
+
+    def __init__(self, port: int, folder: Path):
+        self.port = port
+        self.folder = folder
+
+    def request(self, path, *, method="GET", cookie="", agent=BROWSER) -> Answer:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        try:
+            headers = {"User-Agent": agent} | ({"Cookie": cookie} if cookie else {})
+            connection.request(method, path, headers=headers)
+            response = connection.getresponse()
+            return Answer(response.status, response.headers, response.read().decode())
+        finally:
+            connection.close()
+
+    def logged(self, text: str) -> bool:
+        """Whether `text` is in the access log (written just after the response is sent)."""
+        deadline = time.monotonic() + 5
+        while text not in (self.folder / "access.log").read_text():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def answers(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+def stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def main_config(folder: Path) -> str:
+    """Return an nginx.conf that runs in the foreground with everything under `folder`."""
+    temp_paths = "".join(
+        f"    {kind}_temp_path {folder / kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    # As root, nginx's workers would run as nobody, who may not read the temporary folder.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    return f"""{user}daemon off;
+worker_processes 1;
+pid {folder / "nginx.pid"};
+error_log {folder / "error.log"} info;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+{temp_paths}    include {folder / "newsroom.conf"};
+}}
+"""
+
+
+@contextmanager
+def running_nginx(*, upstream: str, static_root: Path, media_root: Path, edit=lambda site: site):
+    """Run nginx in front of `upstream` with the shipped site file (changed by `edit`)."""
+    folder = Path(tempfile.mkdtemp(prefix="newsroom-cdn-"))
+    process = None
+    try:
+        port = free_port()
+        site = render_site(
+            upstream=upstream,
+            listen=f"127.0.0.1:{port}",
+            static_root=static_root,
+            media_root=media_root,
+            cache_dir=folder / "cache",
+            access_log=str(folder / "access.log"),
+        )
+        (folder / "newsroom.conf").write_text(edit(site))
+        (folder / "nginx.conf").write_text(main_config(folder))
+        command = [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", "stderr"]
+        process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)  # noqa: S603
+        deadline = time.monotonic() + 10
+        while not answers(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                stop(process)
+                error_log = folder / "error.log"
+                logged = error_log.read_text() if error_log.exists() else ""
+                pytest.fail(f"nginx did not start: {process.stderr.read()}{logged}")
+            time.sleep(0.05)
+        yield CDN(port, folder)
+    finally:
+        if process is not None:
+            stop(process, signal.SIGQUIT)  # graceful: finish what is in flight
+            process.stderr.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def live_upstream(live_server) -> str:
+    url = urlsplit(live_server.url)
+    return f"127.0.0.1:{url.port}"
+
+
+@pytest.fixture
+def static_root(tmp_path):
+    folder = tmp_path / "static"
+    (folder / "css").mkdir(parents=True)
+    (folder / "css" / "site.css").write_text("body { color: black }")
+    (folder / "css" / "site.0123456789ab.css").write_text("body { color: black }")
+    return folder
+
+
+@pytest.fixture
+def cdn(live_server, static_root, settings):
+    settings.NEWSROOM_PUBLIC_CACHE_SECONDS = 60
+    settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+    with running_nginx(
+        upstream=live_upstream(live_server), static_root=static_root, media_root=settings.MEDIA_ROOT
+    ) as running:
+        yield running
+
+
+def story(access, **fields):
+    return make_article(
+        access=access,
+        blocks=[("text", paragraphs(3)), ("break",), ("text", f"<p>{BEYOND}</p>")],
+        **fields,
+    )
+
+
+def logged_in(client, user) -> str:
+    client.force_login(user)
+    name = django_settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}"
+
+
+# What the cache may keep: the same page for everyone.
+
+
+@pytest.mark.parametrize("access", [Access.FREE, Access.SUBSCRIBERS])
+def test_cookieless_readers_get_free_articles_and_previews_from_the_cache(cdn, access):
+    path = story(access).get_absolute_url()
+    first, second, third = (cdn.request(path) for _ in range(3))
+    assert (first.status, first.cache) == (200, "MISS")
+    assert (second.cache, third.cache) == ("HIT", "HIT")
+    assert second.body == first.body
+    assert not second.cookies
+    if access == Access.SUBSCRIBERS:
+        assert PROMPT in second.body
+        assert BEYOND not in second.body
+    else:
+        assert BEYOND in second.body
+
+
+def test_the_front_page_comes_from_the_cache(cdn):
+    article = story(Access.FREE)
+    assert cdn.request("/").cache == "MISS"
+    again = cdn.request("/")
+    assert again.cache == "HIT"
+    assert article.headline in again.body
+
+
+# What it never keeps: a particular reader's page.
+
+
+def test_a_subscriber_reads_in_full_even_where_the_cache_holds_the_preview(cdn, client):
+    path = story(Access.SUBSCRIBERS).get_absolute_url()
+    cdn.request(path)
+    assert cdn.request(path).cache == "HIT"  # the preview, for cookieless readers
+    subscriber = make_reader()
+    make_subscription(user=subscriber)
+    cookie = logged_in(client, subscriber)
+    for _ in range(2):
+        page = cdn.request(path, cookie=cookie)
+        assert (page.status, page.cache) == (200, "BYPASS")
+        assert BEYOND in page.body
+        assert PROMPT not in page.body
+        assert "private" in page.headers["Cache-Control"]
+    assert BEYOND not in cdn.request(path).body  # and the cached preview stayed one
+
+
+def test_every_cookieless_reader_gets_their_own_metered_read(cdn):
+    path = story(Access.METERED).get_absolute_url()
+    for _ in range(3):
+        page = cdn.request(path)
+        assert page.status == 200
+        assert page.cache != "HIT"
+        assert BEYOND in page.body
+        assert METER_COOKIE in page.cookies  # the read, counted in this reader's meter
+
+
+def test_a_crawlers_preview_of_a_metered_article_is_not_served_to_the_next_reader(cdn):
+    path = story(Access.METERED).get_absolute_url()
+    crawled = cdn.request(path, agent=CRAWLER)
+    assert PROMPT in crawled.body
+    assert BEYOND not in crawled.body
+    reader = cdn.request(path)
+    assert reader.cache != "HIT"
+    assert BEYOND in reader.body
+
+
+def test_a_reader_whose_meter_is_spent_gets_the_preview_past_the_cache(cdn, settings):
+    settings.NEWSROOM_METER_ANONYMOUS = 1
+    read, other = story(Access.METERED), story(Access.METERED)
+    meter = cdn.request(read.get_absolute_url()).cookies[METER_COOKIE]
+    cookie = f"{METER_COOKIE}={meter}"
+    for _ in range(2):
+        preview = cdn.request(other.get_absolute_url(), cookie=cookie)
+        assert (preview.status, preview.cache) == (200, "BYPASS")
+        assert PROMPT in preview.body
+        assert BEYOND not in preview.body
+    # The preview was not kept for the next reader, who is owed a free read.
+    assert BEYOND in cdn.request(other.get_absolute_url()).body
+
+
+def test_a_response_that_sets_a_cookie_is_never_kept(cdn):
+    for _ in range(2):
+        page = cdn.request("/login/")
+        assert page.status == 200
+        assert page.cache == "MISS"
+        assert "csrftoken" in page.cookies
+
+
+def test_health_probes_always_reach_the_application(cdn):
+    for path in ("/healthz", "/healthz", "/readyz", "/readyz"):
+        probe = cdn.request(path)
+        assert probe.status == 200
+        assert "X-Cache-Status" not in probe.headers
+        assert probe.headers["X-Request-ID"]  # answered by the site, not by nginx's cache
+
+
+# HEAD: nginx must not turn a reader's HEAD into a GET that spends their meter.
+
+
+def test_a_head_with_a_meter_cookie_spends_nothing(cdn, settings):
+    settings.NEWSROOM_METER_ANONYMOUS = 2
+    first, second = story(Access.METERED), story(Access.METERED)
+    meter = cdn.request(first.get_absolute_url()).cookies[METER_COOKIE]
+    cookie = f"{METER_COOKIE}={meter}"
+    for _ in range(2):
+        head = cdn.request(second.get_absolute_url(), method="HEAD", cookie=cookie)
+        assert head.status == 200
+        assert not head.cookies  # no read added to the meter
+    # The same cookie still has its second read.
+    assert BEYOND in cdn.request(second.get_absolute_url(), cookie=cookie).body
+
+
+def test_a_registered_readers_head_spends_nothing(cdn, client):
+    reader = make_reader()
+    cookie = logged_in(client, reader)
+    path = story(Access.METERED).get_absolute_url()
+    assert cdn.request(path, method="HEAD", cookie=cookie).status == 200
+    assert not MeteredRead.objects.filter(user=reader).exists()
+    cdn.request(path, cookie=cookie)  # a GET does
+    assert MeteredRead.objects.filter(user=reader).count() == 1
+
+
+def test_nginx_default_would_spend_a_read_on_head(live_server, static_root, settings, client):
+    """The control: with nginx's default conversion, the same HEAD reaches the site as a GET."""
+    site_file = (DEPLOY_DIR / "newsroom.nginx.conf").read_text()
+    assert "proxy_cache_convert_head off;" in site_file
+
+    def convert_head(site):
+        return site.replace("proxy_cache_convert_head off;", "proxy_cache_convert_head on;")
+
+    reader = make_reader()
+    cookie = logged_in(client, reader)
+    path = story(Access.METERED).get_absolute_url()
+    settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+    with running_nginx(
+        upstream=live_upstream(live_server),
+        static_root=static_root,
+        media_root=settings.MEDIA_ROOT,
+        edit=convert_head,
+    ) as converting:
+        converting.request(path, method="HEAD", cookie=cookie)
+    assert MeteredRead.objects.filter(user=reader).count() == 1
+
+
+def test_a_cached_head_answer_is_never_served_for_a_get(cdn):
+    path = story(Access.FREE).get_absolute_url()
+    assert cdn.request(path, method="HEAD").body == ""
+    assert cdn.request(path, method="HEAD").cache == "HIT"
+    page = cdn.request(path)
+    assert page.cache == "MISS"
+    assert BEYOND in page.body
+
+
+# Time: the CDN's max-age is the only delay.
+
+
+def test_a_scheduled_article_appears_at_its_time_plus_at_most_the_cdns_max_age(cdn, settings):
+    settings.NEWSROOM_PUBLIC_CACHE_SECONDS = max_age = 2
+    # nginx's clock counts whole seconds: a page it stored may outlive max-age by up to one.
+    bound = max_age + 1
+    goes_live = timezone.now() + timedelta(seconds=2)
+    article = story(Access.FREE, published_at=goes_live)
+    path = article.get_absolute_url()
+    # Per place: (seconds from its time to when the request was sent, shown?, cache status).
+    seen = {"article page": [], "front page": []}
+    while timezone.now() < goes_live + timedelta(seconds=bound + 2) and not all(
+        any(shown for _, shown, _ in answers) for answers in seen.values()
+    ):
+        sent = (timezone.now() - goes_live).total_seconds()
+        page, front = cdn.request(path), cdn.request("/")
+        seen["article page"].append((sent, page.status == 200, page.cache))
+        seen["front page"].append((sent, article.headline in front.body, front.cache))
+        time.sleep(0.1)
+    for where, answers in seen.items():
+        before = [(shown, cache) for sent, shown, cache in answers if sent < 0]
+        assert before and not any(shown for shown, _ in before), where
+        assert "HIT" in (cache for _, cache in before), f"{where}: the CDN kept nothing"
+        assert any(shown for _, shown, _ in answers), f"{where}: not shown {bound + 2} s after"
+        stale = [round(sent, 2) for sent, shown, _ in answers if sent > bound and not shown]
+        assert not stale, f"{where}: still the old page {stale} s after its time"
+
+
+# Static files and uploads, served by nginx from disk.
+
+
+def test_static_files_with_a_content_hash_are_kept_for_a_year(cdn):
+    hashed = cdn.request("/static/css/site.0123456789ab.css")
+    assert hashed.status == 200
+    assert "max-age=315360000" in hashed.headers["Cache-Control"]
+    assert "immutable" in hashed.headers.get_all("Cache-Control")[-1]
+    plain = cdn.request("/static/css/site.css")
+    assert plain.status == 200
+    assert plain.headers["Cache-Control"] == "max-age=3600"
+    assert "X-Request-ID" not in plain.headers  # nginx's, not the site's
+    assert cdn.request("/static/css/missing.css").status == 404
+
+
+def test_uploads_are_served_from_media_root(cdn, settings):
+    (settings.MEDIA_ROOT / "images").mkdir(parents=True, exist_ok=True)
+    (settings.MEDIA_ROOT / "images" / "a1b2.webp").write_bytes(b"RIFF\x00\x00\x00\x00WEBP")
+    upload = cdn.request("/uploads/images/a1b2.webp")
+    assert upload.status == 200
+    assert upload.headers["Content-Type"] == "image/webp"
+    assert upload.headers["Cache-Control"] == "max-age=2592000"
+    assert upload.headers["X-Content-Type-Options"] == "nosniff"
+    assert "X-Request-ID" not in upload.headers
+
+
+def test_nginx_logs_the_request_id_the_site_sends_back(cdn):
+    page = cdn.request("/")
+    request_id = page.headers["X-Request-ID"]
+    assert len(request_id) == 32  # nginx's $request_id, which the site took
+    assert cdn.logged(f"cache=MISS id={request_id}")
+
+
+# gunicorn with the shipped configuration, behind the shipped nginx.
+
+
+def served_database_url() -> str:
+    """Return the test database as a DATABASE_URL, for a site served by another process."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@contextmanager
+def running_gunicorn(folder: Path, **environment):
+    """Run the site under gunicorn with deploy/gunicorn.conf.py, on the test database."""
+    port = free_port()
+    log = folder / "gunicorn.log"
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": served_database_url(),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "1",
+        "GUNICORN_THREADS": "2",
+        "GUNICORN_GRACEFUL_TIMEOUT": "5",
+        **environment,
+    }
+    command = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "newsroom.wsgi"]
+    with log.open("w") as output:
+        process = subprocess.Popen(  # noqa: S603
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while not answers(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                stop(process)
+                pytest.fail(f"gunicorn did not start:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield process, port, log
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+def gunicorn(transactional_db, tmp_path):
+    with running_gunicorn(tmp_path) as running:
+        yield running
+
+
+def test_gunicorn_behind_nginx_logs_each_request_with_its_id_and_stops_gracefully(
+    gunicorn, static_root, tmp_path
+):
+    process, port, log = gunicorn
+    with running_nginx(
+        upstream=f"127.0.0.1:{port}", static_root=static_root, media_root=tmp_path
+    ) as cdn:
+        probes = [cdn.request("/healthz") for _ in range(2)]
+    assert [(probe.status, probe.body) for probe in probes] == [(200, "ok\n")] * 2
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0
+    lines = log.read_text().splitlines()
+    for probe in probes:
+        request_id = probe.headers["X-Request-ID"]
+        logged = [line for line in lines if f"id={request_id}" in line]
+        assert len(logged) == 1, lines
+        assert '"GET /healthz HTTP/1.1" 200 3 ' in logged[0]
+        assert logged[0].endswith(f'id={request_id} fwd="127.0.0.1"')
+
+
+def test_readers_get_the_last_public_copy_while_gunicorn_is_down(
+    transactional_db, static_root, tmp_path
+):
+    path = story(Access.FREE).get_absolute_url()
+    with (
+        running_gunicorn(tmp_path, NEWSROOM_PUBLIC_CACHE_SECONDS="1") as (process, port, _),
+        running_nginx(
+            upstream=f"127.0.0.1:{port}", static_root=static_root, media_root=tmp_path
+        ) as cdn,
+    ):
+        fresh = cdn.request(path)
+        assert (fresh.status, fresh.cache) == (200, "MISS")
+        assert BEYOND in fresh.body
+        stop(process)
+        time.sleep(2.1)  # the copy's max-age, and nginx's whole second, are over
+        stale = cdn.request(path)
+        assert (stale.status, stale.cache) == (200, "STALE")
+        assert stale.body == fresh.body
+        assert cdn.request("/never-cached/").status == 502  # nothing to fall back on
