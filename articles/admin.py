@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from django.utils.html import format_html
 
 from media.templatetags.media_tags import thumbnail
+from newsroom.csp import EditorPolicyAdminMixin
 from newsroom.forms import InvalidFormStatusAdminMixin
 
 from . import services
@@ -54,7 +55,7 @@ PUBLISHING_FIELDS = ["status", "published_at", "access"]
 
 
 @admin.register(Article)
-class ArticleAdmin(InvalidFormStatusAdminMixin, ContentEditor):
+class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentEditor):
     """The editorial admin. Saving the form saves what was typed (the article and its body);
     publishing, scheduling, unpublishing and access then go through `articles.services`, which
     check the saved article and the editor's permission. The list's actions call the same

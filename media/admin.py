@@ -106,6 +106,9 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
                     ),
                 )
 
+    class Media:
+        css = {"all": ["newsroom/admin.css"]}  # the thumbnail and preview sizes: no inline style
+
     @admin.display(description="Picture")
     def thumbnail(self, image):
         return thumbnail(image)
@@ -114,7 +117,7 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
     def preview(self, image):
         return format_html(
             '<a href="{}"><img src="{}" alt="" width="{}" loading="lazy" decoding="async" '
-            'style="max-width:100%;height:auto"></a>',
+            'class="image-preview"></a>',
             image.file.url,
             rendition_url(image=image, width=800, formats=ANY_FORMAT),
             min(image.width, 400),

@@ -6,8 +6,10 @@ console email backend. `.env.example` documents each one.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
     "content_editor",
     "django_prose_editor",
     "axes",
+    "csp",
     "accounts",
     "media",
     "articles",
@@ -57,6 +60,8 @@ MIDDLEWARE = [
     # Outermost: one log line per request, with the id that the error page shows.
     "newsroom.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside whitenoise and the cache policy, so that every response carries the policy.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside every middleware that may set a cookie, so that it sees them all.
     "newsroom.middleware.SharedCachePolicyMiddleware",
@@ -109,9 +114,10 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # Django's default of 300 entries holds the parts of a few dozen articles: a site with more
     # hot articles would cull and rebuild without end. A few thousand is tens of megabytes.
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 5000)
+SILENCED_SYSTEM_CHECKS = []
 if DEBUG and CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # One runserver process shares one local-memory cache, which is all axes needs there.
-    SILENCED_SYSTEM_CHECKS = ["axes.W001"]
+    SILENCED_SYSTEM_CHECKS += ["axes.W001"]
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -167,8 +173,14 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # A year: browsers then refuse plain HTTP for this site even on a first visit of the year.
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+# Subdomains and the preload list are each newsroom's own decision, so both stay off unless
+# set: a publication's domain often has subdomains that this site does not serve and that may
+# not all speak HTTPS (a legacy archive, newsletters, an ad or print partner), and HSTS on
+# them cannot be taken back for a year; preloading needs includeSubDomains and takes months to
+# undo. Hence check --deploy is told not to warn about either (security.W005, security.W021).
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS += ["security.W005", "security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -256,3 +268,29 @@ STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 # Empty: Stripe's own API. The tests point it at their stand-in server on localhost.
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+
+# Content-Security-Policy (django-csp 4). No inline script or style anywhere: the site's and the
+# admin's own are static files. The one inline script is the import map that the block editors
+# (django-content-editor, django-prose-editor) need; the article admin renders it with this
+# request's nonce, which is then the only 'nonce-…' in the header. JSON-LD is a data block,
+# which CSP does not govern. Uploads may come from another host (object storage, a CDN).
+_MEDIA_ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(MEDIA_URL))
+# Payment pages a form's redirect may lead to: browsers apply form-action to redirects too.
+NEWSROOM_CSP_PAYMENT_ORIGINS = env.list(
+    "NEWSROOM_CSP_PAYMENT_ORIGINS",
+    default=["https://checkout.stripe.com", "https://billing.stripe.com"]
+    if NEWSROOM_PAYMENT_PROVIDER.endswith("StripeProvider")
+    else [],
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *([_MEDIA_ORIGIN] if urlsplit(MEDIA_URL).netloc else [])],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, *NEWSROOM_CSP_PAYMENT_ORIGINS],
+    }
+}
