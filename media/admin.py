@@ -181,4 +181,7 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
                 image_make_renditions(image=image)
             except ValidationError as error:
                 self.message_user(request, f"{image}: {error.messages[0]}", messages.ERROR)
+            except StorageUnavailable as error:
+                self.message_user(request, f"{image}: {error}", messages.ERROR)
+                return  # the others would wait for the storage in vain
         self.message_user(request, f"Renditions checked for {len(queryset)} pictures.")

@@ -225,8 +225,14 @@ def _make_renditions(
     heights = {width: max(1, round(image.height * width / image.width)) for width in widths}
     largest = max(widths)
     if original is None:
-        with image.file.open("rb") as stored:
-            data = stored.read()
+        try:
+            with image.file.open("rb") as stored:
+                data = stored.read()
+        except FileNotFoundError:
+            raise  # a missing original is not the storage's failure
+        except Exception as error:
+            logger.exception("Reading %s failed", image.file.name)
+            raise StorageUnavailable from error
     else:
         data = original
     try:

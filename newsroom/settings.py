@@ -178,7 +178,7 @@ if AWS_STORAGE_BUCKET_NAME:
             # A storage that does not answer fails the upload in seconds, not minutes.
             "client_config": BotocoreConfig(
                 connect_timeout=env.float("AWS_S3_CONNECT_TIMEOUT", default=3),
-                read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=20),
+                read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=10),
                 retries={"mode": "standard", "max_attempts": 2},
             ),
         },

@@ -8,12 +8,14 @@ settings. Each test gets a bucket of its own.
 import logging
 import re
 import runpy
+import socket
 import time
 import uuid
 from pathlib import Path
 
 import boto3
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
@@ -285,3 +287,49 @@ def test_a_journalist_is_told_when_the_storage_is_down_and_keeps_what_was_typed(
     assert "Traceback" not in html and "botocore" not in html
     assert not Image.objects.exists()
     assert nothing_on_local_disk(media_root)
+
+
+def test_a_storage_that_hangs_fails_the_upload_within_its_timeouts(
+    s3_environment, monkeypatch, settings
+):
+    # Accepts connections (the kernel's backlog) and never answers a byte.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        production = settings_from(
+            monkeypatch,
+            AWS_STORAGE_BUCKET_NAME="newsroom-hung",
+            AWS_S3_ENDPOINT_URL=endpoint,
+            AWS_S3_REGION_NAME=REGION,
+            AWS_S3_READ_TIMEOUT="1",
+        )
+        settings.STORAGES = {**settings.STORAGES, "default": production["STORAGES"]["default"]}
+
+        started = time.monotonic()
+        with pytest.raises(StorageUnavailable):
+            image_create(file=upload(picture_bytes()), alt_text="Quay")
+
+    # Two attempts, each waiting a second for "100 Continue" and one for the answer, and the
+    # backoff between them: seconds, not the minutes of boto's defaults.
+    assert time.monotonic() - started < 10
+    assert not Image.objects.exists()
+
+
+def test_the_renditions_action_reports_a_storage_that_is_down(
+    client, journalist, s3_environment, monkeypatch, settings
+):
+    server, endpoint = start_s3_server()
+    Bucket(endpoint, monkeypatch, settings)
+    image = image_create(file=upload(picture_bytes(size=(900, 600))), alt_text="Quay")
+    Rendition.objects.filter(image=image).delete()
+    server.stop()
+    editor = make_staff("media.view_image", "media.change_image")
+    client.force_login(editor)
+
+    response = client.post(
+        reverse("admin:media_image_changelist"),
+        {"action": "make_renditions", ACTION_CHECKBOX_NAME: [image.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "The picture could not be stored" in response.content.decode()
