@@ -336,3 +336,21 @@ def test_the_renditions_action_reports_a_storage_that_is_down(
 
     assert response.status_code == 200
     assert "The picture could not be stored" in response.content.decode()
+
+
+def test_replacing_the_file_while_the_storage_is_down_keeps_the_picture_as_it_was(
+    s3_environment, monkeypatch, settings
+):
+    server, endpoint = start_s3_server()
+    Bucket(endpoint, monkeypatch, settings)
+    image = image_create(file=upload(picture_bytes(size=(900, 600))), alt_text="Quay")
+    before = stored_names(image)
+    server.stop()
+
+    with pytest.raises(StorageUnavailable):
+        image_replace_file(image=image, file=upload(picture_bytes(size=(500, 300))))
+
+    # A fresh row (refresh_from_db would re-measure the picture, reading it from the storage).
+    image = Image.objects.get(pk=image.pk)
+    assert (image.width, image.height) == (900, 600)
+    assert stored_names(image) == before
