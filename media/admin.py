@@ -6,7 +6,7 @@ from django.utils.html import format_html, format_html_join
 from media.forms import ImageForm
 from media.models import Image
 from media.renditions import rendition_url
-from media.services import image_find_duplicate, image_make_renditions
+from media.services import StorageUnavailable, image_find_duplicate, image_make_renditions
 from media.templatetags.media_tags import ANY_FORMAT, thumbnail
 from newsroom.forms import InvalidFormStatusAdminMixin
 
@@ -41,6 +41,14 @@ class CreditFilter(admin.SimpleListFilter):
         return queryset
 
 
+class StorageUnavailableForm:
+    """Mixed into the picture form, after a valid one could not be stored: say so."""
+
+    def clean(self):
+        super().clean()
+        raise ValidationError(StorageUnavailable.message, code="storage_unavailable")
+
+
 @admin.register(Image)
 class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
     form = ImageForm
@@ -59,6 +67,24 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
         "same_picture",
     ]
     actions = ["make_renditions"]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StorageUnavailable:
+            # The form was valid, but its file could not be stored and everything was rolled
+            # back. Show the form again, with what was typed and why, instead of an error
+            # page: the second pass finds the form invalid (get_form) and saves nothing.
+            request.picture_storage_unavailable = True
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            response.status_code = 503  # not the journalist's fault: try again later
+            return response
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if getattr(request, "picture_storage_unavailable", False):
+            return type(form.__name__, (StorageUnavailableForm, form), {})
+        return form
 
     def get_queryset(self, request):
         # The thumbnails read `renditions.all()`: one query for the whole page.
@@ -90,7 +116,11 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
         image = form.save_picture(uploaded_by=request.user)
         # The admin goes on with `obj` (history, messages, redirect): make it the saved row.
         obj.pk = image.pk
-        obj.refresh_from_db()
+        # Not the file field: assigning it would download the picture to measure it again.
+        # Setting the name alone (documented) moves nothing; only the services save pictures.
+        reloaded = [f.name for f in Image._meta.concrete_fields if f.name != "file"]
+        obj.refresh_from_db(fields=reloaded)
+        obj.file.name = image.file.name
 
         if form.cleaned_upload is not None:
             duplicate = image_find_duplicate(content_hash=image.content_hash, exclude=image)
@@ -154,4 +184,7 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
                 image_make_renditions(image=image)
             except ValidationError as error:
                 self.message_user(request, f"{image}: {error.messages[0]}", messages.ERROR)
+            except StorageUnavailable as error:
+                self.message_user(request, f"{image}: {error}", messages.ERROR)
+                return  # the others would wait for the storage in vain
         self.message_user(request, f"Renditions checked for {len(queryset)} pictures.")

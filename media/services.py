@@ -2,7 +2,13 @@
 
 Every picture enters through `image_create` or `image_replace_file`, so every stored file has
 been through upload hygiene (`media.hygiene`): checked, turned upright, stripped of metadata.
+
+Files go through Django's storage API only (never `.path`), so the same code stores them under
+MEDIA_ROOT or on S3-compatible object storage. An upload is written once and never read back:
+its renditions are made from the clean bytes in memory.
 """
+
+import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +20,8 @@ from media import hygiene
 from media.hygiene import CleanUpload
 from media.models import Image, Rendition
 from media.renditions import FALLBACK_FORMATS
+
+logger = logging.getLogger(__name__)
 
 # What a journalist may type about a picture; the rest is computed.
 IMAGE_METADATA_FIELDS = (
@@ -27,6 +35,18 @@ IMAGE_METADATA_FIELDS = (
 )
 # What the picture's own IPTC or EXIF may fill in when nobody typed it.
 SUGGESTED_FIELDS = ("caption", "credit", "copyright_holder")
+
+
+class StorageUnavailable(Exception):
+    """The picture library's storage refused or did not answer a write; nothing was saved."""
+
+    message = (
+        "The picture could not be stored: the picture library's storage did not answer. "
+        "Nothing was saved. Try again in a minute; if it keeps happening, tell the technical team."
+    )
+
+    def __str__(self):
+        return self.message
 
 
 def image_clean_upload(*, file: File) -> CleanUpload:
@@ -45,12 +65,19 @@ def image_create(*, file: File | CleanUpload, uploaded_by=None, **fields) -> Ima
     journalist typed; an empty caption, credit or copyright holder is filled from the
     picture's IPTC or EXIF. Raise ValidationError if the file or the fields are invalid.
     Duplicates are not refused: see `image_find_duplicate`.
+    Raise StorageUnavailable if the storage fails: then no picture exists.
     """
     _check_field_names(fields, "image_create")
     upload = file if isinstance(file, CleanUpload) else image_clean_upload(file=file)
     image = Image(uploaded_by=uploaded_by, **fields)
-    _use_upload(image, upload)
-    image_make_renditions(image=image)
+    # All or nothing: no row is left pointing at a file that was never stored.
+    with transaction.atomic():
+        _use_upload(image, upload)
+        try:
+            image_make_renditions(image=image, original=upload.content)
+        except Exception:
+            _delete_stored_files(image)
+            raise
     return image
 
 
@@ -69,7 +96,8 @@ def image_replace_file(*, image: Image, file: File | CleanUpload) -> Image:
     """Put a new file behind a picture, keeping what was said about it.
 
     The new file goes through the same hygiene as an upload; the old file and renditions are
-    deleted once the change is committed, and new renditions are made.
+    deleted once the change is committed, and new renditions are made. Raise
+    StorageUnavailable if the storage fails: then the picture keeps its old file.
     """
     upload = file if isinstance(file, CleanUpload) else image_clean_upload(file=file)
     old_name = image.file.name
@@ -77,8 +105,13 @@ def image_replace_file(*, image: Image, file: File | CleanUpload) -> Image:
         # Deleting the rows deletes their files after commit (media.signals).
         Rendition.objects.filter(image=image).delete()
         _use_upload(image, upload)
+        try:
+            image_make_renditions(image=image, original=upload.content)
+        except Exception:
+            _delete_stored_files(image)
+            image.file.name = old_name  # as the rolled-back row says
+            raise
         file_delete_on_commit(storage=image.file.storage, name=old_name)
-    image_make_renditions(image=image)
     return image
 
 
@@ -90,11 +123,13 @@ def image_find_duplicate(*, content_hash: str, exclude: Image | None = None) -> 
     return images.order_by("uploaded_at", "pk").first()
 
 
-def image_make_renditions(*, image: Image) -> list[Rendition]:
+def image_make_renditions(*, image: Image, original: bytes | None = None) -> list[Rendition]:
     """Make the picture's missing renditions and return all those it should have.
 
     One WebP and one fallback per width: JPEG, or PNG when the picture has transparency.
-    Renditions that exist are reused, so calling this again makes nothing.
+    Renditions that exist are reused, so calling this again makes nothing. `original` is the
+    stored file's content when the caller still has it (just uploaded), so that it is not
+    downloaded back from the storage; without it, the stored file is read.
     """
     widths = rendition_widths(original_width=image.width)
     existing = {(r.width, r.format): r for r in Rendition.objects.filter(image=image)}
@@ -105,7 +140,7 @@ def image_make_renditions(*, image: Image) -> list[Rendition]:
         or not any((width, fmt) in existing for fmt in FALLBACK_FORMATS)
     ]
     if missing:
-        for rendition in _make_renditions(image, missing, existing):
+        for rendition in _make_renditions(image, missing, existing, original):
             existing[rendition.width, rendition.format] = rendition
     # A prefetched `image.renditions.all()` would now be out of date.
     image.refresh_from_db(fields=["renditions"])  # forgets them, without a query
@@ -122,9 +157,13 @@ def rendition_widths(*, original_width: int) -> list[int]:
 
 
 def file_delete_on_commit(*, storage, name: str) -> None:
-    """Delete a stored file once the current transaction commits (never if it rolls back)."""
+    """Delete a stored file once the current transaction commits (never if it rolls back).
+
+    The deletion is what was committed; a storage that fails to delete the file leaves it
+    orphaned (logged), and the journalist's page does not fail.
+    """
     if name:
-        transaction.on_commit(lambda: storage.delete(name))
+        transaction.on_commit(lambda: storage.delete(name), robust=True)
 
 
 def _check_field_names(fields: dict, function: str) -> None:
@@ -143,21 +182,59 @@ def _use_upload(image: Image, upload: CleanUpload) -> None:
     image.content_hash = upload.content_hash
     image.file = upload.as_file()
     image.full_clean()
-    image.file.save(upload.as_file().name, upload.as_file(), save=False)
+    _store(image.file, upload.as_file())
     try:
         image.save()
     except Exception:
-        image.file.storage.delete(image.file.name)
+        _delete_quietly(image.file.storage, image.file.name)
         raise
 
 
+def _store(field_file, content: ContentFile) -> None:
+    """Write `content` through the field's storage; raise StorageUnavailable if it fails."""
+    try:
+        # ImageFieldFile.save takes the dimensions from `content`: nothing is read back.
+        field_file.save(content.name, content, save=False)
+    except Exception as error:
+        # Any storage: a full disk, a refused connection, an expired key, a missing bucket.
+        logger.exception("Storing %s failed", field_file.field)
+        raise StorageUnavailable from error
+
+
+def _delete_stored_files(image: Image) -> None:
+    """Delete the files of a write that is about to be rolled back: original and renditions."""
+    for rendition in Rendition.objects.filter(image=image):
+        _delete_quietly(rendition.file.storage, rendition.file.name)
+    _delete_quietly(image.file.storage, image.file.name)
+
+
+def _delete_quietly(storage, name: str) -> None:
+    """Delete a file stored by a write that failed; a storage that fails again orphans it."""
+    try:
+        storage.delete(name)
+    except Exception:
+        logger.exception("Could not delete %s after a failed write; it is orphaned", name)
+
+
 def _make_renditions(
-    image: Image, widths: list[int], existing: dict[tuple[int, str], Rendition]
+    image: Image,
+    widths: list[int],
+    existing: dict[tuple[int, str], Rendition],
+    original: bytes | None,
 ) -> list[Rendition]:
     heights = {width: max(1, round(image.height * width / image.width)) for width in widths}
     largest = max(widths)
-    with image.file.open("rb") as stored:
-        data = stored.read()
+    if original is None:
+        try:
+            with image.file.open("rb") as stored:
+                data = stored.read()
+        except FileNotFoundError:
+            raise  # a missing original is not the storage's failure
+        except Exception as error:
+            logger.exception("Reading %s failed", image.file.name)
+            raise StorageUnavailable from error
+    else:
+        data = original
     try:
         frame = hygiene.rendition_frame(data, largest=(largest, heights[largest]))
     except Exception as error:
@@ -187,14 +264,16 @@ def _make_renditions(
 def _store_rendition(image: Image, width: int, height: int, fmt: str, content: bytes) -> Rendition:
     rendition = Rendition(image=image, width=width, height=height, format=fmt)
     name = f"rendition.{hygiene.EXTENSIONS[fmt]}"
-    rendition.file.save(name, ContentFile(content, name=name), save=False)
+    _store(rendition.file, ContentFile(content, name=name))
     try:
         with transaction.atomic():
             rendition.save()
     except IntegrityError:
-        rendition.file.storage.delete(rendition.file.name)
-        # Another request made the same rendition meanwhile: keep theirs.
+        # Another request made the same rendition meanwhile: keep theirs. On a storage that
+        # overwrites (S3), their file has our name and the same content: keep it too.
         theirs = Rendition.objects.filter(image=image, width=width, format=fmt).first()
+        if theirs is None or theirs.file.name != rendition.file.name:
+            _delete_quietly(rendition.file.storage, rendition.file.name)
         if theirs is None:
             raise
         return theirs

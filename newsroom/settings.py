@@ -154,6 +154,45 @@ STORAGES = {
         )
     },
 }
+# Uploads on S3-compatible object storage (README: "Uploads on object storage"): on when a
+# bucket is named. Credentials come from boto3's own chain (AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY in the environment, or the server's role), never from this file.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    from urllib.parse import urlsplit
+
+    from botocore.config import Config as BotocoreConfig
+
+    # An absolute MEDIA_URL (a CDN, or the bucket's own public host) is where pictures are
+    # linked from; a relative one leaves the links on the endpoint (check --deploy warns).
+    _media = urlsplit(MEDIA_URL)
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "location": env.str("AWS_LOCATION", default=""),
+            "custom_domain": _media.netloc + _media.path.rstrip("/") if _media.netloc else None,
+            "url_protocol": f"{_media.scheme or 'https'}:",
+            # Published pictures are public, and their URLs end up in pages cached by version
+            # for ever: a signed URL would expire inside them. Reading is granted by the
+            # bucket's policy (or the CDN's access to it); AWS_DEFAULT_ACL=public-read is for
+            # buckets that still use ACLs (new AWS buckets refuse them).
+            "querystring_auth": False,
+            "default_acl": env.str("AWS_DEFAULT_ACL", default="") or None,
+            # Every name is new (a random original, renditions named after it): never
+            # rewritten, so cacheable for ever, and no existence check before each write.
+            "file_overwrite": True,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+            # A storage that does not answer fails the upload in seconds, not minutes.
+            "client_config": BotocoreConfig(
+                connect_timeout=env.float("AWS_S3_CONNECT_TIMEOUT", default=3),
+                read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=10),
+                retries={"mode": "standard", "max_attempts": 2},
+            ),
+        },
+    }
 # Uploads are served by Django only when nothing in front of it does (development, demos).
 NEWSROOM_SERVE_UPLOADS = env.bool("NEWSROOM_SERVE_UPLOADS", default=DEBUG)
 
