@@ -213,6 +213,10 @@ def cached_page_part(request, key, build):
     if value is None:
         value = build()
         cache.set(key, value, timeout=PART_TIMEOUT)
+    if not getattr(cache, "answering", lambda: True)():
+        # The shared cache is away (newsroom.resilient_cache): every request then has new
+        # generations and keys, so keeping its parts here would only fill the memory.
+        return value
     if len(_recent_parts) >= RECENT_PARTS_LIMIT:
         _recent_parts.clear()
     _recent_parts[key] = (now + PART_TIMEOUT, value)
