@@ -19,6 +19,7 @@ The CDN's lifetime (`NEWSROOM_PUBLIC_CACHE_SECONDS`) is a separate knob, applied
 `newsroom.middleware`.
 """
 
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from .body import render_body
 from .models import Article, Byline
 from .structured_data import article_json_ld, json_ld_script
 
+logger = logging.getLogger(__name__)
 SITE_GENERATION_KEY = "pages:site-generation"
 LISTING_STATE_KEY = "pages:listing-state"
 # A safety net, not a lifetime: heads are set on every commit; this bounds the damage of a
@@ -131,6 +133,15 @@ def refresh_article(article_id: int, *, created: bool = False) -> None:
         return  # a later commit has set a newer row already
     else:
         cache.set_many({_head_key(head.slug): head, _slug_key(head.pk): head.slug}, HEAD_TIMEOUT)
+    if not getattr(cache, "answering", lambda: True)():
+        # The shared cache is away (newsroom.resilient_cache): the head it may still hold for
+        # this article is stale until HEAD_TIMEOUT, as when a process dies right after a commit.
+        logger.error(
+            "The page cache missed the update of article %s: if the cache kept its data, "
+            "the article's old state may be served for up to %s s (clear the cache to end it)",
+            article_id,
+            HEAD_TIMEOUT,
+        )
     listed_before = old.is_listed if old is not None else not created
     if listed_before or (head is not None and head.is_listed):
         listings_changed()

@@ -21,7 +21,7 @@ import time
 import psycopg
 from django.db.backends.postgresql import base
 
-HEALTH_CHECK_SECONDS = 1.0
+HEALTH_CHECK_SECONDS = 0.5
 
 
 class AnswerDeadlineConnection(psycopg.Connection):
