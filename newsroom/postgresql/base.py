@@ -30,12 +30,15 @@ class AnswerDeadlineConnection(psycopg.Connection):
     answer_timeout: float | None = None
 
     def wait(self, gen, interval=0.1, timeout=None):
-        timeout = timeout if timeout is not None else self.answer_timeout
+        if timeout is not None or self.answer_timeout is None:
+            # psycopg's own timed waits (notifications, cancelling) handle their timeout.
+            return super().wait(gen, interval=interval, timeout=timeout)
+        timeout = self.answer_timeout
         started = time.monotonic()
         try:
             return super().wait(gen, interval=interval, timeout=timeout)
         except psycopg.OperationalError as error:
-            if timeout is None or time.monotonic() - started < timeout:
+            if time.monotonic() - started < timeout:
                 raise
             self.close()
             raise psycopg.OperationalError(

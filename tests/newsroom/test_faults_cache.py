@@ -18,7 +18,7 @@ from tests.factories import make_article, paragraphs
 from tests.newsroom.fault_services import RedisServer
 from tests.subscriptions.factories import PASSWORD, make_reader, make_subscription, page_text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.faults]
 
 MARKER = "BEYOND-THE-CUT-cache-91d2"
 RETRY_AFTER = 0.5

@@ -22,6 +22,8 @@ from django.db.utils import ConnectionHandler
 
 from tests.newsroom.fault_services import BASE_DIR, DatabaseProxy, Site, environment
 
+pytestmark = pytest.mark.faults
+
 MARKER = "BEYOND-THE-CUT-db-4e1c"
 FAST = 3.0  # seconds: what "a 503 within a couple of seconds" means here
 

@@ -32,7 +32,7 @@ urlpatterns = [
     path("connection-closed/", connection_closed),
     *urlpatterns,
 ]
-pytestmark = pytest.mark.urls(__name__)
+pytestmark = [pytest.mark.urls(__name__), pytest.mark.faults]
 
 
 def assert_plain_503(response):
