@@ -146,3 +146,28 @@ def test_with_redis_stopped_log_in_works_and_is_still_throttled(site_on_own_redi
 
     searches = [guesser.get("/search/?q=anything").status_code for _ in range(3)]
     assert searches == [200, 200, 429]
+
+
+def test_a_change_made_while_redis_is_hung_reaches_readers_once_it_answers(
+    site_on_own_redis, caplog
+):
+    article = story(access=Article.Access.FREE)
+    url = article.get_absolute_url()
+    reader = Client()
+    assert MARKER in reader.get(url).content.decode()  # free: the whole text; its head cached
+
+    site_on_own_redis.freeze()  # Redis keeps its data, and the old head in it
+    try:
+        article.access = Article.Access.SUBSCRIBERS
+        article.save()  # its cache update is lost
+        assert "missed the update of article" in caplog.text
+        assert MARKER not in reader.get(url).content.decode()  # from the database meanwhile
+    finally:
+        site_on_own_redis.thaw()
+
+    time.sleep(RETRY_AFTER)
+    # Redis answers again, with the head it had before the change: the update it missed is
+    # made before anything is read from it.
+    assert MARKER not in reader.get(url).content.decode()
+    assert MARKER not in Client().get(url).content.decode()
+    assert page_text(Client().get(url)).count("subscribe to read more") == 1
