@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import path
 
 from newsroom.urls import handler500, urlpatterns  # noqa: F401 - the site's own handler
+from tests.newsroom.test_csp import STRICT, inline_code, policy
 
 
 def database_gone(request):
@@ -42,6 +43,7 @@ def assert_plain_503(response):
     assert "no-store" in response["Cache-Control"] and "public" not in response["Cache-Control"]
     assert "We will be back in a moment" in page
     assert "secret internals" not in page and "Traceback" not in page
+    assert policy(response) == STRICT and inline_code(response) == []
 
 
 @pytest.mark.parametrize("url", ["/database-gone/", "/connection-closed/"])
@@ -52,10 +54,11 @@ def test_a_view_that_cannot_reach_the_database_answers_503(url, settings):
 
 def test_a_middleware_that_cannot_reach_the_database_answers_503_too(settings):
     settings.DEBUG = False
+    sessions = settings.MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware")
     settings.MIDDLEWARE = [
-        *settings.MIDDLEWARE[:1],
+        *settings.MIDDLEWARE[:sessions],
         f"{__name__}.SessionSaveFails",
-        *settings.MIDDLEWARE[1:],
+        *settings.MIDDLEWARE[sessions:],
     ]
     response = Client(raise_request_exception=False).get("/healthz")
     assert_plain_503(response)
