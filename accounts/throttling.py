@@ -21,6 +21,14 @@ The decisions, in one place:
 - Sign-ups are limited per address to `NEWSROOM_SIGNUPS_PER_HOUR`. An account created counts,
   and so does an attempt refused because the address is taken (each one tells whether an
   account exists); a typo in the form does not.
+- Every count lives in the `throttles` cache (axes' too: `AXES_CACHE`). When the shared cache
+  (Redis) does not answer, the counts go on in each process's own memory until it does
+  (`newsroom.resilient_cache`, fallback "local"): log-in, sign-up and search keep working and
+  keep being throttled, only more loosely (each of N processes counts to the limit, and counts
+  made during the outage are forgotten after it). Failing closed (refusing every log-in while
+  Redis is away) would lock every subscriber out of what they pay for because of a cache; not
+  counting at all would let a password guesser go as fast as the server hashes. The paywall
+  never depends on these counts.
 """
 
 import ipaddress
@@ -30,7 +38,7 @@ from axes.helpers import get_cache, get_cache_timeout, get_client_username
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import caches
 
 SIGNUP_WINDOW_SECONDS = 3600
 
@@ -74,6 +82,16 @@ class LoginThrottle(AxesCacheHandler):
     then marks an attempt it refused before it reports the failure, and neither count grows.
     """
 
+    @property
+    def cache(self):
+        # Looked up on each use, not kept from start-up: Django keeps a cache connection per
+        # thread, and its settings may change (the fault tests point it at their own Redis).
+        return get_cache()
+
+    @cache.setter
+    def cache(self, value):
+        pass  # axes' __init__ sets it; the property above answers instead
+
     def is_locked(self, request, credentials=None):
         return super().is_locked(request, credentials) or address_paused(request)
 
@@ -107,19 +125,19 @@ def address_paused(request) -> bool:
 
 def signups_paused(request) -> bool:
     """Return True if the request's address has used up its sign-ups for the hour."""
-    return cache.get(_signup_key(request), 0) >= settings.NEWSROOM_SIGNUPS_PER_HOUR
+    return caches["throttles"].get(_signup_key(request), 0) >= settings.NEWSROOM_SIGNUPS_PER_HOUR
 
 
 def signup_counted(request) -> None:
     """Count a sign-up (or an attempt that found the address taken) against the address."""
-    _count(_signup_key(request), SIGNUP_WINDOW_SECONDS, cache)
+    _count(_signup_key(request), SIGNUP_WINDOW_SECONDS, caches["throttles"])
 
 
 def address_over_rate(request, *, name: str, limit: int, per_seconds: int) -> bool:
     """Count one `name` request from the request's address; return True once the address has
     made more than `limit` of them in a window of `per_seconds` (search, for instance)."""
     key = f"newsroom:rate:{name}:{client_address(request) or 'unknown'}"
-    return _count(key, per_seconds, cache) > limit
+    return _count(key, per_seconds, caches["throttles"]) > limit
 
 
 def _address_key(request):

@@ -19,6 +19,7 @@ The CDN's lifetime (`NEWSROOM_PUBLIC_CACHE_SECONDS`) is a separate knob, applied
 `newsroom.middleware`.
 """
 
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from .body import render_body
 from .models import Article, Byline
 from .structured_data import article_json_ld, json_ld_script
 
+logger = logging.getLogger(__name__)
 SITE_GENERATION_KEY = "pages:site-generation"
 LISTING_STATE_KEY = "pages:listing-state"
 # A safety net, not a lifetime: heads are set on every commit; this bounds the damage of a
@@ -57,6 +59,9 @@ SCHEDULE_RECHECK = timedelta(minutes=10)
 # request, so an entry is never used once what it shows has changed anywhere.
 _recent_parts = {}
 RECENT_PARTS_LIMIT = 1000
+# Articles (None: only the generations) whose cache update this process made while the shared
+# cache was away: made again, before anything is read from it, once it answers.
+_missed_updates = set()
 
 
 def _head_key(slug):
@@ -134,11 +139,39 @@ def refresh_article(article_id: int, *, created: bool = False) -> None:
     listed_before = old.is_listed if old is not None else not created
     if listed_before or (head is not None and head.is_listed):
         listings_changed()
+    if not _cache_answering():
+        # The shared cache is away (newsroom.resilient_cache) and may still hold the old head
+        # when it answers again: update it then (`_replay_missed_updates`).
+        _missed_updates.add(article_id)
+        logger.error(
+            "The page cache missed the update of article %s: it is made again when the cache "
+            "answers (if this process dies first, the cache may show the old state for up "
+            "to %s s; clearing the cache ends that)",
+            article_id,
+            HEAD_TIMEOUT,
+        )
+
+
+def _cache_answering() -> bool:
+    """Return False while the shared cache is away (`newsroom.resilient_cache`)."""
+    return getattr(cache, "answering", lambda: True)()
+
+
+def _replay_missed_updates() -> None:
+    """Make the head updates and generation moves that the shared cache missed while away."""
+    missed = set()
+    while _missed_updates:  # pop, not clear: another thread may be adding to it
+        missed.add(_missed_updates.pop())
+    site_changed()  # what lists and navigation showed may have changed too
+    for article_id in missed - {None}:
+        refresh_article(article_id)
 
 
 def listings_changed() -> None:
     """Move the listing generation: lists and cards are rendered again on their next request."""
     cache.set(LISTING_STATE_KEY, _new_listing_state(), timeout=None)
+    if not _cache_answering():
+        _missed_updates.add(None)  # no article: only the generations
 
 
 def site_changed() -> None:
@@ -188,6 +221,8 @@ def _generations(request, *extra_keys) -> tuple[int, int, dict]:
     known = getattr(request, "_page_generations", None)
     if known is not None:
         return *known, (cache.get_many(extra_keys) if extra_keys else {})
+    if _missed_updates and _cache_answering():
+        _replay_missed_updates()
     found = cache.get_many([SITE_GENERATION_KEY, LISTING_STATE_KEY, *extra_keys])
     site = found.get(SITE_GENERATION_KEY)
     if site is None:
@@ -213,6 +248,10 @@ def cached_page_part(request, key, build):
     if value is None:
         value = build()
         cache.set(key, value, timeout=PART_TIMEOUT)
+    if not _cache_answering():
+        # The shared cache is away (newsroom.resilient_cache): every request then has new
+        # generations and keys, so keeping its parts here would only fill the memory.
+        return value
     if len(_recent_parts) >= RECENT_PARTS_LIMIT:
         _recent_parts.clear()
     _recent_parts[key] = (now + PART_TIMEOUT, value)

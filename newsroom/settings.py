@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside every middleware that may set a cookie, so that it sees them all.
     "newsroom.middleware.SharedCachePolicyMiddleware",
+    # A database that does not answer: 503 with Retry-After, never cached, instead of a 500.
+    "newsroom.unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -107,6 +109,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that is down or hung answers 503 within seconds instead of holding workers:
+    # newsroom.postgresql also gives up on an open connection that stops answering (a second
+    # after the statement timeout, by which a live server has answered).
+    DATABASE_STATEMENT_TIMEOUT_MS = env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=5000)
+    DATABASES["default"]["ENGINE"] = "newsroom.postgresql"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=2),
+            "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}",
+            "answer_timeout": DATABASE_STATEMENT_TIMEOUT_MS / 1000 + 1
+            if DATABASE_STATEMENT_TIMEOUT_MS
+            else None,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -115,6 +132,25 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # hot articles would cull and rebuild without end. A few thousand is tens of megabytes.
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 5000)
 SILENCED_SYSTEM_CHECKS = []
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Redis down or hung costs speed, never a page: newsroom.resilient_cache says how.
+    CACHES["default"]["BACKEND"] = "newsroom.resilient_cache.ResilientRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.25),
+            "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.5),
+            "retry_after": env.float("CACHE_RETRY_AFTER", default=5),
+        }
+    )
+    # Log-in, sign-up and search throttles count here; while Redis is away they count in each
+    # process's memory (accounts.throttling says why), never in a page's cache.
+    CACHES["throttles"] = {
+        **CACHES["default"],
+        "OPTIONS": {**CACHES["default"]["OPTIONS"], "fallback": "local"},
+    }
+else:
+    # The same store as the default (local-memory caches of one name share their entries).
+    CACHES["throttles"] = CACHES["default"]
 if DEBUG and CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # One runserver process shares one local-memory cache, which is all axes needs there.
     SILENCED_SYSTEM_CHECKS += ["axes.W001"]
@@ -230,6 +266,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username"], ["username", "ip_address"]]
 AXES_HANDLER = "accounts.throttling.LoginThrottle"
+AXES_CACHE = "throttles"
 # The cache handler keeps no attempt rows: nothing for axes' admin pages (or their action) to show.
 AXES_ENABLE_ADMIN = False
 # An attempt refused during a lockout counts nowhere and does not extend the cool-off.

@@ -1,0 +1,206 @@
+"""Services the fault tests start, break and clean up themselves: never the machine's own.
+
+- `RedisServer`: a `redis-server` child on a free port, without persistence, that a test can
+  stop, start again, freeze (SIGSTOP: it accepts connections and answers nothing) and thaw.
+- `DatabaseProxy`: a TCP proxy in front of the shared PostgreSQL that a test can stop (close
+  every connection and refuse new ones), start again, freeze (accept and hold every byte, as a
+  hung server does) and thaw.
+- `Site`: the site served by gunicorn, as production runs it, in a child process.
+"""
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+POSTGRES = ("127.0.0.1", 5432)
+# Straight to localhost, whatever proxy the environment names.
+NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until(check, *, timeout=15.0, what="the service"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"{what} did not come up within {timeout} s")
+
+
+def answers(port) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+class RedisServer:
+    """A private `redis-server` on a free port."""
+
+    def __init__(self):
+        if shutil.which("redis-server") is None:
+            raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        self.process = subprocess.Popen(  # noqa: S603 - a fixed command of our own
+            [*command, "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until(lambda: answers(self.port), what="redis-server")
+
+    def stop(self):
+        if self.process is not None:
+            self.thaw()
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def freeze(self):
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self):
+        if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)
+
+
+class DatabaseProxy:
+    """A TCP proxy on a free port in front of the shared PostgreSQL."""
+
+    def __init__(self, upstream=POSTGRES):
+        self.upstream = upstream
+        self.port = free_port()
+        self.flowing = threading.Event()
+        self.flowing.set()
+        self.listener = None
+        self.connections = set()
+        self.lock = threading.Lock()
+
+    def start(self):
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", self.port))
+        self.listener.listen(64)
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def stop(self):
+        """Close every connection, and refuse new ones (as a stopped server does)."""
+        if self.listener is not None:
+            with contextlib.suppress(OSError):
+                self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
+            self.listener.close()
+            self.listener = None
+        with self.lock:
+            connections, self.connections = self.connections, set()
+        for sock in connections:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def freeze(self):
+        """Accept connections and hold every byte, in both directions (a hung server)."""
+        self.flowing.clear()
+
+    def thaw(self):
+        self.flowing.set()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _address = listener.accept()
+            except OSError:
+                return  # stopped
+            try:
+                server = socket.create_connection(self.upstream, timeout=5)
+                server.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.connections.update((client, server))
+            for source, target in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+
+    def _pump(self, source, target):
+        try:
+            while data := source.recv(65536):
+                self.flowing.wait()
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, target):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+class Site:
+    """The site under gunicorn (tests.settings), in a child process, with `environment`."""
+
+    def __init__(self, environment, log_path):
+        self.port = free_port()
+        self.environment = environment
+        self.log_path = log_path
+        self.process = None
+
+    def start(self):
+        self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        command = [sys.executable, "-m", "gunicorn", "newsroom.wsgi:application"]
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and a fixed command
+            [*command, "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--threads", "4"],
+            cwd=BASE_DIR,
+            env=self.environment,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(lambda: answers(self.port), timeout=30, what="gunicorn")
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+            self.log.close()
+
+    def get(self, path, timeout=30):
+        """Return (status, headers, body, seconds) for GET `path`; never raises on a status."""
+        started = time.monotonic()
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}")
+        try:
+            with NO_PROXY.open(request, timeout=timeout) as response:
+                status, headers, body = response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            status, headers, body = error.code, error.headers, error.read()
+        return status, headers, body.decode(), time.monotonic() - started
+
+
+def environment(**overrides):
+    """Return the environment for a child of the site: this one's, minus the suite's services."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "CACHE_URL"} and not key.startswith("PYTEST_")
+    }
+    env["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+    env.update(overrides)
+    return env

@@ -1,0 +1,173 @@
+"""Redis stopped or hung: the site keeps serving from the database, and never grants more.
+
+Each test starts its own `redis-server` (never the machine's) and points the site's caches at
+it, as `newsroom.settings` does for a redis:// CACHE_URL; they run in both passes of CI.
+"""
+
+import logging
+import time
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from articles import pages
+from articles.models import Article
+from newsroom import resilient_cache
+from tests.factories import make_article, paragraphs
+from tests.newsroom.fault_services import RedisServer
+from tests.subscriptions.factories import PASSWORD, make_reader, make_subscription, page_text
+
+pytestmark = [pytest.mark.django_db, pytest.mark.faults]
+
+MARKER = "BEYOND-THE-CUT-cache-91d2"
+RETRY_AFTER = 0.5
+QUICK = 1.0  # seconds: a page may be slower without its cache, but not by a timeout per call
+
+
+@pytest.fixture
+def redis_server():
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def site_on_own_redis(settings, redis_server):
+    """Point the page cache and the throttles at our own Redis, as the settings do."""
+    options = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25, "retry_after": RETRY_AFTER}
+    backend = {
+        "BACKEND": "newsroom.resilient_cache.ResilientRedisCache",
+        "LOCATION": redis_server.url,
+    }
+    settings.CACHES = {
+        "default": {**backend, "OPTIONS": options},
+        "throttles": {**backend, "OPTIONS": {**options, "fallback": "local"}},
+    }
+    resilient_cache._outages.clear()
+    pages._recent_parts.clear()
+    yield redis_server
+    resilient_cache._outages.clear()
+    pages._recent_parts.clear()
+
+
+def story(**fields):
+    body = f"<p>{MARKER} for subscribers only.</p>" + paragraphs(2)
+    return make_article(blocks=[("text", paragraphs(2)), ("break",), ("text", body)], **fields)
+
+
+def timed_get(client, url):
+    started = time.monotonic()
+    response = client.get(url)
+    return response, time.monotonic() - started
+
+
+def cache_warnings(caplog):
+    return [r.getMessage() for r in caplog.records if r.name == "newsroom.resilient_cache"]
+
+
+def test_with_redis_stopped_readers_are_served_from_the_database_and_never_given_more(
+    site_on_own_redis, caplog
+):
+    article = story(access=Article.Access.SUBSCRIBERS)
+    url = article.get_absolute_url()
+    reader = Client()
+    subscriber = Client()
+    subscriber.force_login(make_subscription(user=make_reader()).user)
+    # Cached while Redis answers: heads, parts, generations.
+    assert reader.get("/").status_code == reader.get(url).status_code == 200
+
+    site_on_own_redis.stop()
+    caplog.set_level(logging.WARNING, logger="newsroom.resilient_cache")
+    for path in ("/", url, reverse("login"), "/search/?q=Headline", reverse("feed")):
+        response, seconds = timed_get(reader, path)
+        assert response.status_code == 200, path
+        assert seconds < QUICK, f"{path} took {seconds:.2f} s"
+    # Without the cache the preview is rebuilt from the database, and stops at the cut.
+    assert MARKER not in reader.get(url).content.decode()
+    assert "subscribe to read more" in page_text(reader.get(url))
+    assert MARKER in subscriber.get(url).content.decode()
+    # One warning for the outage, not one per call.
+    assert len(cache_warnings(caplog)) == 1
+    assert "does not answer" in cache_warnings(caplog)[0]
+
+    site_on_own_redis.start()  # an empty Redis on the same port
+    time.sleep(RETRY_AFTER)
+    assert reader.get(url).status_code == 200
+    assert cache_warnings(caplog)[-1].endswith("answers again")
+    assert any(key.startswith(":1:pages:") for key in _redis_keys(site_on_own_redis))
+
+
+def _redis_keys(server):
+    import redis
+
+    return [key.decode() for key in redis.Redis.from_url(server.url).keys("*")]
+
+
+def test_with_redis_hung_a_page_waits_at_most_one_socket_timeout(site_on_own_redis):
+    article = story(access=Article.Access.METERED)
+    reader = Client()
+    assert reader.get(article.get_absolute_url()).status_code == 200
+
+    site_on_own_redis.freeze()  # accepts connections, answers nothing
+    try:
+        for path in (article.get_absolute_url(), "/", reverse("login")):
+            response, seconds = timed_get(reader, path)
+            assert response.status_code == 200, path
+            assert seconds < QUICK, f"{path} took {seconds:.2f} s"
+    finally:
+        site_on_own_redis.thaw()
+
+
+def test_with_redis_stopped_log_in_works_and_is_still_throttled(site_on_own_redis, settings):
+    settings.AXES_USERNAME_CALLABLE = "accounts.throttling.axes_username"
+    settings.NEWSROOM_SEARCHES_PER_MINUTE = 2
+    reader = make_reader()
+    guessed = make_reader()
+    site_on_own_redis.stop()
+
+    client = Client()
+    credentials = {"username": reader.email, "password": PASSWORD}
+    assert client.post(reverse("login"), credentials).status_code == 302
+    assert client.session["_auth_user_id"] == str(reader.pk)
+
+    # Counts go on in this process while Redis is away: a guesser is still stopped.
+    guesser = Client()
+    wrong = {"username": guessed.email, "password": "not-the-password"}
+    answers = [
+        guesser.post(reverse("login"), wrong).status_code
+        for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    assert answers[:-1] == [400] * (settings.AXES_FAILURE_LIMIT - 1)
+    assert answers[-1] in (403, 429)
+    right = {"username": guessed.email, "password": PASSWORD}
+    assert guesser.post(reverse("login"), right).status_code in (403, 429)
+
+    searches = [guesser.get("/search/?q=anything").status_code for _ in range(3)]
+    assert searches == [200, 200, 429]
+
+
+def test_a_change_made_while_redis_is_hung_reaches_readers_once_it_answers(
+    site_on_own_redis, caplog
+):
+    article = story(access=Article.Access.FREE)
+    url = article.get_absolute_url()
+    reader = Client()
+    assert MARKER in reader.get(url).content.decode()  # free: the whole text; its head cached
+
+    site_on_own_redis.freeze()  # Redis keeps its data, and the old head in it
+    try:
+        article.access = Article.Access.SUBSCRIBERS
+        article.save()  # its cache update is lost
+        assert "missed the update of article" in caplog.text
+        assert MARKER not in reader.get(url).content.decode()  # from the database meanwhile
+    finally:
+        site_on_own_redis.thaw()
+
+    time.sleep(RETRY_AFTER)
+    # Redis answers again, with the head it had before the change: the update it missed is
+    # made before anything is read from it.
+    assert MARKER not in reader.get(url).content.decode()
+    assert MARKER not in Client().get(url).content.decode()
+    assert page_text(Client().get(url)).count("subscribe to read more") == 1
