@@ -394,6 +394,16 @@ def _build_asides(request, pk) -> SafeString:
     return render_to_string("articles/includes/article_asides.html", context)
 
 
+def page_variant(request, page: ArticlePage, variant: tuple, build) -> str:
+    """Return `build()`, the whole HTML of one variant of `page` that many readers share,
+    cached for this version of the article and of everything around it."""
+    site, listing, _found = _generations(request)
+    year = timezone.localdate().year  # the footer's copyright line
+    variant = "-".join(str(value) for value in variant)
+    key = f"variant:{page.head.pk}:{page.head.version}:{site}:{listing}:{year}:{variant}"
+    return cached_page_part(request, key, build)
+
+
 def article_page(request, slug) -> ArticlePage:
     """Return the article at `slug` with its page's parts (drafts too: the view decides).
 

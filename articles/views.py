@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.paginator import Paginator
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -39,7 +40,7 @@ from subscriptions.paywall import (
 )
 
 from .models import Article, Author, Section, Tag
-from .pages import article_page, listing_part, page_number, paginated
+from .pages import article_page, listing_part, page_number, page_variant, paginated
 from .search import search_articles
 
 HOME_LATEST = 7
@@ -173,6 +174,21 @@ def article_detail(request, slug):
     return _article_response(request, page, reader=build_reader(request))
 
 
+DETAIL = "articles/article_detail.html"
+
+
+def _page_is_the_same_for_every_such_reader(request, reader):
+    """Whether the page depends on nothing but the decision: an anonymous reader without a
+    session or flash messages (whose masthead and prompt are the same for all), on the
+    article's own address (the log-in link returns to it)."""
+    return (
+        reader.is_anonymous
+        and not request.GET
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES
+    )
+
+
 def _article_response(request, page, *, reader, gift=None):
     """Decide, count a metered read if one was granted, and render the article page.
 
@@ -207,7 +223,16 @@ def _article_response(request, page, *, reader, gift=None):
     }
     if gift is not None:
         context |= _gift_context(gift, reader=reader, decision=decision)
-    response = render(request, "articles/article_detail.html", context)
+    if gift is None and _page_is_the_same_for_every_such_reader(request, reader):
+        # An anonymous reader's page is one of a few variants (preview, full with "2 of 3 left",
+        # the meter used up...): render each once per version of what it shows.
+        variant = (article.is_live, decision.granted, decision.reason, decision.reads_left)
+        html = page_variant(
+            request, page, variant, lambda: render_to_string(DETAIL, context, request)
+        )
+        response = HttpResponse(html)
+    else:
+        response = render(request, DETAIL, context)
     if (
         (decision.granted and article.access != Access.FREE)
         or not article.access.may_be_shared

@@ -196,3 +196,31 @@ def test_looking_for_scheduled_articles_does_not_rebuild_every_list(client, monk
     client.get(reverse("home"))
     client.get(reverse("home"))
     assert listing_generation() == before
+
+
+@pytest.mark.django_db
+def test_anonymous_variants_are_shared_and_follow_each_edit_and_each_decision(settings):
+    from django.test import Client
+
+    settings.NEWSROOM_METER_ANONYMOUS = 3
+    article = story(access=Article.Access.METERED, headline="First headline")
+    url = article.get_absolute_url()
+
+    first, second = Client().get(url).content.decode(), Client().get(url).content.decode()
+    assert first == second  # one variant, rendered once: "2 of 3 free articles left"
+    assert "2 of 3 free articles left" in first and MARKER in first
+
+    returning = Client()
+    returning.get(url)
+    again = returning.get(url).content.decode()  # re-reading costs nothing: another variant
+    assert MARKER in again and "2 of 3" in again
+
+    article.headline = "Corrected headline"
+    article.save()
+    assert "Corrected headline" in Client().get(url).content.decode()
+
+    crawler = Client().get(url, headers={"User-Agent": "Googlebot/2.1"}).content.decode()
+    assert MARKER not in crawler  # its own variant: the preview
+
+    tagged = Client().get(url + "?utm_source=newsletter").content.decode()
+    assert "next=/articles/" in tagged and "utm_source" in tagged  # rendered for its address
