@@ -124,8 +124,9 @@ def test_the_paywall_costs_few_queries(client, django_assert_max_num_queries, lo
         client.force_login(make_reader())
     read(client, articles[0])  # warm the rendered-body cache
     # The page's parts come from the cache. Anonymous: nothing at all, the meter being in a
-    # cookie; logged in: the session and the user, then at most two for the paywall.
-    with django_assert_max_num_queries(4 if logged_in else 0):
+    # cookie; logged in: the user (the session comes from the cache), then at most two for
+    # the paywall.
+    with django_assert_max_num_queries(3 if logged_in else 0):
         read(client, articles[0])
 
 
