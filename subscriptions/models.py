@@ -189,17 +189,23 @@ class Subscription(models.Model):
         The rule is the table "When a subscription entitles" in README.md;
         `SubscriptionQuerySet.entitling_q` is its SQL twin.
         """
-        if self.current_period_start > at:
-            return False
+        until = self.entitled_until()
+        return until is not None and self.current_period_start <= at < until
+
+    def entitled_until(self):
+        """Return when this subscription stops entitling (exclusive), or None if it never does.
+
+        It entitles from `current_period_start` until then: see `entitles`.
+        """
         end = self.current_period_end
         match self.status:
             case self.Status.TRIALING | self.Status.CANCELED:
-                return at < end
+                return end
             case self.Status.ACTIVE:
-                return at < (end if self.cancel_at_period_end else end + RENEWAL_GRACE)
+                return end if self.cancel_at_period_end else end + RENEWAL_GRACE
             case self.Status.PAST_DUE:
-                return at < end + timedelta(days=settings.NEWSROOM_PAST_DUE_GRACE_DAYS)
-        return False
+                return end + timedelta(days=settings.NEWSROOM_PAST_DUE_GRACE_DAYS)
+        return None
 
     @property
     def will_renew(self):

@@ -35,7 +35,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from subscriptions.access import Access
-from subscriptions.entitlement import has_entitling_subscription
+from subscriptions.entitlement import reader_is_entitled
 from subscriptions.meter import (
     anonymous_reads,
     meter_lock,
@@ -228,7 +228,7 @@ def build_reader(
     }
     if user.is_staff:
         return Reader(is_staff=True, **registered)
-    if has_entitling_subscription(user_id=user.pk, at=at):
+    if reader_is_entitled(user_id=user.pk, at=at):
         return Reader(has_entitling_subscription=True, **registered)
     return Reader(read_article_ids=registered_reads(user_id=user.pk, period=period), **registered)
 

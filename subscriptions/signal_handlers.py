@@ -1,6 +1,11 @@
+from functools import partial
+
 from django.contrib.auth.signals import user_logged_in
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 from accounts.signals import reader_signed_up
+from subscriptions.entitlement import entitlement_changed
 from subscriptions.gifts import SESSION_GIFT_KEY, gift_record_signup
 from subscriptions.meter import meter_carry_over
 
@@ -18,6 +23,17 @@ def attribute_signup_to_gift(sender, request, user, **kwargs):
         gift_record_signup(gift_id=gift_id, user=user)
 
 
+def subscription_saved(sender, instance, **kwargs):
+    """A subscription changed: the paywall's kept answer for its reader follows, on commit."""
+    transaction.on_commit(partial(entitlement_changed, instance.user_id), robust=True)
+
+
 def register_signal_handlers():
+    from subscriptions.models import Subscription
+
+    for signal in (post_save, post_delete):
+        signal.connect(
+            subscription_saved, sender=Subscription, dispatch_uid=f"{signal}.entitlement"
+        )
     user_logged_in.connect(carry_over_meter_reads, dispatch_uid="subscriptions.meter_carry_over")
     reader_signed_up.connect(attribute_signup_to_gift, dispatch_uid="subscriptions.gift_signup")

@@ -323,15 +323,51 @@ def test_registered_reader_costs_two_queries(django_assert_num_queries):
 
 
 @pytest.mark.django_db
-def test_subscriber_costs_one_query(django_assert_num_queries):
+def test_a_subscriber_costs_one_query_then_none(django_assert_num_queries):
+    from django.core.cache import cache
+
     user = make_reader()
     make_subscription(user=user)
+    cache.clear()  # as if nothing about this reader were known yet
 
     with django_assert_num_queries(1):
         reader = build_reader(article_request(user=user))
+    with django_assert_num_queries(0):
+        again = build_reader(article_request(user=user))
 
-    assert reader.has_entitling_subscription
+    assert reader.has_entitling_subscription and again.has_entitling_subscription
     assert reader.read_article_ids == frozenset()
+
+
+@pytest.mark.django_db
+def test_a_subscription_that_stops_entitling_is_seen_on_the_next_page():
+    user = make_reader()
+    subscription = make_subscription(user=user)
+    assert build_reader(article_request(user=user)).has_entitling_subscription
+
+    subscription.status = Subscription.Status.EXPIRED
+    subscription.save()
+
+    assert not build_reader(article_request(user=user)).has_entitling_subscription
+
+
+@pytest.mark.django_db
+def test_a_kept_entitlement_ends_with_its_period_without_any_write():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    user = make_reader()
+    now = timezone.now()
+    make_subscription(
+        user=user,
+        status=Subscription.Status.CANCELED,
+        current_period_start=now - timedelta(days=30),
+        current_period_end=now + timedelta(minutes=5),
+    )
+    assert build_reader(article_request(user=user), at=now).has_entitling_subscription
+    later = now + timedelta(minutes=6)
+    assert not build_reader(article_request(user=user), at=later).has_entitling_subscription
 
 
 @pytest.mark.django_db
