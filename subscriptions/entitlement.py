@@ -11,11 +11,19 @@ the rows just before a change commits can never keep the old answer.
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
+from django.utils import timezone
 
 from subscriptions.models import Subscription
 
 # Neither entitled nor about to be: look again at least this often all the same.
 RECHECK = timedelta(hours=1)
+# Readers whose kept answer this process could not set while the shared cache was away
+# (`newsroom.resilient_cache`): set again, before anything is read from it, once it answers.
+_missed_updates = set()
+
+
+def _cache_answering() -> bool:
+    return getattr(cache, "answering", lambda: True)()
 
 
 def has_entitling_subscription(*, user_id: int, at: datetime) -> bool:
@@ -49,6 +57,9 @@ def _entitlement(*, user_id: int, at: datetime) -> tuple[bool, datetime]:
 def reader_is_entitled(*, user_id: int, at: datetime) -> bool:
     """Return whether the reader's subscriptions entitle them at `at`, from the cache when the
     answer kept there still holds at `at`, else from the database (one query)."""
+    if _missed_updates and _cache_answering():
+        while _missed_updates:
+            entitlement_changed(_missed_updates.pop())
     kept = cache.get(_key(user_id))
     if kept is not None:
         entitled, holds_until, holds_from = kept
@@ -61,8 +72,9 @@ def reader_is_entitled(*, user_id: int, at: datetime) -> bool:
 
 def entitlement_changed(user_id: int) -> None:
     """Set the reader's kept entitlement from the committed rows (run on commit)."""
-    from django.utils import timezone
-
     now = timezone.now()
     entitled, holds_until = _entitlement(user_id=user_id, at=now)
     cache.set(_key(user_id), (entitled, holds_until, now), timeout=int(RECHECK.total_seconds()))
+    if not _cache_answering():
+        # A cache that is away may still hold the old answer when it is back: set it then.
+        _missed_updates.add(user_id)

@@ -171,3 +171,33 @@ def test_a_change_made_while_redis_is_hung_reaches_readers_once_it_answers(
     assert MARKER not in reader.get(url).content.decode()
     assert MARKER not in Client().get(url).content.decode()
     assert page_text(Client().get(url)).count("subscribe to read more") == 1
+
+
+def test_a_subscription_that_ends_while_redis_is_hung_stops_entitling_once_it_answers(
+    site_on_own_redis,
+):
+    from subscriptions.models import Subscription
+
+    article = story(access=Article.Access.SUBSCRIBERS)
+    url = article.get_absolute_url()
+    subscriber = make_reader()
+    subscription = make_subscription(user=subscriber)
+    reader = Client()
+    reader.force_login(subscriber)
+    assert MARKER in reader.get(url).content.decode()  # entitled: the answer kept in Redis
+
+    site_on_own_redis.freeze()  # Redis keeps "entitled"
+    try:
+        subscription.status = Subscription.Status.EXPIRED
+        subscription.save()  # its cache update is lost
+        assert MARKER not in reader.get(url).content.decode()  # from the database meanwhile
+    finally:
+        site_on_own_redis.thaw()
+
+    from django.core.cache import cache
+
+    deadline = time.monotonic() + 5
+    while not cache.answering() and time.monotonic() < deadline:  # the pause after a failure
+        time.sleep(0.05)
+    assert cache.answering()
+    assert MARKER not in reader.get(url).content.decode()
