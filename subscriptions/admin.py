@@ -123,8 +123,21 @@ class MonthFilter(admin.SimpleListFilter):
         return queryset.filter(created_at__gte=start, created_at__lt=add_months(start, 1))
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record of what readers did: staff read it, nobody edits it by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(CancellationFeedback)
-class CancellationFeedbackAdmin(admin.ModelAdmin):
+class CancellationFeedbackAdmin(ReadOnlyAdmin):
     """What readers said when they cancelled: read-only, since these are their words."""
 
     list_display = ["reader", "plan", "reason", "excerpt", "created_at", "resumed"]
@@ -137,15 +150,6 @@ class CancellationFeedbackAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         # Whoever may see subscriptions (the Editor group may) may see why they were cancelled.
         return super().has_view_permission(request, obj) or request.user.has_perm(CHURN_PERMISSION)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "churn_report_url": reverse(CHURN_URL_NAME)}
@@ -188,7 +192,7 @@ def _count_of(queryset, *, by):
 
 
 @admin.register(GiftLink)
-class GiftLinkAdmin(admin.ModelAdmin):
+class GiftLinkAdmin(ReadOnlyAdmin):
     """Gifts and what they brought: opens, sign-ups, subscriptions. A record: view only."""
 
     list_display = [
@@ -218,15 +222,6 @@ class GiftLinkAdmin(admin.ModelAdmin):
                 ),
             )
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Article", ordering="article_id")
     def article(self, gift):

@@ -35,7 +35,7 @@ def account(request):
 
 def _nothing_to_cancel(subscription, *, at):
     if subscription is not None and subscription.entitles(at=at):
-        end = date_format(timezone.localtime(subscription.current_period_end), "j F Y")
+        end = _date(subscription.current_period_end)
         return f"Your subscription already ends on {end} and will not renew: nothing to cancel."
     return "You have no subscription to cancel."
 

@@ -7,23 +7,12 @@ from PIL import Image as PillowImage
 from playwright.sync_api import expect
 
 from articles.models import Article, Author, Section
+from tests.admin_editor import add_block, choose
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def choose(page, select_id, text):
-    """Pick `text` in the admin's autocomplete (select2) widget for <select id=select_id>."""
-    page.click(f"#{select_id} + .select2 .select2-selection")
-    page.fill(".select2-container--open .select2-search__field", text[:4])
-    page.click(f".select2-results__option:has-text('{text}')")
-
-
-def add_block(page, kind):
-    page.click(".order-machine-insert-target.last")
-    page.click(f".plugin-buttons .plugin-button[title='{kind}']")
 
 
 def test_journalist_publishes_a_captioned_credited_picture(

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from articles.models import Article
+from tests.admin_editor import add_block, choose
 from tests.factories import (
     make_article,
     make_author,
@@ -74,18 +75,6 @@ def log_in(page, url, email, password=PASSWORD):
     page.fill("#id_password", password)
     page.locator("form [type=submit]").last.click()
     page.wait_for_load_state()
-
-
-def choose(page, select_id, text):
-    """Pick `text` in the admin's autocomplete (select2) widget for <select id=select_id>."""
-    page.click(f"#{select_id} + .select2 .select2-selection")
-    page.fill(".select2-container--open .select2-search__field", text[:4])
-    page.click(f".select2-results__option:has-text('{text}')")
-
-
-def add_block(page, kind):
-    page.click(".order-machine-insert-target.last")
-    page.click(f".plugin-buttons .plugin-button[title='{kind}']")
 
 
 def test_readers_pages_run_under_the_policy(live_server, page, refusals, settings):

@@ -1,0 +1,14 @@
+"""Driving the article editor in the admin from Playwright (see shared TESTING.md's notes)."""
+
+
+def choose(page, select_id, text):
+    """Pick `text` in the admin's autocomplete (select2) widget for <select id=select_id>."""
+    page.click(f"#{select_id} + .select2 .select2-selection")
+    page.fill(".select2-container--open .select2-search__field", text[:4])
+    page.click(f".select2-results__option:has-text('{text}')")
+
+
+def add_block(page, kind):
+    """Add a body block of `kind` ("text", "image", …) at the end, with content-editor."""
+    page.click(".order-machine-insert-target.last")
+    page.click(f".plugin-buttons .plugin-button[title='{kind}']")
