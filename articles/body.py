@@ -13,18 +13,8 @@ from django.conf import settings
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
-from .blocks import BLOCK_MODELS, Piece, block_kind_of, split_top_level
+from .blocks import BLOCK_MODELS, block_kind_of
 from .models import Article
-
-# Pieces and the HTML splitter live with the block kinds that make them; still importable here.
-__all__ = [
-    "Piece",
-    "RenderedBody",
-    "article_blocks",
-    "preview_cut",
-    "render_body",
-    "split_top_level",
-]
 
 
 @dataclass(frozen=True)

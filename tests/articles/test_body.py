@@ -1,6 +1,7 @@
 import pytest
 
-from articles.body import Piece, preview_cut, render_body, split_top_level
+from articles.blocks import Piece, split_top_level
+from articles.body import preview_cut, render_body
 from tests.factories import make_article, paragraphs
 
 
