@@ -1,20 +1,30 @@
 from content_editor.admin import ContentEditor, ContentEditorInline
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
 from media.templatetags.media_tags import thumbnail
 from newsroom.csp import EditorPolicyAdminMixin
 from newsroom.forms import InvalidFormStatusAdminMixin
+from subscriptions.paywall import ReaderPersona, persona_reader
 
-from . import services
+from . import services, views
 from .blocks import BLOCK_KINDS
-from .models import Article, Author, Byline, Section, Tag
+from .corrections import correction_delete, correction_save, may_correct
+from .models import Article, Author, Byline, Correction, PreviewLink, Section, Tag
+from .pages import article_page_as_saved
+from .previews import preview_link_create, preview_link_revoke
 
 
 @admin.register(Section)
@@ -47,6 +57,33 @@ class BylineInline(admin.TabularInline):
     fields = ["author", "order"]
     verbose_name = "author"
     verbose_name_plural = "Byline (authors in order)"
+
+
+class CorrectionInline(admin.StackedInline):
+    """Corrections and clarifications of a live article: editors add them, everyone with the
+    article sees them. A forged form from anyone else is ignored by the admin (no permission:
+    nothing changed), and `articles.corrections` refuses it again."""
+
+    model = Correction
+    extra = 0
+    fields = ["kind", "text", "published_at"]
+    verbose_name = "correction or clarification"
+    verbose_name_plural = "Corrections and clarifications (shown on the article and /corrections/)"
+
+    def has_add_permission(self, request, obj=None):
+        return may_correct(request.user) and obj is not None and obj.is_live
+
+    def has_change_permission(self, request, obj=None):
+        return may_correct(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return may_correct(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        return may_correct(user) or any(
+            user.has_perm(f"articles.{action}_article") for action in ("view", "change")
+        )
 
 
 # What goes out, and when: changed only through the publishing services, by those who may
@@ -107,6 +144,7 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
             ContentEditorInline.create(kind.model, icon=kind.icon, **kind.admin_options)
             for kind in BLOCK_KINDS
         ),
+        CorrectionInline,
     ]
 
     class Media:
@@ -122,6 +160,127 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
                 "lead_image__renditions",
             )
         )
+
+    def get_inlines(self, request, obj):
+        inlines = super().get_inlines(request, obj)
+        if obj is None or not (obj.is_live or obj.corrections.exists()):
+            # Corrections are of what readers have read: none on drafts or the add form.
+            inlines = [inline for inline in inlines if inline is not CorrectionInline]
+        return inlines
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        own = [
+            path(
+                "<path:object_id>/preview/<str:persona>/",
+                wrap(self.preview_view),
+                name="{}_{}_preview".format(*info),
+            ),
+            path(
+                "<path:object_id>/share-links/",
+                wrap(self.share_links_view),
+                name="{}_{}_share_links".format(*info),
+            ),
+            path(
+                "<path:object_id>/share-links/<int:link_id>/revoke/",
+                wrap(require_POST(self.share_link_revoke_view)),
+                name="{}_{}_share_link_revoke".format(*info),
+            ),
+        ]
+        return own + super().get_urls()  # before the admin's catch-all "<object_id>/"
+
+    def _article_or_404(self, request, object_id):
+        article = self.get_object(request, unquote(object_id))
+        if article is None:
+            raise Http404("No article here.")
+        return article
+
+    def _change_url(self, article):
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=[article.pk],
+            current_app=self.admin_site.name,
+        )
+
+    def preview_view(self, request, object_id, persona):
+        """Show the article (a draft, scheduled or live) exactly as `persona` would get it."""
+        article = self._article_or_404(request, object_id)
+        if not self.has_view_permission(request, article):
+            raise PermissionDenied
+        try:
+            persona = ReaderPersona(persona)
+        except ValueError:
+            raise Http404("No such reader.") from None
+        preview = {
+            "title": f"Preview — as {persona.label}",
+            "personas": [
+                {
+                    "label": other.label,
+                    "url": reverse(
+                        "admin:articles_article_preview",
+                        args=[article.pk, other.value],
+                        current_app=self.admin_site.name,
+                    ),
+                    "current": other == persona,
+                }
+                for other in ReaderPersona
+            ],
+            "admin_url": self._change_url(article),
+        }
+        page = article_page_as_saved(request, article.pk)
+        reader = persona_reader(persona=persona)
+        return views.article_preview_response(request, page, reader=reader, preview=preview)
+
+    def share_links_view(self, request, object_id):
+        """List the article's share links; POST makes a new one."""
+        article = self._article_or_404(request, object_id)
+        may_share = self.has_change_permission(request, article)
+        if not (may_share or self.has_view_permission(request, article)):
+            raise PermissionDenied
+        if request.method == "POST":
+            if not may_share:
+                raise PermissionDenied("You may not share previews of this article.")
+            link = preview_link_create(article=article, by=request.user)
+            self.message_user(
+                request,
+                "A new share link is ready: anyone with it can read this article in full until "
+                f"{timezone.localtime(link.expires_at):%d %B %Y, %H:%M}.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": article,
+            "title": f"Share links for “{article}”",
+            "links": _share_link_rows(request, article),
+            "may_share": may_share,
+            "change_url": self._change_url(article),
+            "link_hours": settings.NEWSROOM_PREVIEW_LINK_HOURS,
+        }
+        return TemplateResponse(request, "admin/articles/article/share_links.html", context)
+
+    def share_link_revoke_view(self, request, object_id, link_id):
+        article = self._article_or_404(request, object_id)
+        if not self.has_change_permission(request, article):
+            raise PermissionDenied("You may not revoke share links of this article.")
+        link = get_object_or_404(PreviewLink, pk=link_id, article=article)
+        preview_link_revoke(link=link, by=request.user)
+        self.message_user(request, "The share link is revoked: it now leads nowhere.")
+        return HttpResponseRedirect(
+            reverse("admin:articles_article_share_links", args=[article.pk])
+        )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Correction:
+            return super().save_formset(request, form, formset, change)
+        # Through the service, which checks the editor and announces the change.
+        for correction in formset.save(commit=False):
+            correction_save(correction=correction, by=request.user)
+        for correction in formset.deleted_objects:
+            correction_delete(correction=correction, by=request.user)
+        return None
 
     def has_publish_permission(self, request):
         return request.user.has_perm(services.PUBLISH_PERMISSION)
@@ -281,13 +440,17 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
     def preview_links(self, obj):
         if obj.pk is None:
             return "Save the article to preview it on the site."
-        url = obj.get_absolute_url()
-        return format_html(
-            '<a href="{}" target="_blank">As staff see it</a> · '
-            '<a href="{}?as=public" target="_blank">As a reader without access sees it</a>',
-            url,
-            url,
-        )
+        now = timezone.now()
+        context = {
+            "article": obj,
+            "personas": [
+                (persona.label, reverse("admin:articles_article_preview", args=[obj.pk, persona]))
+                for persona in ReaderPersona
+            ],
+            "live_links": [link for link in obj.preview_links.all() if link.is_valid(at=now)],
+            "share_links_url": reverse("admin:articles_article_share_links", args=[obj.pk]),
+        }
+        return render_to_string("admin/articles/article/includes/preview_links.html", context)
 
     @admin.display(description="Read time")
     def read_time(self, obj):
@@ -316,3 +479,26 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
 
     def view_on_site(self, obj):
         return obj.get_absolute_url()
+
+
+def _share_link_rows(request, article):
+    now = timezone.now()
+    rows = []
+    for link in PreviewLink.objects.filter(article=article).select_related("created_by"):
+        if link.revoked_at is not None:
+            state = "revoked"
+        elif link.is_valid(at=now):
+            state = "active"
+        else:
+            state = "expired"
+        rows.append(
+            {
+                "link": link,
+                "state": state,
+                "url": request.build_absolute_uri(link.get_absolute_url()),
+                "revoke_url": reverse(
+                    "admin:articles_article_share_link_revoke", args=[article.pk, link.pk]
+                ),
+            }
+        )
+    return rows

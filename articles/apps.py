@@ -12,11 +12,11 @@ class ArticlesConfig(AppConfig):
         from . import checks, signals  # noqa: F401 - checks registers the system checks
         from .blocks import BLOCK_MODELS
         from .events import article_changed
-        from .models import Article, Author, Byline, Section, Tag
+        from .models import Article, Author, Byline, Correction, Section, Tag
 
         for signal in (post_save, post_delete):
             signal.connect(signals.article_saved, sender=Article)
-            for model in (Byline, *BLOCK_MODELS):
+            for model in (Byline, Correction, *BLOCK_MODELS):
                 signal.connect(signals.article_part_saved, sender=model)
             for model in (Section, Author, Tag):
                 signal.connect(signals.taxonomy_saved, sender=model)

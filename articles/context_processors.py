@@ -7,7 +7,16 @@ from django.urls import reverse
 from .models import Section
 from .pages import site_part
 
-SITE_URL_NAMES = ["home", "search", "account", "logout", "login", "subscribe", "feed"]
+SITE_URL_NAMES = [
+    "home",
+    "search",
+    "account",
+    "logout",
+    "login",
+    "subscribe",
+    "feed",
+    "corrections",
+]
 # Google News wants an ISO 639 code; Chinese alone keeps its script ("zh-cn", "zh-tw").
 NEWS_LANGUAGES_WITH_REGION = {"zh-cn", "zh-tw"}
 

@@ -1,5 +1,6 @@
 from content_editor.models import Region, create_plugin_base
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -324,3 +325,67 @@ class PaywallBreak(ArticleBlock):
 # The block models, for `articles.apps` (signal wiring); everything else walks the registry of
 # kinds in `articles.blocks`, and a test checks that the two agree.
 BLOCK_MODELS = [TextBlock, ImageBlock, QuoteBlock, PaywallBreak]
+
+
+class PreviewLink(models.Model):
+    """A link that lets someone without an account (a lawyer, a source) read an unpublished
+    article in full until it expires or is revoked (`articles.previews`)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_links")
+    # secrets.token_urlsafe(32): unguessable, kept as is so that the link can be copied again.
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Share link for “{self.article}”"
+
+    def get_absolute_url(self):
+        return reverse("article_preview_link", kwargs={"token": self.token})
+
+    def is_valid(self, *, at) -> bool:
+        return self.revoked_at is None and at < self.expires_at
+
+
+class Correction(models.Model):
+    """A correction or clarification of a published article, shown with it and on
+    /corrections/."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        CLARIFICATION = "clarification", "Clarification"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=13, choices=Kind.choices, default=Kind.CORRECTION)
+    text = models.TextField(help_text="What was wrong and what is right, in a sentence or two.")
+    published_at = models.DateTimeField(
+        "time", default=timezone.now, help_text="When the correction was made; not in the future."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["published_at", "pk"]
+        indexes = [models.Index(fields=["-published_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}, {timezone.localtime(self.published_at):%d %B %Y}"
+
+    def clean(self):
+        if self.published_at and self.published_at > timezone.now() + timezone.timedelta(minutes=1):
+            raise ValidationError(
+                {"published_at": "A correction cannot be dated in the future."}, code="future"
+            )

@@ -301,6 +301,7 @@ class ArticlePage:
     preview: SafeString
     rest: SafeString
     tags: SafeString
+    corrections: SafeString
     asides: SafeString
 
     def public_parts(self) -> dict:
@@ -312,6 +313,8 @@ class ArticlePage:
             "header": self.header,
             "preview": self.preview,
             "tags": self.tags,
+            # Corrections are public whatever the reader may read (editors write them so).
+            "corrections": self.corrections,
             "asides": self.asides,
         }
 
@@ -334,13 +337,14 @@ def _related_articles(article, *, limit):
     )
 
 
-def _fetch_article(pk):
+def _fetch_article(pk, *, corrections=False):
     article = (
         Article.objects.select_related("section", "lead_image")
         .prefetch_related(
             Prefetch("bylines", queryset=Byline.objects.select_related("author")),
             "tags",
             "lead_image__renditions",
+            *(["corrections"] if corrections else []),
         )
         .filter(pk=pk)
         .first()
@@ -351,16 +355,20 @@ def _fetch_article(pk):
 
 
 def _build_article_parts(request, pk) -> dict:
-    article = _fetch_article(pk)
+    article = _fetch_article(pk, corrections=True)
     body = render_body(article)
     share_image = article.lead_image and request.build_absolute_uri(
         rendition_url(image=article.lead_image, width=1200)
     )
+    corrections = list(article.corrections.all())
     context = {
         "article": article,
         "publication_name": settings.NEWSROOM_PUBLICATION_NAME,
         "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
         "share_image_url": share_image,
+        "corrections": corrections,
+        # Corrected, or changed noticeably after it went out: readers are told when.
+        "updated_at": article.updated_at if article.was_updated or corrections else None,
     }
     return {
         "meta": render_to_string("articles/includes/article_meta.html", context),
@@ -374,6 +382,7 @@ def _build_article_parts(request, pk) -> dict:
         "preview": body.preview,
         "rest": body.rest,
         "tags": render_to_string("articles/includes/article_tags.html", context),
+        "corrections": render_to_string("articles/includes/article_corrections.html", context),
     }
 
 
@@ -402,6 +411,17 @@ def page_variant(request, page: ArticlePage, variant: tuple, build) -> str:
     variant = "-".join(str(value) for value in variant)
     key = f"variant:{page.head.pk}:{page.head.version}:{site}:{listing}:{year}:{variant}"
     return cached_page_part(request, key, build)
+
+
+def article_page_as_saved(request, pk) -> ArticlePage:
+    """Return the article `pk` (drafts too) with its page's parts built afresh from the
+    database: for previews, which must show what was saved a moment ago, and which no cache
+    should keep. Raise Http404 when there is no such article."""
+    head = _load_head(pk=pk)
+    if head is None:
+        raise Http404("No article here.")
+    parts = _build_article_parts(request, pk)
+    return ArticlePage(head=head, asides=_build_asides(request, pk), **parts)
 
 
 def article_page(request, slug) -> ArticlePage:

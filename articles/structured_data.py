@@ -17,8 +17,11 @@ def article_json_ld(*, article: Article, request, full_text: bool) -> dict:
 
     Metered and subscriber articles say they are not free, so that search engines do not take
     the paywall for cloaking; where the full text is on the page, `hasPart` names the element
-    that wraps the part beyond the preview cut.
+    that wraps the part beyond the preview cut. Corrections and clarifications (prefetched as
+    `article.corrections`) are `CorrectionComment`s, and `dateModified` is the latest change.
     """
+    corrections = list(article.corrections.all())
+    modified = max([article.updated_at, *(c.published_at for c in corrections)])
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -26,7 +29,7 @@ def article_json_ld(*, article: Article, request, full_text: bool) -> dict:
         "description": article.description,
         "mainEntityOfPage": request.build_absolute_uri(article.get_absolute_url()),
         "datePublished": article.published_at.isoformat() if article.published_at else None,
-        "dateModified": article.updated_at.isoformat(),
+        "dateModified": modified.isoformat(),
         "author": [
             {
                 "@type": "Person",
@@ -43,6 +46,15 @@ def article_json_ld(*, article: Article, request, full_text: bool) -> dict:
     if article.lead_image:
         data["image"] = [
             request.build_absolute_uri(rendition_url(image=article.lead_image, width=1200))
+        ]
+    if corrections:
+        data["correction"] = [
+            {
+                "@type": "CorrectionComment",
+                "text": f"{correction.get_kind_display()}: {correction.text}",
+                "datePublished": correction.published_at.isoformat(),
+            }
+            for correction in corrections
         ]
     if not data["isAccessibleForFree"] and full_text:
         data["hasPart"] = {

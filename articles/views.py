@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.paginator import Paginator
 from django.db.models import F, Window
@@ -32,15 +33,25 @@ from subscriptions.gifts import (
 from subscriptions.models import GiftLink
 from subscriptions.paywall import (
     AccessReason,
-    Reader,
+    ReaderPersona,
     build_reader,
     decide_article_access,
     meter_record_read,
+    persona_reader,
     request_may_consume_reads,
 )
 
+from .corrections import corrections_published
 from .models import Article, Author, Section, Tag
-from .pages import article_page, listing_part, page_number, page_variant, paginated
+from .pages import (
+    article_page,
+    article_page_as_saved,
+    listing_part,
+    page_number,
+    page_variant,
+    paginated,
+)
+from .previews import preview_link_lookup
 from .search import search_articles
 
 HOME_LATEST = 7
@@ -189,6 +200,35 @@ def _page_is_the_same_for_every_such_reader(request, reader):
     )
 
 
+def _article_context(request, page, *, reader, decision, gift=None, preview=None) -> dict:
+    """Return what the article page shows `reader` given `decision`: the one context of the
+    article template, for its own address, a gift link and every preview."""
+    article = page.head
+    public_decision = decision
+    if reader.is_staff:
+        # Staff read in full; the page marks what a reader without access would not get.
+        without_access = persona_reader(persona=ReaderPersona.OUT_OF_READS)
+        public_decision = decide_article_access(article=article, reader=without_access)
+    return {
+        "article": article,
+        "decision": decision,
+        "public_decision": public_decision,
+        "reader_is_staff": reader.is_staff,
+        "personas": list(ReaderPersona),
+        "parts": page.public_parts(),
+        # A reader who may not read on is never handed the text beyond the cut.
+        "rest": page.rest if decision.granted else None,
+        # No query: whether the reader may gift is already in the Reader.
+        "may_gift": gift is None
+        and preview is None
+        and article.is_live
+        and article.access != Access.FREE
+        and (reader.is_staff or reader.has_entitling_subscription),
+        "gift_link_days": settings.NEWSROOM_GIFT_LINK_DAYS,
+        "preview": preview,
+    }
+
+
 def _article_response(request, page, *, reader, gift=None):
     """Decide, count a metered read if one was granted, and render the article page.
 
@@ -198,29 +238,12 @@ def _article_response(request, page, *, reader, gift=None):
     article = page.head  # the decision's inputs, as the database last committed them
     if not article.is_live and not request.user.is_staff:
         raise Http404("No article here.")
+    if reader.is_staff and gift is None and request.GET.get("as") == "public":
+        # The old "as the public sees it" address: the preview as a reader out of free reads.
+        return redirect("admin:articles_article_preview", article.pk, ReaderPersona.OUT_OF_READS)
     decision = decide_article_access(article=article, reader=reader)
     decision = meter_record_read(request=request, reader=reader, article=article, decision=decision)
-    public_decision = decision
-    if reader.is_staff:
-        # Staff read in full, and may look at the page exactly as the public gets it.
-        public_decision = decide_article_access(article=article, reader=Reader())
-        if request.GET.get("as") == "public":
-            decision = public_decision
-    context = {
-        "article": article,
-        "decision": decision,
-        "public_decision": public_decision,
-        "reader_is_staff": reader.is_staff,
-        "parts": page.public_parts(),
-        # A reader who may not read on is never handed the text beyond the cut.
-        "rest": page.rest if decision.granted else None,
-        # No query: whether the reader may gift is already in the Reader.
-        "may_gift": gift is None
-        and article.is_live
-        and article.access != Access.FREE
-        and (reader.is_staff or reader.has_entitling_subscription),
-        "gift_link_days": settings.NEWSROOM_GIFT_LINK_DAYS,
-    }
+    context = _article_context(request, page, reader=reader, decision=decision, gift=gift)
     if gift is not None:
         context |= _gift_context(gift, reader=reader, decision=decision)
     if gift is None and _page_is_the_same_for_every_such_reader(request, reader):
@@ -244,6 +267,63 @@ def _article_response(request, page, *, reader, gift=None):
         patch_cache_control(response, private=True)
     patch_vary_headers(response, ["Cookie"])
     return response
+
+
+# Previews -----------------------------------------------------------------------------------
+
+
+def article_preview_response(request, page, *, reader, preview):
+    """Render `page` exactly as `reader` would get it, marked as a preview (`preview`: what
+    the marker says). The decision is the paywall's; no meter is counted, no cache keeps the
+    page and no search engine indexes it."""
+    decision = decide_article_access(article=page.head, reader=reader)
+    context = _article_context(request, page, reader=reader, decision=decision, preview=preview)
+    if reader.is_anonymous:
+        context["user"] = AnonymousUser()  # the masthead as that reader sees it
+    response = render(request, DETAIL, context)
+    patch_cache_control(response, private=True, no_store=True)
+    patch_vary_headers(response, ["Cookie"])
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"  # a share link's address is its key
+    return response
+
+
+def article_preview_link(request, token):
+    """Show the unpublished article a share link is for, in full, to whoever has the link.
+
+    An unknown, expired or revoked link is a 404; once the article is live the link leads to
+    its page. Never counted on a meter, and it needs no session.
+    """
+    link = preview_link_lookup(token=token)
+    if link is None:
+        raise Http404("No preview here.")
+    page = article_page_as_saved(request, link.article_id)
+    if page.head.is_live:
+        return redirect(reverse("article", kwargs={"slug": page.head.slug}))
+    preview = {
+        "title": "Preview, not published",
+        "shared": True,
+        "expires_at": link.expires_at,
+    }
+    reader = persona_reader(persona=ReaderPersona.SUBSCRIBER)
+    return article_preview_response(request, page, reader=reader, preview=preview)
+
+
+def corrections(request):
+    """List the corrections and clarifications of live articles, newest first."""
+    number = page_number(request)
+
+    def build():
+        paginator = Paginator(
+            corrections_published(),
+            settings.NEWSROOM_ARTICLES_PER_PAGE,
+            allow_empty_first_page=True,
+        )
+        page = paginated(paginator, number)
+        return render_to_string("articles/includes/correction_list.html", {"page": page})
+
+    listing = listing_part(request, f"corrections:{number}", build)
+    return render(request, "articles/corrections.html", {"listing": listing})
 
 
 # Gift links ---------------------------------------------------------------------------------

@@ -233,6 +233,49 @@ def build_reader(
     return Reader(read_article_ids=registered_reads(user_id=user.pk, period=period), **registered)
 
 
+class ReaderPersona(StrEnum):
+    """A kind of reader whom staff may preview an article as (`persona_reader`)."""
+
+    SUBSCRIBER = "subscriber", "a subscriber"
+    READS_LEFT = "reads-left", "an anonymous reader with free reads left"
+    OUT_OF_READS = "out-of-reads", "an anonymous reader out of free reads"
+    REGISTERED_OUT_OF_READS = "registered-out-of-reads", "a registered reader out of free reads"
+
+    def __new__(cls, value, label):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+
+# A registered reader who is nobody in particular: previews never look anyone up.
+SOMEONE = 0
+# Articles that no reader can have read (ids are positive): what a used-up meter holds.
+_READ_ELSEWHERE = -1
+
+
+def persona_reader(*, persona: ReaderPersona, at: datetime | None = None) -> Reader:
+    """Return a `Reader` such as `persona` describes, this month, for a preview.
+
+    Its meter is the one the settings give such a reader: untouched (reads left) or used up on
+    other articles. Nothing is looked up and nothing may be recorded for it: a preview never
+    calls `meter_record_read`.
+    """
+    period = meter_period(at=at or timezone.now())
+    anonymous = persona in (ReaderPersona.READS_LEFT, ReaderPersona.OUT_OF_READS)
+    limit = settings.NEWSROOM_METER_ANONYMOUS if anonymous else settings.NEWSROOM_METER_REGISTERED
+    used_up = persona in (ReaderPersona.OUT_OF_READS, ReaderPersona.REGISTERED_OUT_OF_READS)
+    return Reader(
+        user_id=None if anonymous else SOMEONE,
+        has_entitling_subscription=persona == ReaderPersona.SUBSCRIBER,
+        read_article_ids=frozenset(range(_READ_ELSEWHERE, _READ_ELSEWHERE - limit, -1))
+        if used_up
+        else frozenset(),
+        reads_limit=limit,
+        period=period,
+    )
+
+
 def meter_record_read(
     *, request: HttpRequest, reader: Reader, article, decision: AccessDecision
 ) -> AccessDecision:

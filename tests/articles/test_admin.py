@@ -260,12 +260,18 @@ def test_publish_now_action_refuses_an_incomplete_draft(editor_client):
     assert incomplete.status == "draft"
 
 
-def test_the_change_form_links_to_both_previews(editor_client):
+def test_the_change_form_links_to_a_preview_as_each_kind_of_reader(editor_client):
     article = make_article(status="draft", published_at=None)
     html = editor_client.get(
         reverse("admin:articles_article_change", args=[article.pk])
     ).content.decode()
-    assert f'href="{article.get_absolute_url()}?as=public"' in html
+    for persona in ["subscriber", "reads-left", "out-of-reads", "registered-out-of-reads"]:
+        assert (
+            f'href="{reverse("admin:articles_article_preview", args=[article.pk, persona])}"'
+            in html
+        )
+    assert "?as=public" not in html
+    assert reverse("admin:articles_article_share_links", args=[article.pk]) in html
 
 
 def test_a_refused_publish_keeps_the_body_as_typed(editor_client):

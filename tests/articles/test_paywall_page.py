@@ -99,13 +99,28 @@ def test_subscribers_read_everything_without_a_meter(client):
     assert not MeteredRead.objects.exists()
 
 
-def test_staff_read_in_full_and_can_see_what_the_public_sees(client, staff_user):
+def test_staff_read_in_full_and_can_see_what_the_public_sees(client, staff_user, settings):
+    settings.NEWSROOM_METER_ANONYMOUS = 3
     (article,) = metered(1)
     client.force_login(staff_user)
     page = read(client, article)
     assert "Beyond." in page and "Readers without access stop here" in page
-    public = client.get(article.get_absolute_url() + "?as=public").content.decode()
+    out_of_reads = reverse("admin:articles_article_preview", args=[article.pk, "out-of-reads"])
+    assert f'href="{out_of_reads}"' in page
+
+
+def test_staff_seeing_it_as_a_reader_out_of_reads_see_that_readers_count(
+    client, staff_user, settings
+):
+    settings.NEWSROOM_METER_ANONYMOUS = 3
+    (article,) = metered(1)
+    client.force_login(staff_user)
+    # The old address of "as the public sees it" leads to the reader out of free reads, who
+    # has read 3 free articles this month: never "your 0 free articles".
+    public = client.get(article.get_absolute_url() + "?as=public", follow=True).content.decode()
     assert PREVIEW in public and "Beyond." not in public
+    assert "You have read your 3 free articles this month." in public
+    assert "0 free articles" not in public
 
 
 def test_paywalled_articles_say_so_in_json_ld(client):

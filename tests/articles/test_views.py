@@ -210,8 +210,9 @@ def test_query_counts_do_not_grow_with_the_site(client, django_assert_max_num_qu
         client.get(section.get_absolute_url())
     with django_assert_max_num_queries(8):
         client.get(tag.get_absolute_url())
-    # The article page, first with its body not yet rendered, then from the cache.
-    with django_assert_max_num_queries(18):
+    # The article page, first with its body (and its corrections) not yet rendered, then from
+    # the cache.
+    with django_assert_max_num_queries(19):
         client.get(article.get_absolute_url())
     with django_assert_max_num_queries(12):
         client.get(article.get_absolute_url())

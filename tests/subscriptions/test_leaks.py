@@ -17,7 +17,9 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from articles.models import Article
+from articles.corrections import correction_save
+from articles.models import Article, Correction, PreviewLink
+from articles.previews import preview_link_create, preview_link_revoke
 from subscriptions.gifts import gift_create, gift_revoke
 from subscriptions.models import GiftLink, Subscription
 from tests.factories import make_article, make_author, make_image, make_section, make_tag
@@ -100,6 +102,11 @@ def site(settings):
     make_article(headline="Free notice", slug="free-notice", access=Article.Access.FREE, **common)
     plan = make_plan(slug="monthly")
     built = {"gifts": _gifts(filler=filler, marked=[metered, subscribers_only])}
+    built["preview_links"] = _preview_links(common=common, live_marked=metered)
+    correction_save(
+        correction=Correction(article=metered, text="The ferry leaves at 7, not 6."),
+        by=make_reader(is_staff=True, is_superuser=True),
+    )
     built |= {
         "articles": [metered, subscribers_only],
         "filler": filler,
@@ -122,6 +129,34 @@ def _gifts(*, filler, marked):
     GiftLink.objects.filter(pk=expired.pk).update(expires_at=timezone.now())
     gift_revoke(gift=withdrawn, by=sender)
     return {"valid": valid, "expired": expired, "withdrawn": withdrawn, "sender": sender}
+
+
+def _preview_links(*, common, live_marked):
+    """Share links for the route list: a valid one for a draft without a marker, for a draft
+    with a marker (beyond its cut) only links that expired or were revoked, and a valid one for
+    a live article with a marker, which leads to that article's ordinary page."""
+    editor = make_reader(is_staff=True, is_superuser=True)
+    draft = make_article(
+        headline="Draft ferry report", slug="draft-ferry", status=Article.Status.DRAFT, **common
+    )
+    marked_draft = make_article(
+        headline="Draft ferry inquiry",
+        slug="draft-inquiry",
+        status=Article.Status.DRAFT,
+        blocks=[("text", public_paragraphs(3)), ("break",), ("text", f"<p>{MARKER}</p>")],
+        **common,
+    )
+    expired, revoked = (preview_link_create(article=marked_draft, by=editor) for _ in range(2))
+    PreviewLink.objects.filter(pk=expired.pk).update(expires_at=timezone.now())
+    preview_link_revoke(link=revoked, by=editor)
+    return {
+        "valid": preview_link_create(article=draft, by=editor),
+        "expired": expired,
+        "revoked": revoked,
+        "live": preview_link_create(article=live_marked, by=editor),
+        "marked_draft": marked_draft,
+        "editor": editor,
+    }
 
 
 def _urls(site, reader):
@@ -176,6 +211,13 @@ def _urls(site, reader):
         "article_gift_create": [reverse("article_gift_create", args=[a.slug]) for a in articles],
         "gifts_sent": [reverse("gifts_sent")],
         "gift_withdraw": [reverse("gift_withdraw", args=[site["gifts"]["valid"].pk])],
+        "article_preview_link": [
+            reverse("article_preview_link", args=[link.token])
+            for link in site["preview_links"].values()
+            if isinstance(link, PreviewLink)
+        ]
+        + [reverse("article_preview_link", args=["not-a-token-anyone-made"])],
+        "corrections": [reverse("corrections")],
     }
     unknown = {
         (name, route) for name, route in _routes() if name not in builders and name not in NOT_TEXT
@@ -301,3 +343,21 @@ def test_a_valid_gift_page_is_private_and_shows_the_marker_only_to_its_reader(cl
     assert "private" in response["Cache-Control"]
     assert "public" not in response["Cache-Control"]
     assert MARKER not in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_a_valid_share_link_of_a_draft_shows_it_in_full_privately(client, site):
+    """The positive control for share links: a valid link for the draft with a marker does
+    show the marker (so the route list would see a leak), privately and for nobody's index;
+    the same draft stays a 404 on its own address, and its expired or revoked links are 404s."""
+    links = site["preview_links"]
+    link = preview_link_create(article=links["marked_draft"], by=links["editor"])
+    response = client.get(reverse("article_preview_link", args=[link.token]))
+    assert MARKER in response.content.decode()
+    assert "no-store" in response["Cache-Control"] and "public" not in response["Cache-Control"]
+    assert response["X-Robots-Tag"] == "noindex"
+    assert client.get(links["marked_draft"].get_absolute_url()).status_code == 404
+    for state in ("expired", "revoked"):
+        assert (
+            client.get(reverse("article_preview_link", args=[links[state].token])).status_code
+            == 404
+        )

@@ -19,9 +19,11 @@ from subscriptions.paywall import (
     AccessReason,
     PaywallPrompt,
     Reader,
+    ReaderPersona,
     build_reader,
     decide_article_access,
     meter_record_read,
+    persona_reader,
     request_may_consume_reads,
 )
 from tests.factories import make_article
@@ -390,3 +392,56 @@ def test_staff_costs_no_query(django_assert_num_queries):
 
 def test_anonymous_user_object_is_anonymous():
     assert build_reader(article_request(user=AnonymousUser())).is_anonymous
+
+
+# The readers staff preview an article as: (granted, reason, reads left, prompt) per access level.
+PERSONA_DECISIONS = {
+    ReaderPersona.SUBSCRIBER: {
+        "free": (True, AccessReason.FREE, None, PaywallPrompt.NONE),
+        "metered": (True, AccessReason.SUBSCRIBER, None, PaywallPrompt.NONE),
+        "subscribers": (True, AccessReason.SUBSCRIBER, None, PaywallPrompt.NONE),
+    },
+    ReaderPersona.READS_LEFT: {
+        "free": (True, AccessReason.FREE, None, PaywallPrompt.NONE),
+        "metered": (True, AccessReason.METER_ALLOWANCE, 2, PaywallPrompt.NONE),
+        "subscribers": (
+            False,
+            AccessReason.SUBSCRIBERS_ONLY,
+            None,
+            PaywallPrompt.SUBSCRIBE_OR_LOG_IN,
+        ),
+    },
+    ReaderPersona.OUT_OF_READS: {
+        "free": (True, AccessReason.FREE, None, PaywallPrompt.NONE),
+        "metered": (False, AccessReason.METER_EXHAUSTED, 0, PaywallPrompt.SUBSCRIBE_OR_LOG_IN),
+        "subscribers": (
+            False,
+            AccessReason.SUBSCRIBERS_ONLY,
+            None,
+            PaywallPrompt.SUBSCRIBE_OR_LOG_IN,
+        ),
+    },
+    ReaderPersona.REGISTERED_OUT_OF_READS: {
+        "free": (True, AccessReason.FREE, None, PaywallPrompt.NONE),
+        "metered": (False, AccessReason.METER_EXHAUSTED, 0, PaywallPrompt.SUBSCRIBE),
+        "subscribers": (False, AccessReason.SUBSCRIBERS_ONLY, None, PaywallPrompt.SUBSCRIBE),
+    },
+}
+
+
+@pytest.mark.parametrize("persona", list(ReaderPersona))
+@pytest.mark.parametrize("access", ["free", "metered", "subscribers"])
+def test_each_persona_is_decided_as_that_reader_would_be(settings, persona, access):
+    settings.NEWSROOM_METER_ANONYMOUS = ANONYMOUS_LIMIT
+    settings.NEWSROOM_METER_REGISTERED = REGISTERED_LIMIT
+    reader = persona_reader(persona=persona)
+    decision = decide_article_access(
+        article=SimpleNamespace(pk=ARTICLE_ID, access=access), reader=reader
+    )
+    granted, reason, reads_left, prompt = PERSONA_DECISIONS[persona][access]
+    assert (decision.granted, decision.reason, decision.prompt) == (granted, reason, prompt)
+    assert decision.reads_left == reads_left
+    if decision.reason == AccessReason.METER_EXHAUSTED:
+        # "You have read your N free articles": N is the reader's own limit, never 0.
+        limit = ANONYMOUS_LIMIT if reader.is_anonymous else REGISTERED_LIMIT
+        assert decision.reads_limit == limit
