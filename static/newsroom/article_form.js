@@ -62,7 +62,7 @@
       })
       .then((answer) => {
         state.autosaved = current
-        say(`Unsaved edits kept at ${answer.saved_at}. Save to keep them in the article.`)
+        say(`Unsaved edits kept (${answer.saved_at}): save to keep them in the article.`)
       })
       .catch((error) => {
         say(`Your edits could not be autosaved (${error.message}): save the article soon.`)

@@ -118,7 +118,7 @@ def test_an_autosave_older_than_the_last_save_says_so(editor_client, article):
         updated_at=ArticleAutosave.objects.get().saved_at + timedelta(minutes=5)
     )
     html = editor_client.get(change_url(article)).content.decode()
-    assert "You have unsaved edits from" in html and "The article was saved since" in html
+    assert "You have unsaved edits from" in html and "the article was saved since" in html
 
 
 def test_discarding_forgets_the_autosave(editor_client, article):
