@@ -131,6 +131,8 @@ def test_discarding_forgets_the_autosave(editor_client, article):
 def test_who_may_not_change_the_article_may_not_autosave_it(client, article):
     data = {"headline": "Not mine"}
     client.force_login(make_staff("articles.view_article"))
+    html = client.get(change_url(article)).content.decode()  # read-only: nothing to keep
+    assert 'data-autosave-url=""' in html
     assert client.post(autosave_url(article), data).status_code == 403
     assert client.post(autosave_url(), data).status_code == 403  # may not add one either
     client.logout()
