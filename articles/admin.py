@@ -250,6 +250,8 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
         """Return the autosave to fill the form with on ?restore=autosave, if there is one."""
         if request.method != "GET" or request.GET.get("restore") != "autosave":
             return None
+        if obj is not None and obj.pk is None:  # the add form's inlines get its new article
+            obj = None
         if obj is None and not self.has_add_permission(request):
             return None
         if obj is not None and not self.has_change_permission(request, obj):
