@@ -5,12 +5,20 @@ from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponseRedirect
+from django.forms.models import BaseInlineFormSet
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
+from django.utils.formats import time_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
@@ -20,7 +28,14 @@ from newsroom.forms import InvalidFormStatusAdminMixin
 from subscriptions.paywall import ReaderPersona, persona_reader
 
 from . import services, views
-from .blocks import BLOCK_KINDS
+from .autosave import (
+    autosave_discard,
+    autosave_find,
+    autosave_form_data,
+    autosave_keep,
+    autosave_max_bytes,
+)
+from .blocks import BLOCK_KINDS, block_kind
 from .corrections import correction_delete, correction_save, may_correct
 from .models import Article, Author, Byline, Correction, PreviewLink, Section, Tag
 from .pages import article_page_as_saved
@@ -50,13 +65,28 @@ class TagAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class BylineFormSet(BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:  # a table's column heading is no label for a reader
+            form.fields["DELETE"].widget.attrs["aria-label"] = "Remove from the byline"
+
+
 class BylineInline(admin.TabularInline):
     model = Byline
+    formset = BylineFormSet
     extra = 1
     autocomplete_fields = ["author"]
     fields = ["author", "order"]
     verbose_name = "author"
     verbose_name_plural = "Byline (authors in order)"
+    in_side_column = True  # the change form shows it with the section, beside the body
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "order":  # a table's column heading is no label for a reader
+            formfield.widget.attrs["aria-label"] = "Place in the byline"
+        return formfield
 
 
 class CorrectionInline(admin.StackedInline):
@@ -90,6 +120,16 @@ class CorrectionInline(admin.StackedInline):
 # publish (`articles.publish_article`); everyone else sees these read-only.
 PUBLISHING_FIELDS = ["status", "published_at", "access"]
 
+# The change form (templates/admin/articles/article/change_form.html) puts the fieldsets with
+# this class in a column beside the headline, standfirst and body on a wide screen, and below
+# them on a narrow one; the one with BYLINE_BESIDE also has the byline under it, and the one
+# with PUBLISHING the other publishing controls.
+SIDE = "article-side"
+PUBLISHING = "article-publishing"
+BYLINE_BESIDE = "article-byline"
+# Where the change form is told, after a refused publish, to mark what is missing in place.
+REFUSED_SESSION_KEY = "articles.publish_refused"
+
 
 @admin.register(Article)
 class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentEditor):
@@ -117,12 +157,10 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
     readonly_fields = ["updated_at", "read_time", "preview_links"]
     save_on_top = True
     actions = ["publish_now", "unpublish"]
+    # What the journalist writes first; then, beside it on a wide screen (see SIDE), what goes
+    # out and how: publishing, section and byline, the lead image, tags and search engines.
     fieldsets = [
-        (None, {"fields": ["headline", "slug", "standfirst", "section"]}),
-        (
-            "Lead image",
-            {"fields": ["lead_image", "lead_caption", "lead_credit", "lead_alt_text"]},
-        ),
+        (None, {"fields": ["headline", "standfirst"]}),
         (
             "Publishing",
             {
@@ -133,10 +171,22 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
                     "preview_links",
                     "updated_at",
                     "read_time",
-                ]
+                ],
+                "classes": [SIDE, PUBLISHING],
             },
         ),
-        ("Tags and search engines", {"fields": ["tags", "seo_description"]}),
+        ("Section and byline", {"fields": ["section"], "classes": [SIDE, BYLINE_BESIDE]}),
+        (
+            "Lead image",
+            {
+                "fields": ["lead_image", "lead_caption", "lead_credit", "lead_alt_text"],
+                "classes": [SIDE, "collapse"],
+            },
+        ),
+        (
+            "Tags and search engines",
+            {"fields": ["tags", "seo_description", "slug"], "classes": [SIDE, "collapse"]},
+        ),
     ]
     inlines = [
         BylineInline,
@@ -149,6 +199,8 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
 
     class Media:
         css = {"all": ["newsroom/admin.css"]}
+        # Unsaved edits: the prompt on leaving, autosave; names for the editors' inputs.
+        js = ["newsroom/article_form.js"]
 
     def get_queryset(self, request):
         return (
@@ -172,6 +224,12 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
         info = self.opts.app_label, self.opts.model_name
         wrap = self.admin_site.admin_view
         own = [
+            path("autosave/", wrap(self.autosave_view), name="{}_{}_autosave_new".format(*info)),
+            path(
+                "<path:object_id>/autosave/",
+                wrap(self.autosave_view),
+                name="{}_{}_autosave".format(*info),
+            ),
             path(
                 "<path:object_id>/preview/<str:persona>/",
                 wrap(self.preview_view),
@@ -285,6 +343,97 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
     def has_publish_permission(self, request):
         return request.user.has_perm(services.PUBLISH_PERMISSION)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "published_at":  # the label names the pair; each input its part
+            date, time = formfield.widget.widgets
+            date.attrs["aria-label"] = "Publish date"
+            time.attrs["aria-label"] = "Publish time"
+        return formfield
+
+    # Autosave (articles.autosave): the form's script posts what was typed here; the change
+    # form offers it back, and shows the form filled in with it on ?restore=autosave.
+    def autosave_view(self, request, object_id=None):
+        """Keep what was typed into the form (204), or forget it ("discard", back to the form).
+
+        Only for those who may change the article (or add one); CSRF-checked like the form.
+        """
+        article = None
+        if object_id is not None:
+            article = self.get_object(request, unquote(object_id))
+            if article is None:
+                raise Http404("No such article.")
+            allowed = self.has_change_permission(request, article)
+        else:
+            allowed = self.has_add_permission(request)
+        if not allowed:
+            raise PermissionDenied("You may not change this article.")
+        return self._autosave(request, article)
+
+    @staticmethod
+    def _refuse_large_autosave(request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return HttpResponse("Content-Length must be a number.", status=400)
+        if length > autosave_max_bytes():
+            return HttpResponse(
+                "Too much to autosave: save the article with its Save button instead.",
+                status=413,
+                content_type="text/plain",
+            )
+        return None
+
+    def _autosave(self, request, article):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        # CSRF middleware has read the form already if it fits Django's own upload limit (else
+        # it answered 400); the autosave has a smaller limit of its own.
+        if refused := self._refuse_large_autosave(request):
+            return refused
+        if "discard" in request.POST:
+            autosave_discard(by=request.user, article=article)
+            self.message_user(request, "Your unsaved edits were discarded.", messages.INFO)
+            return self._back_to_the_form(request, article)
+        autosave = autosave_keep(by=request.user, article=article, form_data=request.POST)
+        return JsonResponse({"saved_at": time_format(timezone.localtime(autosave.saved_at))})
+
+    def _restoring(self, request, obj):
+        """Return the autosave to fill the form with on ?restore=autosave, if there is one."""
+        if request.method != "GET" or request.GET.get("restore") != "autosave":
+            return None
+        if obj is not None and obj.pk is None:  # the add form's inlines get its new article
+            obj = None
+        if obj is None and not self.has_add_permission(request):
+            return None
+        if obj is not None and not self.has_change_permission(request, obj):
+            return None
+        return autosave_find(by=request.user, article=obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        autosave = self._restoring(request, obj)
+        if autosave is None:
+            return form
+        restored = autosave_form_data(autosave)
+
+        class RestoredForm(form):
+            """The change form, filled in with the autosave: shown, never saved from here."""
+
+            def __init__(self, *args, **kwargs):
+                if not args and kwargs.get("data") is None:
+                    kwargs["data"] = restored
+                super().__init__(*args, **kwargs)
+
+        RestoredForm.__name__ = form.__name__
+        return RestoredForm
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if autosave := self._restoring(request, obj):
+            kwargs["data"] = autosave_form_data(autosave)
+        return kwargs
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not self.has_publish_permission(request):
@@ -298,6 +447,87 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
         if forged and not self.has_publish_permission(request):
             raise PermissionDenied("You may not publish articles or change their access.")
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["autosave"] = self._autosave_context(request, obj)
+        context["autosave_url"] = self._autosave_url(obj) if self._may_edit(request, obj) else ""
+        context["autosave_seconds"] = settings.NEWSROOM_AUTOSAVE_SECONDS
+        refused = request.session.get(REFUSED_SESSION_KEY)
+        if obj is not None and request.method == "GET" and refused == obj.pk:
+            del request.session[REFUSED_SESSION_KEY]
+            context["publish_needs"] = self._mark_publish_needs(context, obj)
+        return super().render_change_form(
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
+
+    def _may_edit(self, request, obj):
+        if obj is None:
+            return self.has_add_permission(request)
+        return self.has_change_permission(request, obj)
+
+    def _autosave_url(self, obj):
+        opts = self.opts
+        name = f"admin:{opts.app_label}_{opts.model_name}_autosave"
+        if obj is None:
+            return reverse(f"{name}_new", current_app=self.admin_site.name)
+        return reverse(name, args=[obj.pk], current_app=self.admin_site.name)
+
+    def _autosave_context(self, request, obj):
+        """What the form shows of the person's unsaved edits: the offer to restore them, or
+        the note that the form is filled in with them."""
+        if not self._may_edit(request, obj):
+            return None
+        autosave = autosave_find(by=request.user, article=obj)
+        if autosave is None:
+            return None
+        return {
+            "saved_at": time_format(timezone.localtime(autosave.saved_at)),
+            "restored": self._restoring(request, obj) is not None,
+            # An autosave older than the article's last save: someone saved since.
+            "saved_since": obj is not None and obj.updated_at > autosave.saved_at,
+            "updated_at": time_format(timezone.localtime(obj.updated_at)) if obj else "",
+            "url": self._autosave_url(obj),
+        }
+
+    def _mark_publish_needs(self, context, article):
+        """Put each piece a refused publish found missing on its field, as the field's error;
+        return those with no field of their own in the form (the body's, for one)."""
+        form = context["adminform"].form
+        formsets = {
+            inline_admin_formset.formset.model: inline_admin_formset.formset
+            for inline_admin_formset in context.get("inline_admin_formsets", [])
+        }
+        elsewhere = {}
+        for where, what in services.article_check_for_publishing(article=article).needs:
+            message = f"Needed before publishing: {what}."
+            if where in form.fields and not form.is_bound:
+                form.errors[where] = form.error_class(
+                    [message], renderer=form.renderer, field_id=form[where].auto_id
+                )
+            elif where == "bylines" and Byline in formsets:
+                formsets[Byline].non_form_errors().append(message)
+            elif (block := self._block_form(formsets, where)) is not None:
+                block_form, field = block
+                block_form.errors[field] = block_form.error_class(
+                    [message], renderer=block_form.renderer, field_id=block_form[field].auto_id
+                )
+            else:
+                elsewhere.setdefault(where, []).append(message)
+        return elsewhere
+
+    @staticmethod
+    def _block_form(formsets, where):
+        """Return (the form of the block, its field) that "<kind>:<pk>:<field>" names."""
+        kind, _, rest = where.partition(":")
+        pk, _, field = rest.partition(":")
+        try:
+            formset = formsets.get(block_kind(kind).model)
+        except KeyError:
+            return None
+        for block_form in formset.initial_forms if formset else []:
+            if str(block_form.instance.pk) == pk and field in block_form.fields:
+                return block_form, field
+        return None
 
     @staticmethod
     def _sends_publishing_fields(request):
@@ -323,6 +553,10 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         article = form.instance
+        # Saved: what was autosaved of this form is now the article (or older than it).
+        autosave_discard(by=request.user, article=article)
+        if not change:
+            autosave_discard(by=request.user, article=None)
         services.article_body_changed(article=article)
         wanted = {
             name: form.cleaned_data[name] for name in PUBLISHING_FIELDS if name in form.fields
@@ -391,8 +625,14 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
             self.message_user(
                 request, f"{refusal.message} Everything you typed is saved.", messages.ERROR
             )
+            self.remember_refused_publish(request, article)
             return True
         return False
+
+    @staticmethod
+    def remember_refused_publish(request, article):
+        """Have the change form, shown next, mark each missing piece on its field."""
+        request.session[REFUSED_SESSION_KEY] = article.pk
 
     def _needs_another_look(self, request, article):
         """Whether to show the saved form again: a publish refused, or a body out of shape."""

@@ -38,9 +38,11 @@ class BlockSummary:
 
     kind: str
     ordering: int
+    pk: int | None = None  # the saved block's, so that the change form can mark its fields
     has_text: bool = False  # counts as the text every published article needs
     is_break: bool = False  # the paywall break: the preview cut
-    missing: tuple[str, ...] = ()  # what this block lacks before its article is published
+    # What this block lacks before its article is published: (its field, what by name).
+    missing: tuple[tuple[str, str], ...] = ()
 
 
 class _TopLevelSplitter(HTMLParser):
@@ -115,7 +117,10 @@ def _text_pieces(block):
 
 def _text_summary(block):
     return BlockSummary(
-        kind="text", ordering=block.ordering, has_text=bool(strip_tags(block.text).strip())
+        kind="text",
+        ordering=block.ordering,
+        pk=block.pk,
+        has_text=bool(strip_tags(block.text).strip()),
     )
 
 
@@ -126,12 +131,18 @@ def _image_pieces(block):
 def _image_summary(block):
     image = block.image
     if block.alt_text or image.alt_text or image.is_decorative:
-        return BlockSummary(kind="image", ordering=block.ordering)
+        return BlockSummary(kind="image", ordering=block.ordering, pk=block.pk)
     label = Truncator(block.caption or str(image)).chars(60)
     return BlockSummary(
         kind="image",
         ordering=block.ordering,
-        missing=(f"alt text for the image block “{label}” (or alt text on the image itself)",),
+        pk=block.pk,
+        missing=(
+            (
+                "alt_text",
+                f"alt text for the image block “{label}” (or alt text on the image itself)",
+            ),
+        ),
     )
 
 
@@ -166,7 +177,7 @@ BLOCK_KINDS = (
         model=QuoteBlock,
         icon="format_quote",
         pieces=_quote_pieces,
-        summarise=lambda block: BlockSummary(kind="quote", ordering=block.ordering),
+        summarise=lambda block: BlockSummary(kind="quote", ordering=block.ordering, pk=block.pk),
         fields=("text", "attribution"),
     ),
     BlockKind(
@@ -174,7 +185,9 @@ BLOCK_KINDS = (
         model=PaywallBreak,
         icon="lock",
         pieces=_break_pieces,
-        summarise=lambda block: BlockSummary(kind="break", ordering=block.ordering, is_break=True),
+        summarise=lambda block: BlockSummary(
+            kind="break", ordering=block.ordering, pk=block.pk, is_break=True
+        ),
     ),
 )
 BLOCK_MODELS = [kind.model for kind in BLOCK_KINDS]

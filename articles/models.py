@@ -389,3 +389,36 @@ class Correction(models.Model):
             raise ValidationError(
                 {"published_at": "A correction cannot be dated in the future."}, code="future"
             )
+
+
+class ArticleAutosave(models.Model):
+    """What one person had typed into an article's change form and not yet saved, kept so that
+    a timeout or a closed tab loses nothing. One a person and article (`article` is empty for
+    a new article's add form), replaced by each autosave and deleted by a save."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="article_autosaves"
+    )
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, null=True, blank=True, related_name="autosaves"
+    )
+    # The form as posted: each field's name with the list of its values.
+    data = models.JSONField()
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "article"],
+                condition=models.Q(article__isnull=False),
+                name="autosave_one_per_user_and_article",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(article__isnull=True),
+                name="autosave_one_new_article_per_user",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Unsaved edits of {self.article or 'a new article'} by {self.user}"

@@ -27,19 +27,27 @@ def article_publish_problems(
     section_chosen: bool,
     author_count: int,
     blocks: list[BlockSummary],
-) -> list[str]:
-    """Return what an article still lacks before it may be published, each piece by name."""
+) -> list[tuple[str, str]]:
+    """Return what an article still lacks before it may be published: (where, what) for each
+    piece, where naming the field to put it right (see `PublishCheck.needs`)."""
     problems = []
     if not headline.strip():
-        problems.append("a headline")
+        problems.append(("headline", "a headline"))
     if not section_chosen:
-        problems.append("a section")
+        problems.append(("section", "a section"))
     if author_count < 1:
-        problems.append("at least one author in the byline")
+        problems.append(("bylines", "at least one author in the byline"))
     if not any(block.has_text for block in blocks):
-        problems.append("at least one text block with some text")
-    problems.extend(missing for block in blocks for missing in block.missing)
+        problems.append(("body", "at least one text block with some text"))
+    problems.extend(
+        (block_field(block, field), missing) for block in blocks for field, missing in block.missing
+    )
     return problems
+
+
+def block_field(block: BlockSummary, field: str) -> str:
+    """Return where a block's own field is, for `PublishCheck.needs`: "image:12:alt_text"."""
+    return f"{block.kind}:{block.pk}:{field}"
 
 
 def article_body_problems(*, blocks: list[BlockSummary]) -> list[str]:
@@ -100,12 +108,21 @@ PUBLISH_PERMISSION = "articles.publish_article"
 class PublishCheck:
     """What stands between a saved article and publishing it."""
 
-    missing: tuple[str, ...]  # pieces it lacks, each by name ("a section")
+    # Each piece it lacks as (where, what): what by name ("a section"), where as the field to
+    # put it right: a field of the article's form ("section", "standfirst"), "bylines" (the
+    # byline), "body" (the body as a whole) or one block's field, "<kind>:<pk>:<field>"
+    # ("image:12:alt_text", see `block_field`). The change form marks each where it is.
+    needs: tuple[tuple[str, str], ...]
     body_problems: tuple[str, ...]  # what is wrong with the shape of its body, as sentences
 
     @property
+    def missing(self) -> tuple[str, ...]:
+        """The pieces it lacks, each by name."""
+        return tuple(what for _where, what in self.needs)
+
+    @property
     def passed(self) -> bool:
-        return not (self.missing or self.body_problems)
+        return not (self.needs or self.body_problems)
 
     def describe(self) -> str:
         """Return one message naming every problem, for the person who tried to publish."""
@@ -128,14 +145,14 @@ def article_check_for_publishing(*, article: Article) -> PublishCheck:
     """Return what the article as saved in the database lacks before it may be published."""
     saved = Article.objects.filter(pk=article.pk).values("headline", "section_id").get()
     blocks = article_block_summaries(article=article)
-    missing = article_publish_problems(
+    needs = article_publish_problems(
         headline=saved["headline"],
         section_chosen=saved["section_id"] is not None,
         author_count=Byline.objects.filter(article=article).count(),
         blocks=blocks,
     )
     return PublishCheck(
-        missing=tuple(missing), body_problems=tuple(article_body_problems(blocks=blocks))
+        needs=tuple(needs), body_problems=tuple(article_body_problems(blocks=blocks))
     )
 
 

@@ -321,6 +321,11 @@ NEWSROOM_GIFT_LINK_DAYS = env.int("NEWSROOM_GIFT_LINK_DAYS", default=14)
 NEWSROOM_PREVIEW_LINK_HOURS = env.int("NEWSROOM_PREVIEW_LINK_HOURS", default=48)
 NEWSROOM_MAX_IMAGE_PIXELS = env.int("NEWSROOM_MAX_IMAGE_PIXELS", default=60_000_000)
 NEWSROOM_MAX_UPLOAD_MB = env.int("NEWSROOM_MAX_UPLOAD_MB", default=25)
+# The largest autosave of an article's change form, in bytes posted (a larger one is refused
+# with 413; it is still saved by the form's own Save, up to DATA_UPLOAD_MAX_MEMORY_SIZE).
+NEWSROOM_AUTOSAVE_MAX_BYTES = env.int("NEWSROOM_AUTOSAVE_MAX_BYTES", default=1_000_000)
+# Seconds between two autosaves of a change form with unsaved edits.
+NEWSROOM_AUTOSAVE_SECONDS = env.int("NEWSROOM_AUTOSAVE_SECONDS", default=20)
 NEWSROOM_RENDITION_WIDTHS = env.list(
     "NEWSROOM_RENDITION_WIDTHS", cast=int, default=[480, 800, 1200, 1600]
 )

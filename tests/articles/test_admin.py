@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -461,3 +462,42 @@ def test_each_row_of_the_article_list_has_one_named_link(editor_client):
     html = editor_client.get(reverse("admin:articles_article_changelist")).content.decode()
     assert not re.search(r"<a [^>]*>\s*<img[^>]*alt=\"\"[^>]*>\s*</a>", html)
     assert ">Harbour story</a>" in html
+
+
+def test_the_change_form_puts_what_is_written_first_and_publishing_beside_it(editor_client):
+    article = make_article(blocks=[("text", "<p>The quay reopens.</p>")])
+    html = editor_client.get(change_url(article)).content.decode()
+
+    main, side = html.split('<div class="article-form__side">')
+    order = ['id="id_headline"', 'id="id_standfirst"', 'id="articles_textblock_set-group"']
+    assert [main.index(field) for field in order] == sorted(main.index(field) for field in order)
+    for beside in ['id="id_status"', 'id="id_access"', 'id="id_section"', 'id="bylines-group"']:
+        assert beside in side and beside not in main
+    for beside in ['id="id_lead_image"', 'id="id_tags"', 'id="id_seo_description"']:
+        assert beside in side
+    # The publish date and time each have a name, not only the pair.
+    assert 'aria-label="Publish date"' in side and 'aria-label="Publish time"' in side
+
+
+def test_a_refused_publish_marks_each_missing_piece_on_its_field(editor_client):
+    no_alt = make_image(caption="Harbour at dawn")
+    Image.objects.filter(pk=no_alt.pk).update(alt_text="")
+    response = editor_client.post(ADD_URL, article_form_data(images=[(10, no_alt, "")]))
+    article = Article.objects.get()
+    assert article.status == "draft"
+
+    html = editor_client.get(response.url).content.decode()
+    needed = "Needed before publishing: "
+    section_row = html.split('<div class="form-row errors field-section">')[1][:400]
+    assert f"{needed}a section." in section_row
+    assert re.search(r'<select name="section" aria-invalid="true"', html)
+    byline = html.split('id="bylines-group"')[1]
+    assert f"{needed}at least one author in the byline." in byline.split("</table>")[0]
+    body = html.split('<section class="article-body errors"')[1]
+    assert body.index(f"{needed}at least one text block") < body.index("articles_imageblock_set")
+    alt_row = body.split('<div class="form-row errors field-alt_text">')[1][:400]
+    assert f"{needed}alt text for the image block “Harbour at dawn”" in alt_row
+    assert "Please correct the error" not in html  # nothing typed was wrong: it was saved
+
+    # Marked after the refusal only, not every time the draft is opened.
+    assert needed not in editor_client.get(change_url(article)).content.decode()

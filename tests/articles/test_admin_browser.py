@@ -1,0 +1,183 @@
+"""The article's change form in Chromium: its layout, nothing typed lost, and axe-core."""
+
+import time
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from articles.models import Article, ArticleAutosave, TextBlock
+from tests.admin_editor import add_block
+from tests.factories import make_article, make_author, make_image, make_tag, paragraphs
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+TYPED = "The harbour master kept a diary of every storm since 1987."
+
+
+@pytest.fixture
+def editor(live_server, page, django_user_model):
+    """Chromium, logged in to the admin as an editor who may publish."""
+    django_user_model.objects.create_superuser(email="ed@example.com", password="ed-password-42")
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "ed@example.com")
+    page.fill("#id_password", "ed-password-42")
+    page.click("input[type=submit]")
+    expect(page.locator("#site-name")).to_be_visible()
+    return page
+
+
+@pytest.fixture
+def article():
+    return make_article(
+        status=Article.Status.DRAFT,
+        headline="Storms of the harbour",
+        authors=[make_author(name="Ann Lee")],
+        tags=[make_tag(name="Weather")],
+        lead_image=make_image(),
+        blocks=[
+            ("text", paragraphs(2)),
+            ("image", make_image(caption="The old quay")),
+            ("quote", "We never gave up on it.", "A harbour master"),
+            ("break",),
+            ("text", "<p>The rest, for subscribers.</p>"),
+        ],
+    )
+
+
+def open_form(page, url):
+    page.goto(url)
+    page.wait_for_load_state("networkidle")  # every editor has set itself up
+    expect(page.locator(".prose-editor [contenteditable=true]").first).to_be_visible()
+
+
+def serious_violations(page):
+    results = Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + ", ".join(str(node["target"]) for node in violation["nodes"][:5])
+        for violation in results.response["violations"]
+        if violation["impact"] in ("critical", "serious")
+    ]
+
+
+def test_the_side_column_sits_beside_the_body_on_a_wide_screen_and_below_on_a_narrow_one(
+    editor, live_server, article, tmp_path
+):
+    url = f"{live_server.url}/admin/articles/article/{article.pk}/change/"
+    for width, height in [(1280, 800), (1440, 900), (1000, 800)]:
+        editor.set_viewport_size({"width": width, "height": height})
+        open_form(editor, url)
+        editor.screenshot(path=str(tmp_path / f"change-form-{width}.png"), full_page=True)
+        body = editor.locator(".article-body").bounding_box()
+        side = editor.locator(".article-form__side").bounding_box()
+        assert editor.evaluate("document.documentElement.scrollWidth") <= width  # no sideways
+        if width >= 1200:
+            assert side["x"] >= body["x"] + body["width"] and side["y"] < body["y"]
+            expect(editor.locator("#id_lead_image")).to_be_attached()
+            expect(editor.get_by_text("Lead image", exact=True)).to_be_visible()
+            expect(editor.locator(".field-lead_caption input")).to_be_visible()  # unfolded
+        else:
+            assert side["y"] >= body["y"] + body["height"]
+            expect(editor.locator(".field-lead_caption input")).to_be_hidden()  # folded
+            editor.get_by_text("Lead image", exact=True).click()
+            expect(editor.locator(".field-lead_caption input")).to_be_visible()
+
+
+def test_the_add_and_change_forms_pass_axe(editor, live_server, article):
+    open_form(editor, f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    assert serious_violations(editor) == []
+
+    editor.goto(f"{live_server.url}/admin/articles/article/add/")
+    editor.wait_for_load_state("networkidle")
+    assert serious_violations(editor) == []
+    add_block(editor, "Text")  # a block added now gets a named editor too
+    add_block(editor, "Image")
+    expect(editor.locator(".prose-editor [contenteditable=true]")).to_have_count(1)
+    editor.wait_for_timeout(100)
+    assert serious_violations(editor) == []
+
+
+def test_leaving_unsaved_edits_asks_first_but_saving_does_not(editor, live_server, article):
+    url = f"{live_server.url}/admin/articles/article/{article.pk}/change/"
+    open_form(editor, url)
+    dialogs = []
+
+    def stay(dialog):
+        dialogs.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    editor.on("dialog", stay)
+    editor.get_by_role("link", name="Articles", exact=True).last.click()  # nothing typed yet
+    expect(editor).to_have_url(f"{live_server.url}/admin/articles/article/")
+    editor.goto(f"{live_server.url}/admin/articles/article/add/")
+    editor.wait_for_load_state("networkidle")
+    editor.get_by_role("link", name="Articles", exact=True).last.click()
+    expect(editor).to_have_url(f"{live_server.url}/admin/articles/article/")
+    assert dialogs == []
+
+    open_form(editor, url)
+    editor.locator("#articles_textblock_set-0 [contenteditable=true]").click()
+    editor.keyboard.press("End")
+    editor.keyboard.type(" " + TYPED)
+    editor.get_by_role("link", name="Articles", exact=True).last.click()
+    editor.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"]
+    expect(editor).to_have_url(url)  # stayed, with what was typed
+
+    editor.click("input[name=_save]")
+    expect(editor.locator(".messagelist")).to_contain_text("was changed successfully")
+    assert dialogs == ["beforeunload"]  # saving did not ask
+    assert TYPED in TextBlock.objects.filter(parent=article).first().text
+
+
+def autosaved(article, text, seconds=10):
+    """Wait for the server to hold an autosave of `article` with `text` in it."""
+    for _ in range(seconds * 10):
+        autosave = ArticleAutosave.objects.filter(article=article).first()
+        if autosave and text in str(autosave.data):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_edits_are_autosaved_while_typing(editor, live_server, article, settings):
+    settings.NEWSROOM_AUTOSAVE_SECONDS = 1
+    open_form(editor, f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    editor.locator("#articles_textblock_set-0 [contenteditable=true]").click()
+    editor.keyboard.type(TYPED)
+    assert autosaved(article, TYPED)
+    expect(editor.locator(".article-form__autosave")).to_contain_text("Unsaved edits kept (")
+
+
+def test_a_closed_tab_loses_nothing(editor, live_server, article, settings, context):
+    settings.NEWSROOM_AUTOSAVE_SECONDS = 3600  # only the closing tab autosaves
+    url = f"{live_server.url}/admin/articles/article/{article.pk}/change/"
+    open_form(editor, url)
+    add_block(editor, "Text")
+    editor.locator(".prose-editor [contenteditable=true]").last.click()
+    editor.keyboard.type(TYPED)
+    editor.on("dialog", lambda dialog: dialog.accept())  # "Leave site?" Yes.
+    with editor.expect_event("close"):
+        editor.close(run_before_unload=True)
+    assert autosaved(article, TYPED)
+
+    page = context.new_page()
+    open_form(page, url)
+    banner = page.locator(".autosave-banner")
+    expect(banner).to_contain_text("You have unsaved edits from")
+    banner.get_by_role("link", name="Restore them").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".autosave-banner")).to_contain_text("review them, then save")
+    expect(page.locator(".prose-editor [contenteditable=true]").last).to_contain_text(TYPED)
+
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    texts = list(TextBlock.objects.filter(parent=article).values_list("text", flat=True))
+    assert len(texts) == 3 and TYPED in texts[-1]
+    assert not ArticleAutosave.objects.exists()
+    open_form(page, url)
+    expect(page.locator(".autosave-banner")).to_have_count(0)
