@@ -123,15 +123,36 @@ def _image_pieces(block):
     return [Piece(render_to_string("articles/includes/block_image.html", {"block": block}))]
 
 
+def picture_problems(*, image, alt_text: str, credit: str, where: str) -> tuple[str, ...]:
+    """Return what a picture shown in an article lacks before it is published, each by name.
+
+    `alt_text` and `credit` are the article's own overrides (empty: the picture's are used);
+    `where` names the place for the editor ("the image block “Harbour at dawn”").
+    """
+    problems = []
+    if not (alt_text.strip() or image.alt_text.strip() or image.is_decorative):
+        problems.append(f"alt text for {where} (or alt text on the image itself)")
+    if not (credit.strip() or image.credit.strip()):
+        problems.append(f"a credit for {where} (or a credit on the image itself)")
+    if image.rights_expired:
+        problems.append(
+            f"another picture for {where}: the rights to “{Truncator(str(image)).chars(60)}” "
+            f"expired after {image.rights_expire_on:%-d %B %Y}"
+        )
+    return tuple(problems)
+
+
 def _image_summary(block):
-    image = block.image
-    if block.alt_text or image.alt_text or image.is_decorative:
-        return BlockSummary(kind="image", ordering=block.ordering)
-    label = Truncator(block.caption or str(image)).chars(60)
+    label = Truncator(block.caption or str(block.image)).chars(60)
     return BlockSummary(
         kind="image",
         ordering=block.ordering,
-        missing=(f"alt text for the image block “{label}” (or alt text on the image itself)",),
+        missing=picture_problems(
+            image=block.image,
+            alt_text=block.alt_text,
+            credit=block.credit,
+            where=f"the image block “{label}”",
+        ),
     )
 
 

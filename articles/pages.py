@@ -11,8 +11,9 @@ Caches follow versions, never time, and never decide anything:
 - An article's own parts (head tags, header, body halves, tags) are keyed by its version, so
   they never need expiring; "More from" and related cards by the listing generation.
 - The listing generation moves only when *published* content changes, and when the next
-  scheduled article's time comes: the listing state carries that time, so a scheduled article
-  joins the lists at its minute whoever asks first, without a cache lifetime in the way.
+  scheduled change comes (an article's publish time, or its unpublish time): the listing state
+  carries that time, so a scheduled article joins the lists, and a taken-down one leaves them,
+  at its minute whoever asks first, without a cache lifetime in the way.
 - Sections, authors and tags appear on every page: changing one moves the site generation.
 
 The CDN's lifetime (`NEWSROOM_PUBLIC_CACHE_SECONDS`) is a separate knob, applied in
@@ -38,12 +39,12 @@ from media.renditions import rendition_url
 from subscriptions.access import Access
 
 from .body import render_body
-from .models import Article, Byline
+from .models import Article, Byline, is_live_at, is_past
 from .structured_data import article_json_ld, json_ld_script
 
 logger = logging.getLogger(__name__)
 SITE_GENERATION_KEY = "pages:site-generation"
-LISTING_STATE_KEY = "pages:listing-state"
+LISTING_STATE_KEY = "pages:listing-state:2"  # 2: "next_change" counts takedowns too
 # A safety net, not a lifetime: heads are set on every commit; this bounds the damage of a
 # process that died between a commit and its cache update.
 HEAD_TIMEOUT = 10 * 60
@@ -87,20 +88,23 @@ class ArticleHead:
     access: Access
     status: str
     published_at: datetime | None
+    unpublish_at: datetime | None
     updated_at: datetime
     version: str
 
     @property
     def is_live(self) -> bool:
-        return (
-            self.status == Article.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at <= timezone.now()
-        )
+        # The times are part of the head, so the page goes at its unpublish minute whether or
+        # not the scheduler has made the row a draft yet (or this process heard of it).
+        return is_live_at(self, timezone.now())
 
     @property
     def is_scheduled(self) -> bool:
-        return self.status == Article.Status.PUBLISHED and not self.is_live
+        return self.status == Article.Status.PUBLISHED and not is_past(self.published_at)
+
+    @property
+    def is_past_unpublish_time(self) -> bool:
+        return self.status == Article.Status.PUBLISHED and is_past(self.unpublish_at)
 
     @property
     def is_listed(self) -> bool:
@@ -108,7 +112,16 @@ class ArticleHead:
         return self.status == Article.Status.PUBLISHED
 
 
-HEAD_FIELDS = ["pk", "slug", "headline", "access", "status", "published_at", "updated_at"]
+HEAD_FIELDS = [
+    "pk",
+    "slug",
+    "headline",
+    "access",
+    "status",
+    "published_at",
+    "unpublish_at",
+    "updated_at",
+]
 
 
 def _load_head(**lookup) -> ArticleHead | None:
@@ -180,28 +193,38 @@ def site_changed() -> None:
     listings_changed()
 
 
-def _new_listing_state(*, generation: int | None = None) -> dict:
-    """Return the listing state: its generation (new unless given), the next scheduled
-    article's publish time, and when to look for newly scheduled ones again."""
-    now = timezone.now()
-    next_go_live = (
-        Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=now)
-        .order_by("published_at")
-        .values_list("published_at", flat=True)
+def _next_scheduled(field: str, now: datetime) -> datetime | None:
+    """Return the soonest time still to come in `field` among published articles (indexed)."""
+    return (
+        Article.objects.filter(status=Article.Status.PUBLISHED, **{f"{field}__gt": now})
+        .order_by(field)
+        .values_list(field, flat=True)
         .first()
     )
+
+
+def _new_listing_state(*, generation: int | None = None) -> dict:
+    """Return the listing state: its generation (new unless given), the next time lists change
+    by themselves (a scheduled article goes live or one comes down at its unpublish time), and
+    when to look for newly scheduled ones again."""
+    now = timezone.now()
+    changes = [
+        moment
+        for moment in (_next_scheduled("published_at", now), _next_scheduled("unpublish_at", now))
+        if moment is not None
+    ]
     return {
         "generation": generation or _new_generation(),
-        "next_go_live": next_go_live,
+        "next_change": min(changes, default=None),
         "recheck_at": now + SCHEDULE_RECHECK,
     }
 
 
 def _current_listing_state(state) -> dict:
-    """Return `state`, moved on if a scheduled article is now due (a new generation) or the
+    """Return `state`, moved on if a scheduled change is now due (a new generation) or the
     recheck time has come (the same generation: lists are not rebuilt for nothing)."""
     now = timezone.now()
-    if state is None or (state["next_go_live"] and state["next_go_live"] <= now):
+    if state is None or (state["next_change"] and state["next_change"] <= now):
         state = _new_listing_state()
     elif state["recheck_at"] <= now:
         state = _new_listing_state(generation=state["generation"])
@@ -216,7 +239,7 @@ def _generations(request, *extra_keys) -> tuple[int, int, dict]:
 
     One round trip to the cache, once per request: later calls for the same request reuse the
     generations (and fetch only the extra keys they ask for). Moves the listing generation if a
-    scheduled article is now due.
+    scheduled change is now due.
     """
     known = getattr(request, "_page_generations", None)
     if known is not None:
