@@ -1,7 +1,7 @@
 from content_editor.admin import ContentEditor, ContentEditorInline
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -13,7 +13,9 @@ from newsroom.csp import EditorPolicyAdminMixin
 from newsroom.forms import InvalidFormStatusAdminMixin
 
 from . import services
+from .admin_filters import PictureRightsEndingFilter, warn_about_picture_rights
 from .blocks import BLOCK_KINDS
+from .forms import ArticleForm
 from .models import Article, Author, Byline, Section, Tag
 
 
@@ -51,7 +53,7 @@ class BylineInline(admin.TabularInline):
 
 # What goes out, and when: changed only through the publishing services, by those who may
 # publish (`articles.publish_article`); everyone else sees these read-only.
-PUBLISHING_FIELDS = ["status", "published_at", "access"]
+PUBLISHING_FIELDS = ["status", "published_at", "unpublish_at", "access"]
 
 
 @admin.register(Article)
@@ -72,7 +74,8 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
         "published_at",
     ]
     list_display_links = ["headline"]  # one link a row: the picture beside it adds no name
-    list_filter = ["status", "access", "section", "tags"]
+    form = ArticleForm  # says the time zone of the publishing times
+    list_filter = ["status", "access", "section", "tags", PictureRightsEndingFilter]
     search_fields = ["headline", "standfirst", "slug", "authors__name"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
@@ -92,6 +95,7 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
                 "fields": [
                     "status",
                     "published_at",
+                    "unpublish_at",
                     "access",
                     "preview_links",
                     "updated_at",
@@ -132,6 +136,11 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
             readonly += PUBLISHING_FIELDS
         return readonly
 
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            warn_about_picture_rights(request, may_publish=self.has_publish_permission(request))
+        return super().changelist_view(request, extra_context)
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # The form offers these fields only to those who may publish: anyone else sending them
         # forged the request, and is told so rather than having them silently dropped.
@@ -155,7 +164,9 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
         if change:
             published = form.initial.get("status") == Article.Status.PUBLISHED
             for name in form.changed_data:
-                if name in ("status", "access") or (name == "published_at" and published):
+                if name in ("status", "access", "unpublish_at") or (
+                    name == "published_at" and published
+                ):
                     setattr(obj, name, form.initial[name])
         else:
             obj.status = Article.Status.DRAFT
@@ -213,10 +224,18 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
             return super().log_change(request, obj, message)
         return None
 
-    def _apply_publishing(self, request, article, *, status, published_at, access):
+    def _apply_publishing(self, request, article, *, status, published_at, unpublish_at, access):
         """Ask the services for what the form asked; return whether publishing was refused."""
         if access != article.access:
             services.article_change_access(article=article, by=request.user, access=access)
+        if unpublish_at != article.unpublish_at:
+            try:
+                services.article_schedule_unpublish(
+                    article=article, by=request.user, at=unpublish_at
+                )
+            except ValidationError as error:  # the form checked it; the clock moved on since
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                return True
         if status == Article.Status.DRAFT:
             if article.status == Article.Status.PUBLISHED:
                 services.article_unpublish(article=article, by=request.user)
@@ -275,6 +294,8 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
     def status_label(self, obj):
         if obj.is_scheduled:
             return format_html('<span title="Goes live at the publish time">Scheduled</span>')
+        if obj.is_past_unpublish_time:
+            return format_html('<span title="Off the site since its unpublish time">Ended</span>')
         return obj.get_status_display()
 
     @admin.display(description="Preview")

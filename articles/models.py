@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from content_editor.models import Region, create_plugin_base
 from django.conf import settings
 from django.db import models
@@ -115,6 +117,16 @@ class ArticleQuerySet(models.QuerySet):
                 | (models.Q(preview_text__icontains=word) & preview_in_force)
             )
         return self.filter(matches)
+
+    def showing_pictures_with_rights_ending(self, *, within_days=7, on=None):
+        """Return the published (live or scheduled) articles whose lead image or an image block
+        shows a picture whose rights end within `within_days` days of `on` (today), or ended."""
+        last_day = (on or timezone.localdate()) + timedelta(days=within_days)
+        in_blocks = ImageBlock.objects.filter(image__rights_expire_on__lte=last_day)
+        return self.filter(status=Article.Status.PUBLISHED).filter(
+            models.Q(lead_image__rights_expire_on__lte=last_day)
+            | models.Q(pk__in=in_blocks.values("parent_id"))
+        )
 
     def latest_first(self):
         return self.order_by("-published_at", "-pk")
