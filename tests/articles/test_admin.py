@@ -344,8 +344,9 @@ def test_who_may_not_publish_sees_status_time_and_access_read_only(client):
         {"status": "published"},
         {"access": "free"},
         {"published_at_0": "2020-01-01", "published_at_1": "09:00"},
+        {"unpublish_at_0": "2040-01-01", "unpublish_at_1": "09:00"},
     ],
-    ids=["status", "access", "publish time"],
+    ids=["status", "access", "publish time", "unpublish time"],
 )
 def test_a_forged_publishing_field_is_refused_and_changes_nothing(client, forged):
     article = make_article(status="draft", access=Article.Access.SUBSCRIBERS)
@@ -358,6 +359,7 @@ def test_a_forged_publishing_field_is_refused_and_changes_nothing(client, forged
     article.refresh_from_db()
     assert (article.status, article.access) == ("draft", "subscribers")
     assert article.headline != "Sneaked in" and article.published_at is None
+    assert article.unpublish_at is None
     assert not LogEntry.objects.exists()
 
 

@@ -158,9 +158,7 @@ def test_a_restarted_scheduler_announces_what_went_live_while_it_was_away(editor
 
 def test_an_unpublish_time_moved_later_is_left_alone(editor):
     article = make_article(headline=HEADLINE)
-    article_schedule_unpublish(
-        article=article, by=editor, at=timezone.now() + timedelta(seconds=1)
-    )
+    article_schedule_unpublish(article=article, by=editor, at=timezone.now() + timedelta(seconds=1))
     article_schedule_unpublish(article=article, by=editor, at=timezone.now() + timedelta(days=1))
     time.sleep(1.1)
 

@@ -322,7 +322,7 @@ def test_scheduling_refuses_to_go_live_after_the_article_would_come_down(editor)
     article = draft()
     article_schedule_unpublish(article=article, by=editor, at=timezone.now() + timedelta(days=1))
 
-    with pytest.raises(PublishRefused, match="Its unpublish time .* is not after it would go live"):
+    with pytest.raises(PublishRefused, match=r"Its unpublish time .* is not after it would go"):
         article_schedule(article=article, by=editor, at=timezone.now() + timedelta(days=2))
 
     assert Article.objects.get(pk=article.pk).status == "draft"
