@@ -17,7 +17,8 @@ Caches follow versions, never time, and never decide anything:
 - Sections, authors and tags appear on every page: changing one moves the site generation.
 
 The CDN's lifetime (`NEWSROOM_PUBLIC_CACHE_SECONDS`) is a separate knob, applied in
-`newsroom.middleware`.
+`newsroom.middleware`, which never lets it run past the next scheduled change a page knows of
+(`note_page_changes_at`): the listing state's next change, an article's own times.
 """
 
 import logging
@@ -254,7 +255,17 @@ def _generations(request, *extra_keys) -> tuple[int, int, dict]:
             site = cache.get(SITE_GENERATION_KEY, site)
     state = _current_listing_state(found.get(LISTING_STATE_KEY))
     request._page_generations = (site, state["generation"])
+    note_page_changes_at(request, state["next_change"])
     return site, state["generation"], found
+
+
+def note_page_changes_at(request, moment: datetime | None) -> None:
+    """Record that the page changes by itself at `moment` (if it is to come), so that no
+    shared cache keeps it past then (`newsroom.middleware`); the earliest time wins."""
+    if moment is None or moment <= timezone.now():
+        return
+    known = getattr(request, "page_changes_at", None)
+    request.page_changes_at = moment if known is None else min(known, moment)
 
 
 def cached_page_part(request, key, build):
@@ -444,6 +455,8 @@ def article_page(request, slug) -> ArticlePage:
             cache.add(_slug_key(head.pk), slug, timeout=LOADED_HEAD_TIMEOUT)
         else:
             head = cache.get(_head_key(slug)) or head
+    note_page_changes_at(request, head.published_at)  # going live, or coming down
+    note_page_changes_at(request, head.unpublish_at)
     parts = cached_page_part(
         request,
         f"article:{head.pk}:{head.version}:{site}",
