@@ -89,9 +89,10 @@ class ArticleHead:
     access: Access
     status: str
     published_at: datetime | None
-    unpublish_at: datetime | None
     updated_at: datetime
     version: str
+    # Last, with a default: a head cached by the code before it had one still reads.
+    unpublish_at: datetime | None = None
 
     @property
     def is_live(self) -> bool:

@@ -11,16 +11,18 @@ from datetime import UTC, datetime
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
+from media.models import Image
 from subscriptions.access import Access
 
 from .blocks import BlockSummary, block_kind_of, picture_problems
 from .body import article_blocks, render_body
 from .events import ArticleChange, announce_article_change
-from .models import Article, Byline, TextBlock
+from .models import Article, Byline, ImageBlock, TextBlock
 
 
 def article_publish_problems(
@@ -201,10 +203,32 @@ def article_check_for_publishing(
             f"Its unpublish time ({describe_time(unpublish_at)}) is not after it would go "
             "live: set a later one, or clear it.",
         )
+    if goes_live_at is not None:
+        time_problems += _rights_ending_before(article=article, goes_live_at=goes_live_at)
     return PublishCheck(
         missing=tuple(missing),
         body_problems=tuple(article_body_problems(blocks=blocks)),
         time_problems=time_problems,
+    )
+
+
+def _rights_ending_before(*, article: Article, goes_live_at: datetime) -> tuple[str, ...]:
+    """Name the pictures the article shows whose rights end before the day it goes live (those
+    ended already are named with the pictures' other problems)."""
+    today, day = timezone.localdate(), timezone.localdate(goes_live_at)
+    if day <= today:
+        return ()
+    in_blocks = ImageBlock.objects.filter(parent=article).values("image_id")
+    ending = Image.objects.filter(
+        Q(pk__in=in_blocks) | Q(pk__in=Article.objects.filter(pk=article.pk).values("lead_image")),
+        rights_expire_on__gte=today,
+        rights_expire_on__lt=day,
+    )
+    return tuple(
+        f"The rights to the picture “{Truncator(str(image)).chars(60)}” end after "
+        f"{image.rights_expire_on.day} {image.rights_expire_on:%B %Y}, before it would go live: "
+        "choose another picture or an earlier time."
+        for image in ending
     )
 
 

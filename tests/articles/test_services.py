@@ -327,3 +327,17 @@ def test_scheduling_refuses_to_go_live_after_the_article_would_come_down(editor)
 
     assert Article.objects.get(pk=article.pk).status == "draft"
     assert article_publish(article=article, by=editor).is_live  # now is before it comes down
+
+
+def test_scheduling_refuses_a_picture_whose_rights_end_before_it_goes_live(editor):
+    ends = timezone.localdate() + timedelta(days=2)
+    article = draft(lead_image=make_image(caption="Regatta", rights_expire_on=ends))
+
+    with pytest.raises(PublishRefused) as refused:
+        article_schedule(article=article, by=editor, at=timezone.now() + timedelta(days=5))
+
+    assert (
+        f"The rights to the picture “Regatta” end after {ends.day} {ends:%B %Y}, before it "
+        "would go live" in refused.value.messages[0]
+    )
+    assert article_schedule(article=article, by=editor, at=timezone.now() + timedelta(days=1))
