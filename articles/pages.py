@@ -26,6 +26,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
@@ -267,6 +268,18 @@ def note_page_changes_at(request, moment: datetime | None) -> None:
         return
     known = getattr(request, "page_changes_at", None)
     request.page_changes_at = moment if known is None else min(known, moment)
+
+
+def follows_the_schedule(view):
+    """Wrap a view that reads published articles itself (feeds, sitemaps), so that shared
+    caches keep it no later than the next scheduled change too (one cache round trip)."""
+
+    @wraps(view)
+    def view_following_the_schedule(request, *args, **kwargs):
+        _generations(request)
+        return view(request, *args, **kwargs)
+
+    return view_following_the_schedule
 
 
 def cached_page_part(request, key, build):

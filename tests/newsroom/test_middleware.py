@@ -85,7 +85,13 @@ def test_a_shared_cache_never_keeps_a_page_past_its_next_scheduled_change(
         access=Article.Access.FREE, published_at=timezone.now() + timedelta(seconds=20)
     )
 
-    for page in [reverse("home"), quiet.get_absolute_url(), goes_live.get_absolute_url()]:
+    for page in [
+        reverse("home"),
+        quiet.get_absolute_url(),
+        goes_live.get_absolute_url(),
+        reverse("feed"),
+        reverse("sitemap_section", args=["articles"]),
+    ]:
         assert 0 < max_age(client.get(page)) <= 20, page  # the next change anywhere in lists
     with django_capture_on_commit_callbacks(execute=True):
         goes_live.delete()
