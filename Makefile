@@ -16,10 +16,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 var:
 	mkdir -p var/uploads
 
-## make run: install, migrate, load the demo content and serve on http://$(HOST):$(PORT)
+## make run: install, migrate, load the demo content and serve on http://$(HOST):$(PORT),
+## with the scheduler (publish and unpublish times) beside it; Ctrl-C stops both
 run: $(STAMP) var
 	DEBUG=true $(BIN)/python manage.py migrate --no-input
 	DEBUG=true NEWSROOM_SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py seed_demo
+	DEBUG=true $(BIN)/python manage.py run_scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: the whole suite (SQLite and the local-memory cache unless DATABASE_URL/CACHE_URL say otherwise)

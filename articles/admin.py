@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.http import (
@@ -28,6 +28,7 @@ from newsroom.forms import InvalidFormStatusAdminMixin
 from subscriptions.paywall import ReaderPersona, persona_reader
 
 from . import services, views
+from .admin_filters import PictureRightsEndingFilter, warn_about_picture_rights
 from .autosave import (
     autosave_discard,
     autosave_find,
@@ -37,6 +38,7 @@ from .autosave import (
 )
 from .blocks import BLOCK_KINDS, block_kind
 from .corrections import correction_delete, correction_save, may_correct
+from .forms import ArticleForm
 from .models import Article, Author, Byline, Correction, PreviewLink, Section, Tag
 from .pages import article_page_as_saved
 from .previews import preview_link_create, preview_link_revoke
@@ -118,7 +120,7 @@ class CorrectionInline(admin.StackedInline):
 
 # What goes out, and when: changed only through the publishing services, by those who may
 # publish (`articles.publish_article`); everyone else sees these read-only.
-PUBLISHING_FIELDS = ["status", "published_at", "access"]
+PUBLISHING_FIELDS = ["status", "published_at", "unpublish_at", "access"]
 
 # The change form (templates/admin/articles/article/change_form.html) puts the fieldsets with
 # this class in a column beside the headline, standfirst and body on a wide screen, and below
@@ -149,7 +151,8 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
         "published_at",
     ]
     list_display_links = ["headline"]  # one link a row: the picture beside it adds no name
-    list_filter = ["status", "access", "section", "tags"]
+    form = ArticleForm  # says the time zone of the publishing times
+    list_filter = ["status", "access", "section", "tags", PictureRightsEndingFilter]
     search_fields = ["headline", "standfirst", "slug", "authors__name"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
@@ -167,6 +170,7 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
                 "fields": [
                     "status",
                     "published_at",
+                    "unpublish_at",
                     "access",
                     "preview_links",
                     "updated_at",
@@ -343,14 +347,6 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
     def has_publish_permission(self, request):
         return request.user.has_perm(services.PUBLISH_PERMISSION)
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "published_at":  # the label names the pair; each input its part
-            date, time = formfield.widget.widgets
-            date.attrs["aria-label"] = "Publish date"
-            time.attrs["aria-label"] = "Publish time"
-        return formfield
-
     # Autosave (articles.autosave): the form's script posts what was typed here; the change
     # form offers it back, and shows the form filled in with it on ?restore=autosave.
     def autosave_view(self, request, object_id=None):
@@ -439,6 +435,11 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
         if not self.has_publish_permission(request):
             readonly += PUBLISHING_FIELDS
         return readonly
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            warn_about_picture_rights(request, may_publish=self.has_publish_permission(request))
+        return super().changelist_view(request, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # The form offers these fields only to those who may publish: anyone else sending them
@@ -544,7 +545,9 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
         if change:
             published = form.initial.get("status") == Article.Status.PUBLISHED
             for name in form.changed_data:
-                if name in ("status", "access") or (name == "published_at" and published):
+                if name in ("status", "access", "unpublish_at") or (
+                    name == "published_at" and published
+                ):
                     setattr(obj, name, form.initial[name])
         else:
             obj.status = Article.Status.DRAFT
@@ -606,10 +609,18 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
             return super().log_change(request, obj, message)
         return None
 
-    def _apply_publishing(self, request, article, *, status, published_at, access):
+    def _apply_publishing(self, request, article, *, status, published_at, unpublish_at, access):
         """Ask the services for what the form asked; return whether publishing was refused."""
         if access != article.access:
             services.article_change_access(article=article, by=request.user, access=access)
+        if unpublish_at != article.unpublish_at:
+            try:
+                services.article_schedule_unpublish(
+                    article=article, by=request.user, at=unpublish_at
+                )
+            except ValidationError as error:  # the form checked it; the clock moved on since
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                return True
         if status == Article.Status.DRAFT:
             if article.status == Article.Status.PUBLISHED:
                 services.article_unpublish(article=article, by=request.user)
@@ -674,6 +685,8 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
     def status_label(self, obj):
         if obj.is_scheduled:
             return format_html('<span title="Goes live at the publish time">Scheduled</span>')
+        if obj.is_past_unpublish_time:
+            return format_html('<span title="Off the site since its unpublish time">Ended</span>')
         return obj.get_status_display()
 
     @admin.display(description="Preview")

@@ -128,20 +128,46 @@ def _image_pieces(block):
     return [Piece(render_to_string("articles/includes/block_image.html", {"block": block}))]
 
 
+def picture_problems(
+    *, image, alt_text: str, credit: str, where: str, fields: str = ""
+) -> tuple[tuple[str, str], ...]:
+    """Return what a picture shown in an article lacks before it is published, as (field, what).
+
+    `alt_text` and `credit` are the article's own overrides (empty: the picture's are used);
+    `where` names the place for the editor ("the image block “Harbour at dawn”"); `fields` is
+    the prefix of the fields that hold the overrides and the picture ("lead_" on the article).
+    """
+    problems = []
+    if not (alt_text.strip() or image.alt_text.strip() or image.is_decorative):
+        problems.append(
+            (f"{fields}alt_text", f"alt text for {where} (or alt text on the image itself)")
+        )
+    if not (credit.strip() or image.credit.strip()):
+        problems.append(
+            (f"{fields}credit", f"a credit for {where} (or a credit on the image itself)")
+        )
+    if image.rights_expired:
+        problems.append(
+            (
+                f"{fields}image",
+                f"another picture for {where}: the rights to “{Truncator(str(image)).chars(60)}” "
+                f"expired after {image.rights_expire_on:%-d %B %Y}",
+            )
+        )
+    return tuple(problems)
+
+
 def _image_summary(block):
-    image = block.image
-    if block.alt_text or image.alt_text or image.is_decorative:
-        return BlockSummary(kind="image", ordering=block.ordering, pk=block.pk)
-    label = Truncator(block.caption or str(image)).chars(60)
+    label = Truncator(block.caption or str(block.image)).chars(60)
     return BlockSummary(
         kind="image",
         ordering=block.ordering,
         pk=block.pk,
-        missing=(
-            (
-                "alt_text",
-                f"alt text for the image block “{label}” (or alt text on the image itself)",
-            ),
+        missing=picture_problems(
+            image=block.image,
+            alt_text=block.alt_text,
+            credit=block.credit,
+            where=f"the image block “{label}”",
         ),
     )
 

@@ -9,7 +9,8 @@ from enum import StrEnum
 from django.db import transaction
 from django.dispatch import Signal
 
-# Sent with: article_id (int), change (ArticleChange), by (the acting user, or None).
+# Sent with: article_id (int), change (ArticleChange), by (the acting user, or None: the
+# scheduler, carrying out a publish or unpublish time).
 article_changed = Signal()
 
 
@@ -17,6 +18,7 @@ class ArticleChange(StrEnum):
     EDITED = "edited"  # headline, body, pictures or anything else readers see
     PUBLISHED = "published"
     SCHEDULED = "scheduled"
+    UNPUBLISH_SCHEDULED = "unpublish_scheduled"  # an unpublish time set, changed or cleared
     UNPUBLISHED = "unpublished"
     ACCESS_CHANGED = "access_changed"
     DELETED = "deleted"

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from content_editor.models import Region, create_plugin_base
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -80,7 +82,11 @@ class Tag(models.Model):
 
 class ArticleQuerySet(models.QuerySet):
     def published_q(self, *, at=None):
-        return models.Q(status=Article.Status.PUBLISHED, published_at__lte=at or timezone.now())
+        """Live at `at` (now): published, its publish time come, its unpublish time not yet."""
+        at = at or timezone.now()
+        return models.Q(status=Article.Status.PUBLISHED, published_at__lte=at) & (
+            models.Q(unpublish_at__isnull=True) | models.Q(unpublish_at__gt=at)
+        )
 
     def published(self, *, at=None):
         return self.filter(self.published_q(at=at))
@@ -113,6 +119,16 @@ class ArticleQuerySet(models.QuerySet):
             )
         return self.filter(matches)
 
+    def showing_pictures_with_rights_ending(self, *, within_days=7, on=None):
+        """Return the published (live or scheduled) articles whose lead image or an image block
+        shows a picture whose rights end within `within_days` days of `on` (today), or ended."""
+        last_day = (on or timezone.localdate()) + timedelta(days=within_days)
+        in_blocks = ImageBlock.objects.filter(image__rights_expire_on__lte=last_day)
+        return self.filter(status=Article.Status.PUBLISHED).filter(
+            models.Q(lead_image__rights_expire_on__lte=last_day)
+            | models.Q(pk__in=in_blocks.values("parent_id"))
+        )
+
     def latest_first(self):
         return self.order_by("-published_at", "-pk")
 
@@ -126,6 +142,20 @@ class ArticleQuerySet(models.QuerySet):
                 "lead_image__renditions"
             )
         return listing
+
+
+def is_past(moment, *, at=None):
+    return moment is not None and moment <= (at or timezone.now())
+
+
+def is_live_at(article, at):
+    """Whether `article` (a row or anything with its status and times) is on the site at `at`:
+    the one rule that `ArticleQuerySet.published_q` says in SQL."""
+    return (
+        article.status == Article.Status.PUBLISHED
+        and is_past(article.published_at, at=at)
+        and not is_past(article.unpublish_at, at=at)
+    )
 
 
 def default_access():
@@ -176,6 +206,13 @@ class Article(models.Model):
         db_index=True,
         help_text="A time in the future schedules the article. Empty means now, on publishing.",
     )
+    unpublish_at = models.DateTimeField(
+        "unpublish time",
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="The article comes off the site at this time (a takedown). Empty: it stays.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     seo_description = models.CharField(
@@ -214,15 +251,20 @@ class Article(models.Model):
 
     @property
     def is_live(self):
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at <= timezone.now()
-        )
+        return is_live_at(self, timezone.now())
 
     @property
     def is_scheduled(self):
-        return self.status == self.Status.PUBLISHED and not self.is_live
+        """Published, but its publish time has not come yet."""
+        return self.status == self.Status.PUBLISHED and not (
+            self.published_at is not None and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_past_unpublish_time(self):
+        """Published, but its unpublish time has passed: off the site, a draft once the
+        scheduler (`manage.py run_scheduler`) has seen it."""
+        return self.status == self.Status.PUBLISHED and is_past(self.unpublish_at)
 
     @property
     def was_updated(self):
@@ -422,3 +464,16 @@ class ArticleAutosave(models.Model):
 
     def __str__(self):
         return f"Unsaved edits of {self.article or 'a new article'} by {self.user}"
+
+
+class SchedulerCheckpoint(models.Model):
+    """How far the scheduler (`articles.scheduler`) has announced scheduled go-lives: one row.
+
+    Kept in the database so that a restarted scheduler announces what went live while it was
+    away once, and two schedulers never announce the same go-live twice (the row is locked).
+    """
+
+    done_until = models.DateTimeField()
+
+    def __str__(self):
+        return f"Scheduled go-lives announced until {self.done_until:%Y-%m-%d %H:%M:%S}"

@@ -11,12 +11,14 @@ Caches follow versions, never time, and never decide anything:
 - An article's own parts (head tags, header, body halves, tags) are keyed by its version, so
   they never need expiring; "More from" and related cards by the listing generation.
 - The listing generation moves only when *published* content changes, and when the next
-  scheduled article's time comes: the listing state carries that time, so a scheduled article
-  joins the lists at its minute whoever asks first, without a cache lifetime in the way.
+  scheduled change comes (an article's publish time, or its unpublish time): the listing state
+  carries that time, so a scheduled article joins the lists, and a taken-down one leaves them,
+  at its minute whoever asks first, without a cache lifetime in the way.
 - Sections, authors and tags appear on every page: changing one moves the site generation.
 
 The CDN's lifetime (`NEWSROOM_PUBLIC_CACHE_SECONDS`) is a separate knob, applied in
-`newsroom.middleware`.
+`newsroom.middleware`, which never lets it run past the next scheduled change a page knows of
+(`note_page_changes_at`): the listing state's next change, an article's own times.
 """
 
 import logging
@@ -24,6 +26,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
@@ -38,12 +41,12 @@ from media.renditions import rendition_url
 from subscriptions.access import Access
 
 from .body import render_body
-from .models import Article, Byline
+from .models import Article, Byline, is_live_at, is_past
 from .structured_data import article_json_ld, json_ld_script
 
 logger = logging.getLogger(__name__)
 SITE_GENERATION_KEY = "pages:site-generation"
-LISTING_STATE_KEY = "pages:listing-state"
+LISTING_STATE_KEY = "pages:listing-state:2"  # 2: "next_change" counts takedowns too
 # A safety net, not a lifetime: heads are set on every commit; this bounds the damage of a
 # process that died between a commit and its cache update.
 HEAD_TIMEOUT = 10 * 60
@@ -89,18 +92,22 @@ class ArticleHead:
     published_at: datetime | None
     updated_at: datetime
     version: str
+    # Last, with a default: a head cached by the code before it had one still reads.
+    unpublish_at: datetime | None = None
 
     @property
     def is_live(self) -> bool:
-        return (
-            self.status == Article.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at <= timezone.now()
-        )
+        # The times are part of the head, so the page goes at its unpublish minute whether or
+        # not the scheduler has made the row a draft yet (or this process heard of it).
+        return is_live_at(self, timezone.now())
 
     @property
     def is_scheduled(self) -> bool:
-        return self.status == Article.Status.PUBLISHED and not self.is_live
+        return self.status == Article.Status.PUBLISHED and not is_past(self.published_at)
+
+    @property
+    def is_past_unpublish_time(self) -> bool:
+        return self.status == Article.Status.PUBLISHED and is_past(self.unpublish_at)
 
     @property
     def is_listed(self) -> bool:
@@ -108,7 +115,16 @@ class ArticleHead:
         return self.status == Article.Status.PUBLISHED
 
 
-HEAD_FIELDS = ["pk", "slug", "headline", "access", "status", "published_at", "updated_at"]
+HEAD_FIELDS = [
+    "pk",
+    "slug",
+    "headline",
+    "access",
+    "status",
+    "published_at",
+    "unpublish_at",
+    "updated_at",
+]
 
 
 def _load_head(**lookup) -> ArticleHead | None:
@@ -180,28 +196,38 @@ def site_changed() -> None:
     listings_changed()
 
 
-def _new_listing_state(*, generation: int | None = None) -> dict:
-    """Return the listing state: its generation (new unless given), the next scheduled
-    article's publish time, and when to look for newly scheduled ones again."""
-    now = timezone.now()
-    next_go_live = (
-        Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=now)
-        .order_by("published_at")
-        .values_list("published_at", flat=True)
+def _next_scheduled(field: str, now: datetime) -> datetime | None:
+    """Return the soonest time still to come in `field` among published articles (indexed)."""
+    return (
+        Article.objects.filter(status=Article.Status.PUBLISHED, **{f"{field}__gt": now})
+        .order_by(field)
+        .values_list(field, flat=True)
         .first()
     )
+
+
+def _new_listing_state(*, generation: int | None = None) -> dict:
+    """Return the listing state: its generation (new unless given), the next time lists change
+    by themselves (a scheduled article goes live or one comes down at its unpublish time), and
+    when to look for newly scheduled ones again."""
+    now = timezone.now()
+    changes = [
+        moment
+        for moment in (_next_scheduled("published_at", now), _next_scheduled("unpublish_at", now))
+        if moment is not None
+    ]
     return {
         "generation": generation or _new_generation(),
-        "next_go_live": next_go_live,
+        "next_change": min(changes, default=None),
         "recheck_at": now + SCHEDULE_RECHECK,
     }
 
 
 def _current_listing_state(state) -> dict:
-    """Return `state`, moved on if a scheduled article is now due (a new generation) or the
+    """Return `state`, moved on if a scheduled change is now due (a new generation) or the
     recheck time has come (the same generation: lists are not rebuilt for nothing)."""
     now = timezone.now()
-    if state is None or (state["next_go_live"] and state["next_go_live"] <= now):
+    if state is None or (state["next_change"] and state["next_change"] <= now):
         state = _new_listing_state()
     elif state["recheck_at"] <= now:
         state = _new_listing_state(generation=state["generation"])
@@ -216,7 +242,7 @@ def _generations(request, *extra_keys) -> tuple[int, int, dict]:
 
     One round trip to the cache, once per request: later calls for the same request reuse the
     generations (and fetch only the extra keys they ask for). Moves the listing generation if a
-    scheduled article is now due.
+    scheduled change is now due.
     """
     known = getattr(request, "_page_generations", None)
     if known is not None:
@@ -231,7 +257,29 @@ def _generations(request, *extra_keys) -> tuple[int, int, dict]:
             site = cache.get(SITE_GENERATION_KEY, site)
     state = _current_listing_state(found.get(LISTING_STATE_KEY))
     request._page_generations = (site, state["generation"])
+    note_page_changes_at(request, state["next_change"])
     return site, state["generation"], found
+
+
+def note_page_changes_at(request, moment: datetime | None) -> None:
+    """Record that the page changes by itself at `moment` (if it is to come), so that no
+    shared cache keeps it past then (`newsroom.middleware`); the earliest time wins."""
+    if moment is None or moment <= timezone.now():
+        return
+    known = getattr(request, "page_changes_at", None)
+    request.page_changes_at = moment if known is None else min(known, moment)
+
+
+def follows_the_schedule(view):
+    """Wrap a view that reads published articles itself (feeds, sitemaps), so that shared
+    caches keep it no later than the next scheduled change too (one cache round trip)."""
+
+    @wraps(view)
+    def view_following_the_schedule(request, *args, **kwargs):
+        _generations(request)
+        return view(request, *args, **kwargs)
+
+    return view_following_the_schedule
 
 
 def cached_page_part(request, key, build):
@@ -441,6 +489,8 @@ def article_page(request, slug) -> ArticlePage:
             cache.add(_slug_key(head.pk), slug, timeout=LOADED_HEAD_TIMEOUT)
         else:
             head = cache.get(_head_key(slug)) or head
+    note_page_changes_at(request, head.published_at)  # going live, or coming down
+    note_page_changes_at(request, head.unpublish_at)
     parts = cached_page_part(
         request,
         f"article:{head.pk}:{head.version}:{site}",

@@ -6,48 +6,94 @@ announce the change once the transaction commits (`articles.events`).
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.text import Truncator
 
+from media.models import Image
 from subscriptions.access import Access
 
-from .blocks import BlockSummary, block_kind_of
+from .blocks import BlockSummary, block_kind_of, picture_problems
 from .body import article_blocks, render_body
 from .events import ArticleChange, announce_article_change
-from .models import Article, Byline, TextBlock
+from .models import Article, Byline, ImageBlock, TextBlock
 
 
 def article_publish_problems(
     *,
     headline: str,
+    standfirst: str,
     section_chosen: bool,
     author_count: int,
     blocks: list[BlockSummary],
+    lead_image_problems: tuple[tuple[str, str], ...] = (),
+    preview_gives_all_away: bool = False,
 ) -> list[tuple[str, str]]:
     """Return what an article still lacks before it may be published: (where, what) for each
     piece, where naming the field to put it right (see `PublishCheck.needs`)."""
     problems = []
     if not headline.strip():
         problems.append(("headline", "a headline"))
+    if not standfirst.strip():
+        problems.append(("standfirst", "a standfirst (the sentence under the headline)"))
     if not section_chosen:
         problems.append(("section", "a section"))
     if author_count < 1:
         problems.append(("bylines", "at least one author in the byline"))
+    problems.extend(lead_image_problems)
     if not any(block.has_text for block in blocks):
         problems.append(("body", "at least one text block with some text"))
     problems.extend(
         (block_field(block, field), missing) for block in blocks for field, missing in block.missing
     )
+    if preview_gives_all_away:
+        problems.append(
+            (
+                "body",
+                "some of the article after the preview cut: the preview would give away the "
+                "whole article (move the paywall break up, or make the article free)",
+            )
+        )
     return problems
 
 
 def block_field(block: BlockSummary, field: str) -> str:
     """Return where a block's own field is, for `PublishCheck.needs`: "image:12:alt_text"."""
     return f"{block.kind}:{block.pk}:{field}"
+
+
+def article_lead_image_problems(*, article: Article) -> tuple[tuple[str, str], ...]:
+    """Return what the saved article's lead image lacks (alt text, credit, rights in force)."""
+    saved = (
+        Article.objects.select_related("lead_image")
+        .only("lead_image", "lead_alt_text", "lead_credit", "lead_caption")
+        .get(pk=article.pk)
+    )
+    if saved.lead_image is None:
+        return ()
+    label = Truncator(saved.lead_caption or str(saved.lead_image)).chars(60)
+    return picture_problems(
+        image=saved.lead_image,
+        alt_text=saved.lead_alt_text,
+        credit=saved.lead_credit,
+        where=f"the lead image “{label}”",
+        fields="lead_",
+    )
+
+
+def article_preview_gives_all_away(*, article: Article, access: str) -> bool:
+    """Whether readers without access would read the whole article in its preview: nothing
+    (no text, no picture) is left after the cut of a metered or subscribers-only article."""
+    if access == Access.FREE:
+        return False
+    rest = render_body(article).rest
+    return not strip_tags(rest).strip() and "<img" not in rest
 
 
 def article_body_problems(*, blocks: list[BlockSummary]) -> list[str]:
@@ -114,6 +160,8 @@ class PublishCheck:
     # ("image:12:alt_text", see `block_field`). The change form marks each where it is.
     needs: tuple[tuple[str, str], ...]
     body_problems: tuple[str, ...]  # what is wrong with the shape of its body, as sentences
+    # What is wrong with its times (an unpublish time before it would go live), as sentences.
+    time_problems: tuple[str, ...] = ()
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -122,14 +170,14 @@ class PublishCheck:
 
     @property
     def passed(self) -> bool:
-        return not (self.needs or self.body_problems)
+        return not (self.needs or self.body_problems or self.time_problems)
 
     def describe(self) -> str:
         """Return one message naming every problem, for the person who tried to publish."""
         parts = []
         if self.missing:
             parts.append("To publish, it still needs: " + "; ".join(self.missing) + ".")
-        return " ".join([*parts, *self.body_problems])
+        return " ".join([*parts, *self.body_problems, *self.time_problems])
 
 
 class PublishRefused(ValidationError):
@@ -141,35 +189,134 @@ class PublishRefused(ValidationError):
         super().__init__(f"{name} was not published. {check.describe()}", code="incomplete")
 
 
-def article_check_for_publishing(*, article: Article) -> PublishCheck:
-    """Return what the article as saved in the database lacks before it may be published."""
-    saved = Article.objects.filter(pk=article.pk).values("headline", "section_id").get()
+def article_check_for_publishing(
+    *, article: Article, goes_live_at: datetime | None = None
+) -> PublishCheck:
+    """Return what the article as saved in the database lacks before it may be published.
+
+    With `goes_live_at`, also check its unpublish time against it: a takedown must come after.
+    """
+    saved = (
+        Article.objects.filter(pk=article.pk)
+        .values("headline", "standfirst", "section_id", "access", "unpublish_at")
+        .get()
+    )
     blocks = article_block_summaries(article=article)
     needs = article_publish_problems(
         headline=saved["headline"],
+        standfirst=saved["standfirst"],
         section_chosen=saved["section_id"] is not None,
         author_count=Byline.objects.filter(article=article).count(),
         blocks=blocks,
+        lead_image_problems=article_lead_image_problems(article=article),
+        preview_gives_all_away=article_preview_gives_all_away(
+            article=article, access=saved["access"]
+        ),
     )
+    time_problems = ()
+    unpublish_at = saved["unpublish_at"]
+    if (
+        goes_live_at is not None
+        and unpublish_at is not None
+        and unpublish_at <= max(goes_live_at, timezone.now())
+    ):
+        time_problems = (
+            f"Its unpublish time ({describe_time(unpublish_at)}) is not after it would go "
+            "live: set a later one, or clear it.",
+        )
+    if goes_live_at is not None:
+        time_problems += _rights_ending_before(article=article, goes_live_at=goes_live_at)
     return PublishCheck(
-        needs=tuple(needs), body_problems=tuple(article_body_problems(blocks=blocks))
+        needs=tuple(needs),
+        body_problems=tuple(article_body_problems(blocks=blocks)),
+        time_problems=time_problems,
     )
+
+
+def _rights_ending_before(*, article: Article, goes_live_at: datetime) -> tuple[str, ...]:
+    """Name the pictures the article shows whose rights end before the day it goes live (those
+    ended already are named with the pictures' other problems)."""
+    today, day = timezone.localdate(), timezone.localdate(goes_live_at)
+    if day <= today:
+        return ()
+    in_blocks = ImageBlock.objects.filter(parent=article).values("image_id")
+    ending = Image.objects.filter(
+        Q(pk__in=in_blocks) | Q(pk__in=Article.objects.filter(pk=article.pk).values("lead_image")),
+        rights_expire_on__gte=today,
+        rights_expire_on__lt=day,
+    )
+    return tuple(
+        f"The rights to the picture “{Truncator(str(image)).chars(60)}” end after "
+        f"{image.rights_expire_on.day} {image.rights_expire_on:%B %Y}, before it would go live: "
+        "choose another picture or an earlier time."
+        for image in ending
+    )
+
+
+def describe_time(moment: datetime) -> str:
+    """Return `moment` for an editor, in the site's time zone and in UTC, e.g.
+    "Thursday 4 December 2026, 09:00 Europe/London (08:00 UTC)"."""
+    local = timezone.localtime(moment)
+    utc = moment.astimezone(UTC)
+    zone = timezone.get_current_timezone_name()
+    text = f"{local:%A} {local.day} {local:%B %Y, %H:%M} {zone}"
+    if local.utcoffset() or zone != "UTC":
+        text += f" ({utc:%H:%M} UTC" + (
+            "" if utc.date() == local.date() else f" on {utc.day} {utc:%B}"
+        )
+        text += ")"
+    return text
+
+
+class Scheduler:
+    """The schedule itself, carrying out at its time what an editor decided earlier.
+
+    Services take it as `by` (`by=SCHEDULER`) where a person is not acting: its permission was
+    checked when the time was set. The admin log records it as an account that cannot log in
+    (`scheduler_account`); listeners hear `by=None`.
+    """
+
+    def __repr__(self):
+        return "SCHEDULER"
+
+
+SCHEDULER = Scheduler()
+SCHEDULER_EMAIL = "scheduler@newsroom.invalid"  # .invalid: never a real address (RFC 2606)
+
+
+def scheduler_account():
+    """Return the account the admin log names for the scheduler's writes (made on first use:
+    inactive, with no usable password, so nobody logs in as it)."""
+    account, created = get_user_model().objects.get_or_create(
+        email=SCHEDULER_EMAIL, defaults={"name": "The scheduler", "is_active": False}
+    )
+    if created:
+        account.set_unusable_password()
+        account.save(update_fields=["password"])
+    return account
 
 
 def _require_publish_permission(user) -> None:
+    if user is SCHEDULER:
+        return
     if user is None or not user.has_perm(PUBLISH_PERMISSION):
         raise PermissionDenied("You may not publish, schedule or unpublish articles.")
 
 
-def _refuse_unless_ready(article: Article) -> None:
-    check = article_check_for_publishing(article=article)
+def _person(by):
+    """Who listeners hear acted: the user, or None for the scheduler."""
+    return None if by is SCHEDULER else by
+
+
+def _refuse_unless_ready(article: Article, *, goes_live_at: datetime) -> None:
+    check = article_check_for_publishing(article=article, goes_live_at=goes_live_at)
     if not check.passed:
         raise PublishRefused(article=article, check=check)
 
 
 def _log(*, article: Article, by, message: str) -> None:
     LogEntry.objects.log_actions(
-        user_id=by.pk,
+        user_id=scheduler_account().pk if by is SCHEDULER else by.pk,
         queryset=[article],
         action_flag=CHANGE,
         change_message=message,
@@ -189,15 +336,15 @@ def article_publish(*, article: Article, by, at: datetime | None = None) -> Arti
     now = timezone.now()
     if at is not None and at > now:
         return article_schedule(article=article, by=by, at=at)
-    _refuse_unless_ready(article)
     if at is None:
         kept = article.published_at
         at = kept if kept is not None and kept <= now else now
+    _refuse_unless_ready(article, goes_live_at=at)
     article.status = Article.Status.PUBLISHED
     article.published_at = at
     article.save(update_fields=["status", "published_at", "updated_at"])
     _log(article=article, by=by, message="Published")
-    announce_article_change(article_id=article.pk, change=ArticleChange.PUBLISHED, by=by)
+    announce_article_change(article_id=article.pk, change=ArticleChange.PUBLISHED, by=_person(by))
     return article
 
 
@@ -214,22 +361,73 @@ def article_schedule(*, article: Article, by, at: datetime) -> Article:
             "A scheduled time must be in the future; to publish now, publish without one.",
             code="past",
         )
-    _refuse_unless_ready(article)
+    _refuse_unless_ready(article, goes_live_at=at)
     article.status = Article.Status.PUBLISHED
     article.published_at = at
     article.save(update_fields=["status", "published_at", "updated_at"])
     _log(article=article, by=by, message=f"Scheduled for {timezone.localtime(at):%Y-%m-%d %H:%M}")
-    announce_article_change(article_id=article.pk, change=ArticleChange.SCHEDULED, by=by)
+    announce_article_change(article_id=article.pk, change=ArticleChange.SCHEDULED, by=_person(by))
     return article
 
 
 def article_unpublish(*, article: Article, by) -> Article:
-    """Take the article off the site (back to a draft). Raise `PermissionDenied` unless allowed."""
+    """Take the article off the site (back to a draft). Raise `PermissionDenied` unless allowed.
+
+    `by=SCHEDULER` is the article's unpublish time come (`articles.scheduler`): that time is
+    then cleared, its work done, and the log says so.
+    """
     _require_publish_permission(by)
     article.status = Article.Status.DRAFT
-    article.save(update_fields=["status", "updated_at"])
-    _log(article=article, by=by, message="Unpublished")
-    announce_article_change(article_id=article.pk, change=ArticleChange.UNPUBLISHED, by=by)
+    fields = ["status", "updated_at"]
+    message = "Unpublished"
+    if by is SCHEDULER:
+        message = f"Unpublished at its scheduled time ({describe_time(article.unpublish_at)})"
+        article.unpublish_at = None
+        fields.append("unpublish_at")
+    article.save(update_fields=fields)
+    _log(article=article, by=by, message=message)
+    announce_article_change(article_id=article.pk, change=ArticleChange.UNPUBLISHED, by=_person(by))
+    return article
+
+
+def article_went_live(*, article: Article) -> None:
+    """Log and announce that a scheduled article's publish time has come: the scheduler's
+    part (`articles.scheduler`); the article was published when it was scheduled."""
+    _log(article=article, by=SCHEDULER, message="Went live at its scheduled time")
+    announce_article_change(article_id=article.pk, change=ArticleChange.PUBLISHED)
+
+
+def article_schedule_unpublish(*, article: Article, by, at: datetime | None) -> Article:
+    """Take the article off the site at `at`, a time in the future (an embargo's end, a
+    takedown); `at=None` clears the unpublish time. Until then readers see it as they do; at its
+    minute every page, list, feed, sitemap and search leaves it out, and the scheduler
+    (`manage.py run_scheduler`) makes it a draft.
+
+    Raise `PermissionDenied` unless `by` may publish, and `ValidationError` for a time that
+    has passed or that is not after the article's publish time.
+    """
+    _require_publish_permission(by)
+    if at is not None:
+        if at <= timezone.now():
+            raise ValidationError(
+                "An unpublish time must be in the future; to take it down now, unpublish it.",
+                code="past",
+            )
+        if article.published_at is not None and at <= article.published_at:
+            raise ValidationError(
+                "The unpublish time must be after the publish time "
+                f"({describe_time(article.published_at)}).",
+                code="before_publish",
+            )
+    if article.unpublish_at == at:
+        return article
+    article.unpublish_at = at
+    article.save(update_fields=["unpublish_at", "updated_at"])
+    message = f"Unpublish scheduled for {describe_time(at)}" if at else "Unpublish time cleared"
+    _log(article=article, by=by, message=message)
+    announce_article_change(
+        article_id=article.pk, change=ArticleChange.UNPUBLISH_SCHEDULED, by=_person(by)
+    )
     return article
 
 
@@ -245,5 +443,7 @@ def article_change_access(*, article: Article, by, access: Access) -> Article:
     article.access = access
     article.save(update_fields=["access", "updated_at"])
     _log(article=article, by=by, message=f"Access changed to {access.label}")
-    announce_article_change(article_id=article.pk, change=ArticleChange.ACCESS_CHANGED, by=by)
+    announce_article_change(
+        article_id=article.pk, change=ArticleChange.ACCESS_CHANGED, by=_person(by)
+    )
     return article

@@ -2,14 +2,23 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
 from . import feeds, views
+from .pages import follows_the_schedule
 from .sitemaps import SITEMAPS, NewsSitemap
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("section/<slug:slug>/", views.section_detail, name="section"),
-    path("section/<slug:slug>/feed.rss", feeds.SectionFeed(), name="section_feed"),
-    path("section/<slug:slug>/feed.atom", feeds.SectionAtomFeed(), name="section_feed_atom"),
+    path(
+        "section/<slug:slug>/feed.rss",
+        follows_the_schedule(feeds.SectionFeed()),
+        name="section_feed",
+    ),
+    path(
+        "section/<slug:slug>/feed.atom",
+        follows_the_schedule(feeds.SectionAtomFeed()),
+        name="section_feed_atom",
+    ),
     path("authors/<slug:slug>/", views.author_detail, name="author"),
     path("tags/<slug:slug>/", views.tag_detail, name="tag"),
     path("articles/<slug:slug>/", views.article_detail, name="article"),
@@ -19,24 +28,24 @@ urlpatterns = [
     path("corrections/", views.corrections, name="corrections"),
     path("account/gifts/", views.gifts_sent, name="gifts_sent"),
     path("account/gifts/<int:pk>/withdraw/", views.gift_withdraw, name="gift_withdraw"),
-    path("feed.rss", feeds.LatestArticlesFeed(), name="feed"),
-    path("feed.atom", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
+    path("feed.rss", follows_the_schedule(feeds.LatestArticlesFeed()), name="feed"),
+    path("feed.atom", follows_the_schedule(feeds.LatestArticlesAtomFeed()), name="feed_atom"),
     # An index of sitemaps, each of at most `limit` addresses: every article of any archive.
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        follows_the_schedule(sitemap_views.index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        follows_the_schedule(sitemap_views.sitemap),
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),
     path(
         "news-sitemap.xml",
-        sitemap_views.sitemap,
+        follows_the_schedule(sitemap_views.sitemap),
         {"sitemaps": {"news": NewsSitemap}, "template_name": "sitemaps/news.xml"},
         name="news_sitemap",
     ),

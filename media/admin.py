@@ -94,7 +94,7 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
         describe = ("Description", {"fields": ["alt_text", "is_decorative", "caption", "credit"]})
         rights = ("Rights", {"fields": ["copyright_holder", "usage_terms", "rights_expire_on"]})
         if obj is None:
-            return [(None, {"fields": ["file"]}), describe, rights]
+            return [(None, {"fields": ["file", "keep_duplicate"]}), describe, rights]
         details = [
             "width",
             "height",
@@ -104,7 +104,7 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
             "same_picture",
         ]
         return [
-            (None, {"fields": ["file", "preview"]}),
+            (None, {"fields": ["file", "keep_duplicate", "preview"]}),
             describe,
             rights,
             ("Details", {"fields": details}),
@@ -122,15 +122,14 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
         obj.refresh_from_db(fields=reloaded)
         obj.file.name = image.file.name
 
-        if form.cleaned_upload is not None:
+        if form.cleaned_upload is not None and form.cleaned_data.get("keep_duplicate"):
             duplicate = image_find_duplicate(content_hash=image.content_hash, exclude=image)
             if duplicate is not None:
-                messages.warning(
+                messages.info(
                     request,
                     format_html(
-                        "This picture is already in the library: "
-                        '<a href="{}">{}</a>. If it is the same, delete this copy and '
-                        "use that one.",
+                        "Your copy is kept as a new picture; the library also has it as "
+                        '<a href="{}">{}</a>.',
                         reverse("admin:media_image_change", args=[duplicate.pk]),
                         duplicate,
                     ),

@@ -3,12 +3,15 @@ from django.conf import settings
 from django.contrib.admin.widgets import AdminFileWidget
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.widgets import FileInput
+from django.urls import reverse
+from django.utils.html import format_html
 
 from media.models import Image
 from media.services import (
     IMAGE_METADATA_FIELDS,
     image_clean_upload,
     image_create,
+    image_find_duplicate,
     image_replace_file,
     image_update,
 )
@@ -36,6 +39,10 @@ class ImageForm(forms.ModelForm):
     """
 
     file = forms.FileField(label="Picture", widget=ReplaceFileWidget)
+    # Asked only when the upload is a picture the library has already (see `clean`).
+    keep_duplicate = forms.BooleanField(
+        label="Keep my copy as a new picture", required=False, widget=forms.HiddenInput
+    )
 
     class Meta:
         model = Image
@@ -61,6 +68,42 @@ class ImageForm(forms.ModelForm):
         # Hand the model the clean bytes, named after the format Pillow found, so that no
         # check downstream judges the uploader's file name.
         return self.cleaned_upload.as_file()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.cleaned_upload is None or cleaned.get("keep_duplicate"):
+            return cleaned
+        duplicate = image_find_duplicate(
+            content_hash=self.cleaned_upload.content_hash, exclude=self.instance
+        )
+        if duplicate is not None:
+            self._offer_the_picture_in_the_library(duplicate)
+        return cleaned
+
+    def _offer_the_picture_in_the_library(self, duplicate: Image) -> None:
+        """Keep nothing, and say how to use the picture the library has, or keep the copy."""
+        self.add_error(
+            "file",
+            forms.ValidationError(
+                "This picture is already in the library as “%(name)s” (picture %(pk)s), so "
+                "nothing was uploaded. To use it, pick “%(name)s” in the article’s image "
+                "field. To add your copy anyway, tick “Keep my copy as a new picture” and "
+                "choose the file again.",
+                code="duplicate",
+                params={"name": duplicate, "pk": duplicate.pk},
+            ),
+        )
+        keep = self.fields["keep_duplicate"]
+        keep.widget = forms.CheckboxInput()
+        # On the bound field too: it took the field's help text when validation made it.
+        keep.help_text = self["keep_duplicate"].help_text = format_html(
+            'The picture in the library: <a href="{}" target="_blank">“{}”</a> (picture {}), '
+            "credit “{}”.",
+            reverse("admin:media_image_change", args=[duplicate.pk]),
+            duplicate,
+            duplicate.pk,
+            duplicate.credit or "none",
+        )
 
     def metadata(self) -> dict:
         """Return the typed metadata, as keyword arguments for the image services."""

@@ -351,8 +351,9 @@ def test_who_may_not_publish_sees_status_time_and_access_read_only(client):
         {"status": "published"},
         {"access": "free"},
         {"published_at_0": "2020-01-01", "published_at_1": "09:00"},
+        {"unpublish_at_0": "2040-01-01", "unpublish_at_1": "09:00"},
     ],
-    ids=["status", "access", "publish time"],
+    ids=["status", "access", "publish time", "unpublish time"],
 )
 def test_a_forged_publishing_field_is_refused_and_changes_nothing(client, forged):
     article = make_article(status="draft", access=Article.Access.SUBSCRIBERS)
@@ -365,6 +366,7 @@ def test_a_forged_publishing_field_is_refused_and_changes_nothing(client, forged
     article.refresh_from_db()
     assert (article.status, article.access) == ("draft", "subscribers")
     assert article.headline != "Sneaked in" and article.published_at is None
+    assert article.unpublish_at is None
     assert not LogEntry.objects.exists()
 
 
@@ -476,7 +478,7 @@ def test_the_change_form_puts_what_is_written_first_and_publishing_beside_it(edi
     for beside in ['id="id_lead_image"', 'id="id_tags"', 'id="id_seo_description"']:
         assert beside in side
     # The publish date and time each have a name, not only the pair.
-    assert 'aria-label="Publish date"' in side and 'aria-label="Publish time"' in side
+    assert 'aria-label="Publish date (' in side and 'aria-label="Publish time (' in side
 
 
 def test_a_refused_publish_marks_each_missing_piece_on_its_field(editor_client):

@@ -15,6 +15,7 @@ from articles.services import (
     article_change_access,
     article_publish,
     article_schedule,
+    article_schedule_unpublish,
     article_unpublish,
 )
 from media.models import Image
@@ -201,3 +202,142 @@ def test_change_access_logs_and_announces_once(
     assert Article.objects.get(pk=article.pk).access == "subscribers"
     assert log_messages(article) == ["Access changed to Subscribers only"]
     assert announced == [(article.pk, ArticleChange.ACCESS_CHANGED)]
+
+
+# Editorial checks: each refusal names the problem.
+
+
+def refusal_of(article, editor):
+    with pytest.raises(PublishRefused) as refused:
+        article_publish(article=article, by=editor)
+    assert Article.objects.get(pk=article.pk).status == "draft"
+    return refused.value.messages[0]
+
+
+def test_publishing_refuses_an_article_without_a_standfirst(editor):
+    assert "a standfirst" in refusal_of(draft(standfirst=" "), editor)
+
+
+def test_publishing_refuses_a_picture_without_a_credit_naming_the_block(editor):
+    uncredited = make_image(caption="Harbour at dawn", credit="")
+
+    message = refusal_of(draft(blocks=[("text", "<p>One.</p>" * 4), ("image", uncredited)]), editor)
+
+    assert "a credit for the image block “Harbour at dawn”" in message
+
+
+def test_an_image_blocks_own_alt_text_and_credit_stand_in_for_the_pictures(editor):
+    bare = make_image(caption="Harbour at dawn", credit="")
+    Image.objects.filter(pk=bare.pk).update(alt_text="")
+    blocks = [
+        ("text", "<p>One.</p>" * 4),
+        ("image", Image.objects.get(pk=bare.pk), {"alt_text": "Boats", "credit": "Herald"}),
+    ]
+
+    assert article_publish(article=draft(blocks=blocks), by=editor).is_live
+
+
+def test_publishing_refuses_a_lead_image_without_alt_text_or_credit(editor):
+    lead = make_image(caption="Quay at night", credit="")
+    Image.objects.filter(pk=lead.pk).update(alt_text="")
+
+    message = refusal_of(draft(lead_image=lead), editor)
+
+    assert "alt text for the lead image “Quay at night”" in message
+    assert "a credit for the lead image “Quay at night”" in message
+    fixed = draft(lead_image=lead, lead_alt_text="The quay, lit", lead_credit="Herald")
+    assert article_publish(article=fixed, by=editor).is_live
+
+
+def test_publishing_and_scheduling_refuse_pictures_whose_rights_have_expired(editor):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    expired = make_image(caption="Old regatta", rights_expire_on=yesterday)
+    article = draft(lead_image=expired)
+
+    message = refusal_of(article, editor)
+    with pytest.raises(PublishRefused) as scheduling:
+        article_schedule(article=article, by=editor, at=timezone.now() + timedelta(days=1))
+
+    for refused in (message, scheduling.value.messages[0]):
+        assert "another picture for the lead image “Old regatta”" in refused
+        assert f"expired after {yesterday.day} {yesterday:%B %Y}" in refused
+    today = make_image(rights_expire_on=timezone.localdate())  # still theirs today
+    assert article_publish(article=draft(lead_image=today), by=editor).is_live
+
+
+def test_publishing_refuses_a_preview_that_gives_the_whole_article_away(editor):
+    blocks = [("text", "<p>Everything.</p><p>All of it.</p>"), ("break",)]
+
+    message = refusal_of(draft(blocks=blocks, access=Article.Access.METERED), editor)
+
+    assert "the preview would give away the whole article" in message
+    free = draft(blocks=blocks, access=Article.Access.FREE)  # free: nothing is held back
+    assert article_publish(article=free, by=editor).is_live
+
+
+# Unpublish times.
+
+
+def test_only_editors_set_an_unpublish_time(journalist):
+    article = make_article()
+
+    with pytest.raises(PermissionDenied):
+        article_schedule_unpublish(
+            article=article, by=journalist, at=timezone.now() + timedelta(days=1)
+        )
+
+    assert Article.objects.get(pk=article.pk).unpublish_at is None
+
+
+def test_an_unpublish_time_is_logged_in_the_sites_zone_and_utc(editor, settings):
+    settings.TIME_ZONE = "Europe/London"
+    article = make_article()
+    at = timezone.make_aware(timezone.datetime(2030, 7, 4, 9, 0))  # summer: UTC+1
+
+    article_schedule_unpublish(article=article, by=editor, at=at)
+    article_schedule_unpublish(article=article, by=editor, at=None)
+
+    assert log_messages(article)[::-1] == [  # newest first
+        "Unpublish scheduled for Thursday 4 July 2030, 09:00 Europe/London (08:00 UTC)",
+        "Unpublish time cleared",
+    ]
+
+
+def test_an_unpublish_time_must_be_in_the_future_and_after_the_publish_time(editor):
+    article = make_article(status=Article.Status.DRAFT)
+    article_schedule(article=article, by=editor, at=timezone.now() + timedelta(days=2))
+
+    with pytest.raises(ValidationError, match="must be in the future"):
+        article_schedule_unpublish(
+            article=article, by=editor, at=timezone.now() - timedelta(minutes=1)
+        )
+    with pytest.raises(ValidationError, match="must be after the publish time"):
+        article_schedule_unpublish(
+            article=article, by=editor, at=timezone.now() + timedelta(days=1)
+        )
+    assert Article.objects.get(pk=article.pk).unpublish_at is None
+
+
+def test_scheduling_refuses_to_go_live_after_the_article_would_come_down(editor):
+    article = draft()
+    article_schedule_unpublish(article=article, by=editor, at=timezone.now() + timedelta(days=1))
+
+    with pytest.raises(PublishRefused, match=r"Its unpublish time .* is not after it would go"):
+        article_schedule(article=article, by=editor, at=timezone.now() + timedelta(days=2))
+
+    assert Article.objects.get(pk=article.pk).status == "draft"
+    assert article_publish(article=article, by=editor).is_live  # now is before it comes down
+
+
+def test_scheduling_refuses_a_picture_whose_rights_end_before_it_goes_live(editor):
+    ends = timezone.localdate() + timedelta(days=2)
+    article = draft(lead_image=make_image(caption="Regatta", rights_expire_on=ends))
+
+    with pytest.raises(PublishRefused) as refused:
+        article_schedule(article=article, by=editor, at=timezone.now() + timedelta(days=5))
+
+    assert (
+        f"The rights to the picture “Regatta” end after {ends.day} {ends:%B %Y}, before it "
+        "would go live" in refused.value.messages[0]
+    )
+    assert article_schedule(article=article, by=editor, at=timezone.now() + timedelta(days=1))

@@ -363,14 +363,14 @@ def test_a_cached_head_answer_is_never_served_for_a_get(cdn):
     assert BEYOND in page.body
 
 
-# Time: the CDN's max-age is the only delay.
+# Time: a page's max-age stops at the next scheduled change; nginx's whole seconds the only delay.
 
 
-def test_a_scheduled_article_appears_at_its_time_plus_at_most_the_cdns_max_age(cdn, settings):
-    settings.NEWSROOM_PUBLIC_CACHE_SECONDS = max_age = 2
+def test_a_scheduled_article_appears_at_its_time_though_the_cdn_kept_the_page(cdn, settings):
+    settings.NEWSROOM_PUBLIC_CACHE_SECONDS = 300  # far longer than the wait
     # nginx's clock counts whole seconds: a page it stored may outlive max-age by up to one.
-    bound = max_age + 1
-    goes_live = timezone.now() + timedelta(seconds=2)
+    bound = 1.5
+    goes_live = timezone.now() + timedelta(seconds=4)
     article = story(Access.FREE, published_at=goes_live)
     path = article.get_absolute_url()
     # Per place: (seconds from its time to when the request was sent, shown?, cache status).
@@ -390,6 +390,21 @@ def test_a_scheduled_article_appears_at_its_time_plus_at_most_the_cdns_max_age(c
         assert any(shown for _, shown, _ in answers), f"{where}: not shown {bound + 2} s after"
         stale = [round(sent, 2) for sent, shown, _ in answers if sent > bound and not shown]
         assert not stale, f"{where}: still the old page {stale} s after its time"
+
+
+def test_an_article_comes_down_at_its_unpublish_time_though_the_cdn_kept_it(cdn, settings):
+    settings.NEWSROOM_PUBLIC_CACHE_SECONDS = 300  # far longer than the wait
+    comes_down = timezone.now() + timedelta(seconds=3)
+    article = story(Access.FREE, unpublish_at=comes_down)
+    path = article.get_absolute_url()
+    assert cdn.request(path).status == 200
+    assert cdn.request(path).cache == "HIT"  # kept, but only until its unpublish time
+    assert article.headline in cdn.request("/").body
+
+    time.sleep(max(0, (comes_down - timezone.now()).total_seconds()) + 1.2)  # nginx: whole s
+
+    assert cdn.request(path).status == 404
+    assert article.headline not in cdn.request("/").body
 
 
 # Static files and uploads, served by nginx from disk.

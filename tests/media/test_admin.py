@@ -76,20 +76,50 @@ def test_a_good_upload_creates_the_picture_and_its_renditions(admin, editor):
     assert "IMG_1" not in image.file.name
 
 
-def test_uploading_the_same_file_again_points_at_the_first(admin):
+@pytest.fixture
+def journalist(client):
+    # A journalist adds and describes pictures, and may delete none.
+    user = make_staff("media.view_image", "media.add_image", "media.change_image")
+    client.force_login(user)
+    return client
+
+
+def test_uploading_a_picture_the_library_has_offers_that_one_and_keeps_nothing(journalist):
+    data = picture_bytes()
+    first = make_image(data=data, caption="Harbour at dawn")
+
+    response = post_picture(journalist, upload(data), caption="My harbour", credit="Ann Lee")
+
+    assert response.status_code == 400
+    assert Image.objects.count() == 1  # nothing to delete: the copy was never kept
+    html = response.content.decode()
+    message = response.context["adminform"].form.errors["file"][0]
+    assert f"already in the library as “Harbour at dawn” (picture {first.pk})" in message
+    assert "pick “Harbour at dawn” in the article’s image field" in message
+    assert "delete" not in message.lower()
+    assert f'href="{reverse("admin:media_image_change", args=[first.pk])}"' in html
+    assert 'type="checkbox" name="keep_duplicate"' in html
+    assert 'value="My harbour"' in html and 'value="Ann Lee"' in html  # what was typed
+
+
+def test_a_journalist_may_keep_their_copy_of_a_picture_the_library_has(journalist):
     data = picture_bytes()
     first = make_image(data=data)
 
-    response = post_picture(admin, upload(data))
+    response = post_picture(journalist, upload(data), keep_duplicate="on")
 
     assert response.status_code == 302
     assert Image.objects.count() == 2
-    warnings = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
-    link = reverse("admin:media_image_change", args=[first.pk])
-    assert warnings == [
-        f'This picture is already in the library: <a href="{link}">{first}</a>. '
-        "If it is the same, delete this copy and use that one."
-    ]
+    notes = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("Your copy is kept as a new picture" in note for note in notes)
+    assert any(reverse("admin:media_image_change", args=[first.pk]) in n for n in notes)
+
+
+def test_a_new_picture_is_not_asked_about_copies(journalist):
+    response = journalist.get(ADD_URL)
+
+    assert 'type="hidden" name="keep_duplicate"' in response.content.decode()
+    assert post_picture(journalist, upload(picture_bytes())).status_code == 302
 
 
 def test_the_change_page_shows_a_preview_and_the_computed_fields(admin):

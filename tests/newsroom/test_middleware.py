@@ -61,3 +61,38 @@ def test_production_asks_browsers_for_https_for_a_year():
 
     assert not settings.DEBUG
     assert settings.SECURE_HSTS_SECONDS >= 365 * 24 * 3600
+
+
+def max_age(response):
+    (value,) = [part for part in cache_control(response) if part.startswith("max-age=")]
+    return int(value.removeprefix("max-age="))
+
+
+def test_a_shared_cache_never_keeps_a_page_past_its_next_scheduled_change(
+    client, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.NEWSROOM_PUBLIC_CACHE_SECONDS = 300
+    quiet = make_article(access=Article.Access.FREE)
+    assert max_age(client.get(reverse("home"))) == 300
+    comes_down = make_article(
+        access=Article.Access.FREE, unpublish_at=timezone.now() + timedelta(seconds=40)
+    )
+    goes_live = make_article(
+        access=Article.Access.FREE, published_at=timezone.now() + timedelta(seconds=20)
+    )
+
+    for page in [
+        reverse("home"),
+        quiet.get_absolute_url(),
+        goes_live.get_absolute_url(),
+        reverse("feed"),
+        reverse("sitemap_section", args=["articles"]),
+    ]:
+        assert 0 < max_age(client.get(page)) <= 20, page  # the next change anywhere in lists
+    with django_capture_on_commit_callbacks(execute=True):
+        goes_live.delete()
+    assert 20 < max_age(client.get(comes_down.get_absolute_url())) <= 40
