@@ -84,6 +84,22 @@ class ArticleQuerySet(models.QuerySet):
     def published(self, *, at=None):
         return self.filter(self.published_q(at=at))
 
+    def scheduled_q(self, *, at=None):
+        return models.Q(status=Article.Status.PUBLISHED, published_at__gt=at or timezone.now())
+
+    def scheduled(self, *, at=None):
+        return self.filter(self.scheduled_q(at=at))
+
+    def drafts(self):
+        return self.filter(status=Article.Status.DRAFT)
+
+    def sent_back(self):
+        """Drafts an editor sent back to their journalist with a note."""
+        return self.drafts().exclude(review_note="")
+
+    def in_review(self):
+        return self.filter(status=Article.Status.REVIEW)
+
     def in_section(self, section):
         return self.filter(section=section)
 
@@ -136,6 +152,7 @@ class Article(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"  # submitted by its journalist; an editor has it
         PUBLISHED = "published", "Published"
 
     headline = models.CharField(max_length=200)
@@ -176,6 +193,27 @@ class Article(models.Model):
         help_text="A time in the future schedules the article. Empty means now, on publishing.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Whose article it is: a journalist edits only their own, and only while it is a draft.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    # The last note an editor wrote when sending the article back; cleared when it is submitted
+    # again or published (the admin log keeps every note).
+    review_note = models.TextField("note from the editor", blank=True, editable=False)
+    review_note_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    review_note_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     seo_description = models.CharField(
         "SEO description",
@@ -222,6 +260,10 @@ class Article(models.Model):
     @property
     def is_scheduled(self):
         return self.status == self.Status.PUBLISHED and not self.is_live
+
+    @property
+    def is_sent_back(self):
+        return self.status == self.Status.DRAFT and bool(self.review_note)
 
     @property
     def was_updated(self):
