@@ -422,8 +422,8 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
         """Whether to show the saved form again: a publish refused, or a body out of shape."""
         # Only those who may publish send a status (see changeform_view).
         asked_to_publish = request.POST.get("status") == Article.Status.PUBLISHED
-        asked_to_submit = (
-            SUBMIT_FOR_REVIEW in request.POST or request.POST.get("status") == Article.Status.REVIEW
+        asked_to_submit = SUBMIT_FOR_REVIEW in request.POST or (
+            request.POST.get("status") == Article.Status.REVIEW and SEND_BACK not in request.POST
         )
         return (
             (asked_to_publish and article.status != Article.Status.PUBLISHED)

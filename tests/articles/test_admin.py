@@ -461,3 +461,132 @@ def test_each_row_of_the_article_list_has_one_named_link(editor_client):
     html = editor_client.get(reverse("admin:articles_article_changelist")).content.decode()
     assert not re.search(r"<a [^>]*>\s*<img[^>]*alt=\"\"[^>]*>\s*</a>", html)
     assert ">Harbour story</a>" in html
+
+
+# Review: the buttons on the change form, the note, and the list's states.
+
+
+def test_a_journalist_submits_from_the_form_and_the_editors_have_it(client):
+    journalist = member_of("Journalist")
+    article = make_article(status="draft", created_by=journalist, headline="Harbour reopens")
+    client.force_login(journalist)
+    form = client.get(change_url(article)).content.decode()
+    assert 'name="_submit_for_review"' in form
+
+    data = change_form_data(client, article, standfirst="Boats are back.")
+    data.pop("_save")
+    response = client.post(change_url(article), {**data, "_submit_for_review": "1"}, follow=True)
+
+    html = response.content.decode()
+    assert "“Harbour reopens” is saved and submitted for review" in html
+    article.refresh_from_db()
+    assert article.status == "review" and article.standfirst == "Boats are back."
+    # Now the editors': read-only for its journalist, who is told why.
+    form = client.get(change_url(article)).content.decode()
+    assert 'name="_save"' not in form and 'name="_submit_for_review"' not in form
+    assert "You can read it but not change it until an editor publishes it" in form
+
+
+def test_an_incomplete_draft_submitted_from_the_form_is_kept_and_what_it_lacks_named(client):
+    journalist = member_of("Journalist")
+    article = make_article(status="draft", created_by=journalist, authors=[])
+    client.force_login(journalist)
+    data = change_form_data(client, article, headline="Levy on empty homes")
+    data.pop("_save")
+
+    response = client.post(change_url(article), {**data, "_submit_for_review": "1"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == change_url(article)  # back to the form
+    html = response.content.decode()
+    assert "“Levy on empty homes” was not submitted for review" in html
+    assert "at least one author in the byline" in html and "Everything you typed is saved" in html
+    article.refresh_from_db()
+    assert article.status == "draft" and article.headline == "Levy on empty homes"
+
+
+def in_review(journalist):
+    article = make_article(status="draft", created_by=journalist, headline="Ferry fares rise")
+    Article.objects.filter(pk=article.pk).update(status="review")
+    article.refresh_from_db()
+    return article
+
+
+def test_the_journalist_sees_the_editors_note_on_the_form_and_in_the_list(client):
+    journalist, editor = member_of("Journalist"), member_of("Editor")
+    editor.name = "Nadia Brookfield"
+    editor.save()
+    article = in_review(journalist)
+    client.force_login(editor)
+    form = client.get(change_url(article)).content.decode()
+    assert 'name="_send_back"' in form and 'name="send_back_note"' in form
+
+    data = change_form_data(client, article, send_back_note="Needs the council's reply.")
+    data.pop("_save")
+    response = client.post(change_url(article), {**data, "_send_back": "1"}, follow=True)
+    assert "is saved and sent back to" in response.content.decode()
+
+    client.force_login(journalist)
+    form = client.get(change_url(article)).content.decode()
+    assert "Sent back by Nadia Brookfield" in form
+    assert "Needs the council&#x27;s reply." in form
+    assert 'name="_save"' in form and 'name="_submit_for_review"' in form  # theirs again
+    listing = client.get(CHANGELIST_URL + "?state=sent-back").content.decode()
+    assert ">Ferry fares rise</a>" in listing
+    assert "Sent back" in listing and "Needs the council&#x27;s reply." in listing
+
+
+def test_sending_back_without_a_note_is_a_form_error_that_keeps_what_was_typed(client):
+    article = in_review(member_of("Journalist"))
+    client.force_login(member_of("Editor"))
+    data = change_form_data(client, article, headline="Ferry fares rise by a fifth")
+    data.pop("_save")
+
+    response = client.post(change_url(article), {**data, "_send_back": "1", "send_back_note": " "})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Write a note for the journalist" in html
+    assert 'value="Ferry fares rise by a fifth"' in html
+    article.refresh_from_db()
+    assert article.status == "review" and article.headline == "Ferry fares rise"
+    assert not LogEntry.objects.exists()
+
+
+def test_an_editor_cannot_take_an_article_out_of_review_without_a_note(client):
+    article = in_review(member_of("Journalist"))
+    client.force_login(member_of("Editor"))
+
+    response = client.post(change_url(article), change_form_data(client, article, status="draft"))
+
+    assert response.status_code == 400
+    assert "write a note under “Send back to the journalist”" in response.content.decode()
+    article.refresh_from_db()
+    assert article.status == "review"
+
+
+def test_the_list_filters_by_state_and_says_who_has_each_article(client):
+    journalist = member_of("Journalist")
+    journalist.name = "Maren Holt"
+    journalist.save()
+    made = {
+        "draft": make_article(status="draft", created_by=journalist, headline="A draft"),
+        "review": in_review(journalist),
+        "scheduled": make_article(
+            headline="A scheduled one", published_at=timezone.now() + timedelta(hours=5)
+        ),
+        "published": make_article(headline="A live one"),
+    }
+    client.force_login(member_of("Editor"))
+
+    def listed(state):
+        html = client.get(f"{CHANGELIST_URL}?state={state}").content.decode()
+        return {name for name, article in made.items() if f">{article.headline}</a>" in html}
+
+    assert listed("draft") == {"draft"}
+    assert listed("review") == {"review"}
+    assert listed("scheduled") == {"scheduled"}
+    assert listed("published") == {"published"}
+    html = client.get(CHANGELIST_URL).content.decode()
+    for state in ["Draft", "In review", "Scheduled", "Published"]:
+        assert f">{state}</a>" in html  # a choice of the State filter
+    assert ">Maren Holt</td>" in html and ">Editors</td>" in html
