@@ -590,3 +590,20 @@ def test_the_list_filters_by_state_and_says_who_has_each_article(client):
     for state in ["Draft", "In review", "Scheduled", "Published"]:
         assert f">{state}</a>" in html  # a choice of the State filter
     assert ">Maren Holt</td>" in html and ">Editors</td>" in html
+
+
+def test_a_journalist_adds_an_article_it_is_theirs_and_may_go_straight_to_review(client):
+    journalist = member_of("Journalist")
+    client.force_login(journalist)
+    assert 'name="_submit_for_review"' in client.get(ADD_URL).content.decode()
+    data = article_form_data(
+        section=make_section(), author=make_author(), texts=[(10, "<p>The ferry is back.</p>")]
+    )
+    for name in ["status", "access", "published_at_0", "published_at_1"]:
+        data.pop(name)
+
+    response = client.post(ADD_URL, {**data, "_submit_for_review": "1"}, follow=True)
+
+    assert "is saved and submitted for review" in response.content.decode()
+    article = Article.objects.get()
+    assert article.created_by == journalist and article.status == "review"
