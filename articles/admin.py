@@ -245,7 +245,7 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
         """Whether this user may edit this article now: editors any; journalists their own
         (`created_by`) while it is a draft. Others' articles, and their own once submitted or
         out, they see read-only (`has_view_permission`)."""
-        if obj is None:
+        if obj is None or obj.pk is None:  # the list, or an article being added
             return super().has_change_permission(request)
         return services.article_editable_by(article=obj, user=request.user)
 

@@ -607,3 +607,18 @@ def test_a_journalist_adds_an_article_it_is_theirs_and_may_go_straight_to_review
     assert "is saved and submitted for review" in response.content.decode()
     article = Article.objects.get()
     assert article.created_by == journalist and article.status == "review"
+
+
+def test_the_block_editor_lets_a_journalist_add_blocks_only_where_they_may_write(client):
+    """django-content-editor asks has_change_permission of the article being added, too."""
+    journalist = member_of("Journalist")
+    own = make_article(status="draft", created_by=journalist)
+    colleagues = make_article(status="draft", created_by=member_of("Journalist"))
+    client.force_login(journalist)
+
+    def allows_change(url):
+        return '"allowChange": true' in client.get(url).content.decode()
+
+    assert allows_change(ADD_URL)
+    assert allows_change(change_url(own))
+    assert not allows_change(change_url(colleagues))
