@@ -16,6 +16,8 @@ article_changed = Signal()
 
 class ArticleChange(StrEnum):
     EDITED = "edited"  # headline, body, pictures or anything else readers see
+    SUBMITTED_FOR_REVIEW = "submitted_for_review"  # still off the site: the editors have it
+    SENT_BACK = "sent_back"  # still off the site: back with its journalist, with a note
     PUBLISHED = "published"
     SCHEDULED = "scheduled"
     UNPUBLISH_SCHEDULED = "unpublish_scheduled"  # an unpublish time set, changed or cleared

@@ -91,6 +91,22 @@ class ArticleQuerySet(models.QuerySet):
     def published(self, *, at=None):
         return self.filter(self.published_q(at=at))
 
+    def scheduled_q(self, *, at=None):
+        return models.Q(status=Article.Status.PUBLISHED, published_at__gt=at or timezone.now())
+
+    def scheduled(self, *, at=None):
+        return self.filter(self.scheduled_q(at=at))
+
+    def drafts(self):
+        return self.filter(status=Article.Status.DRAFT)
+
+    def sent_back(self):
+        """Drafts an editor sent back to their journalist with a note."""
+        return self.drafts().exclude(review_note="")
+
+    def in_review(self):
+        return self.filter(status=Article.Status.REVIEW)
+
     def in_section(self, section):
         return self.filter(section=section)
 
@@ -167,6 +183,7 @@ class Article(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"  # submitted by its journalist; an editor has it
         PUBLISHED = "published", "Published"
 
     headline = models.CharField(max_length=200)
@@ -214,6 +231,27 @@ class Article(models.Model):
         help_text="The article comes off the site at this time (a takedown). Empty: it stays.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Whose article it is: a journalist edits only their own, and only while it is a draft.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    # The last note an editor wrote when sending the article back; cleared when it is submitted
+    # again or published (the admin log keeps every note).
+    review_note = models.TextField("note from the editor", blank=True, editable=False)
+    review_note_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    review_note_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     seo_description = models.CharField(
         "SEO description",
@@ -265,6 +303,10 @@ class Article(models.Model):
         """Published, but its unpublish time has passed: off the site, a draft once the
         scheduler (`manage.py run_scheduler`) has seen it."""
         return self.status == self.Status.PUBLISHED and is_past(self.unpublish_at)
+
+    @property
+    def is_sent_back(self):
+        return self.status == self.Status.DRAFT and bool(self.review_note)
 
     @property
     def was_updated(self):

@@ -1,4 +1,4 @@
-"""Writes with rules for articles: publishing, and the figures derived from the body.
+"""Writes with rules for articles: review, publishing, and the figures derived from the body.
 
 Publishing validates the article as saved in the database, never a form's data: the admin saves
 what was typed first, then asks these services, which check permission, write the admin log and
@@ -172,21 +172,31 @@ class PublishCheck:
     def passed(self) -> bool:
         return not (self.needs or self.body_problems or self.time_problems)
 
-    def describe(self) -> str:
+    def describe(self, *, to: str = "publish") -> str:
         """Return one message naming every problem, for the person who tried to publish."""
         parts = []
         if self.missing:
-            parts.append("To publish, it still needs: " + "; ".join(self.missing) + ".")
+            parts.append(f"To {to}, it still needs: " + "; ".join(self.missing) + ".")
         return " ".join([*parts, *self.body_problems, *self.time_problems])
 
 
 class PublishRefused(ValidationError):
     """The saved article may not be published yet; the message names every missing piece."""
 
+    outcome = "was not published"
+    to = "publish"
+
     def __init__(self, *, article: Article, check: PublishCheck):
         self.check = check
         name = f"“{article.headline}”" if article.headline.strip() else "This article"
-        super().__init__(f"{name} was not published. {check.describe()}", code="incomplete")
+        super().__init__(f"{name} {self.outcome}. {check.describe(to=self.to)}", code="incomplete")
+
+
+class SubmitRefused(PublishRefused):
+    """The saved draft is not ready for an editor: it lacks what publishing would need."""
+
+    outcome = "was not submitted for review"
+    to = "submit it"
 
 
 def article_check_for_publishing(
@@ -230,6 +240,35 @@ def article_check_for_publishing(
         needs=tuple(needs),
         body_problems=tuple(article_body_problems(blocks=blocks)),
         time_problems=time_problems,
+    )
+
+
+CHANGE_PERMISSION = "articles.change_article"
+
+
+def user_is_editor(user) -> bool:
+    """Return whether `user` is an editor: one who may publish (`articles.publish_article`).
+
+    Staff without that permission are journalists.
+    """
+    return user is not None and user.has_perm(PUBLISH_PERMISSION)
+
+
+def article_editable_by(*, article: Article, user) -> bool:
+    """Return whether `user` may change `article` now.
+
+    Editors change any article. A journalist changes only their own (`created_by`), and only
+    while it is a draft: once submitted it is the editors' until they publish it or send it
+    back; a published or scheduled one only an editor changes.
+    """
+    if user is None or not user.has_perm(CHANGE_PERMISSION):
+        return False
+    if user_is_editor(user):
+        return True
+    return (
+        article.created_by_id is not None
+        and article.created_by_id == user.pk
+        and article.status == Article.Status.DRAFT
     )
 
 
@@ -299,7 +338,7 @@ def scheduler_account():
 def _require_publish_permission(user) -> None:
     if user is SCHEDULER:
         return
-    if user is None or not user.has_perm(PUBLISH_PERMISSION):
+    if not user_is_editor(user):
         raise PermissionDenied("You may not publish, schedule or unpublish articles.")
 
 
@@ -308,10 +347,21 @@ def _person(by):
     return None if by is SCHEDULER else by
 
 
-def _refuse_unless_ready(article: Article, *, goes_live_at: datetime) -> None:
+def _refuse_unless_ready(
+    article: Article, *, goes_live_at: datetime | None = None, refusal=PublishRefused
+) -> None:
     check = article_check_for_publishing(article=article, goes_live_at=goes_live_at)
     if not check.passed:
-        raise PublishRefused(article=article, check=check)
+        raise refusal(article=article, check=check)
+
+
+# Cleared when the article is submitted again or published: the admin log keeps every note.
+REVIEW_NOTE_FIELDS = ["review_note", "review_note_by", "review_note_at"]
+
+
+def _clear_review_note(article: Article) -> list[str]:
+    article.review_note, article.review_note_by, article.review_note_at = "", None, None
+    return REVIEW_NOTE_FIELDS
 
 
 def _log(*, article: Article, by, message: str) -> None:
@@ -325,7 +375,8 @@ def _log(*, article: Article, by, message: str) -> None:
 
 
 def article_publish(*, article: Article, by, at: datetime | None = None) -> Article:
-    """Put the saved article on the site now, dated `at` (a past time back-dates it).
+    """Put the saved article (a draft, one in review, or one already out) on the site now,
+    dated `at` (a past time back-dates it).
 
     Without `at`, a re-published article keeps its first publish time. A future `at` schedules
     it (`article_schedule`). Raise `PermissionDenied` unless `by` may publish, and
@@ -342,7 +393,8 @@ def article_publish(*, article: Article, by, at: datetime | None = None) -> Arti
     _refuse_unless_ready(article, goes_live_at=at)
     article.status = Article.Status.PUBLISHED
     article.published_at = at
-    article.save(update_fields=["status", "published_at", "updated_at"])
+    cleared = _clear_review_note(article)
+    article.save(update_fields=["status", "published_at", "updated_at", *cleared])
     _log(article=article, by=by, message="Published")
     announce_article_change(article_id=article.pk, change=ArticleChange.PUBLISHED, by=_person(by))
     return article
@@ -364,7 +416,8 @@ def article_schedule(*, article: Article, by, at: datetime) -> Article:
     _refuse_unless_ready(article, goes_live_at=at)
     article.status = Article.Status.PUBLISHED
     article.published_at = at
-    article.save(update_fields=["status", "published_at", "updated_at"])
+    cleared = _clear_review_note(article)
+    article.save(update_fields=["status", "published_at", "updated_at", *cleared])
     _log(article=article, by=by, message=f"Scheduled for {timezone.localtime(at):%Y-%m-%d %H:%M}")
     announce_article_change(article_id=article.pk, change=ArticleChange.SCHEDULED, by=_person(by))
     return article
@@ -447,3 +500,64 @@ def article_change_access(*, article: Article, by, access: Access) -> Article:
         article_id=article.pk, change=ArticleChange.ACCESS_CHANGED, by=_person(by)
     )
     return article
+
+
+def article_submit_for_review(*, article: Article, by) -> Article:
+    """Hand the saved draft to the editors; until they publish it or send it back, its
+    journalist can no longer change it.
+
+    Raise `PermissionDenied` unless `by` may change the article (`article_editable_by`: a
+    journalist their own draft, an editor any), `ValidationError` unless it is a draft, and
+    `SubmitRefused` naming every missing piece unless it is as complete as publishing needs;
+    the article is then left as it was.
+    """
+    if not article_editable_by(article=article, user=by):
+        raise PermissionDenied("You may submit only your own drafts for review.")
+    if article.status != Article.Status.DRAFT:
+        raise ValidationError(
+            f"Only a draft can be submitted for review; this one is {_state_name(article)}.",
+            code="not_draft",
+        )
+    _refuse_unless_ready(article, refusal=SubmitRefused)
+    article.status = Article.Status.REVIEW
+    cleared = _clear_review_note(article)
+    article.save(update_fields=["status", "updated_at", *cleared])
+    _log(article=article, by=by, message="Submitted for review")
+    announce_article_change(article_id=article.pk, change=ArticleChange.SUBMITTED_FOR_REVIEW, by=by)
+    return article
+
+
+def article_send_back(*, article: Article, by, note: str) -> Article:
+    """Send an article in review back to its journalist as a draft, with `note` saying what
+    to change; the journalist sees the note on the article until it is submitted again.
+
+    Raise `PermissionDenied` unless `by` is an editor, and `ValidationError` for an empty note
+    or an article that is not in review.
+    """
+    if not user_is_editor(by):
+        raise PermissionDenied("Only an editor may send an article back.")
+    note = note.strip()
+    if not note:
+        raise ValidationError(
+            "Write a note for the journalist: what should change before it is published?",
+            code="note_required",
+        )
+    if article.status != Article.Status.REVIEW:
+        raise ValidationError(
+            f"Only an article in review can be sent back; this one is {_state_name(article)}.",
+            code="not_in_review",
+        )
+    article.status = Article.Status.DRAFT
+    article.review_note = note
+    article.review_note_by = by
+    article.review_note_at = timezone.now()
+    article.save(update_fields=["status", "updated_at", *REVIEW_NOTE_FIELDS])
+    _log(article=article, by=by, message=f"Sent back to the journalist: {note}")
+    announce_article_change(article_id=article.pk, change=ArticleChange.SENT_BACK, by=by)
+    return article
+
+
+def _state_name(article: Article) -> str:
+    if article.is_scheduled:
+        return "scheduled"
+    return article.get_status_display().lower()

@@ -43,3 +43,29 @@ def test_editors_do_everything_with_content_publish_and_see_readers():
         "accounts.view_user",
         "subscriptions.view_subscription",
     }
+
+
+def test_articles_from_before_review_belong_to_whoever_added_them_in_the_admin():
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+    from django.db import connection
+
+    from articles.models import Article
+    from tests.factories import make_article, make_staff
+
+    review = import_module("articles.migrations.0009_review")
+    writer, editor = make_staff(), make_staff()
+    added, unknown = make_article(status="draft"), make_article(status="draft")
+    for user, flag in [(writer, ADDITION), (editor, CHANGE)]:
+        LogEntry.objects.log_actions(
+            user_id=user.pk, queryset=[added], action_flag=flag, single_object=True
+        )
+
+    # The data step reads and writes rows only: it needs the schema editor's connection.
+    review.owners_from_the_admin_log(apps, SimpleNamespace(connection=connection))
+
+    assert Article.objects.get(pk=added.pk).created_by == writer
+    assert Article.objects.get(pk=unknown.pk).created_by is None  # editors' only

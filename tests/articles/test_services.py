@@ -12,10 +12,14 @@ from articles.events import ArticleChange
 from articles.models import Article, Byline
 from articles.services import (
     PublishRefused,
+    SubmitRefused,
     article_change_access,
+    article_editable_by,
     article_publish,
     article_schedule,
     article_schedule_unpublish,
+    article_send_back,
+    article_submit_for_review,
     article_unpublish,
 )
 from media.models import Image
@@ -341,3 +345,168 @@ def test_scheduling_refuses_a_picture_whose_rights_end_before_it_goes_live(edito
         "would go live" in refused.value.messages[0]
     )
     assert article_schedule(article=article, by=editor, at=timezone.now() + timedelta(days=1))
+
+
+# Review: draft -> in review -> published or scheduled, or back to a draft with a note.
+
+
+@pytest.fixture
+def desk_editor():
+    """An editor who also edits: the Editor group's article permissions."""
+    return make_staff(
+        "articles.view_article", "articles.change_article", "articles.publish_article"
+    )
+
+
+def test_a_journalist_submits_their_draft_and_can_no_longer_change_it(journalist, announced):
+    article = draft(created_by=journalist)
+    assert article_editable_by(article=article, user=journalist)
+
+    article_submit_for_review(article=article, by=journalist)
+
+    article.refresh_from_db()
+    assert article.status == Article.Status.REVIEW
+    assert not article_editable_by(article=article, user=journalist)
+    assert log_messages(article) == ["Submitted for review"]
+    assert (article.pk, ArticleChange.SUBMITTED_FOR_REVIEW) in announced
+    assert not Article.objects.published().filter(pk=article.pk).exists()  # still off the site
+
+
+def test_an_incomplete_draft_is_not_submitted_and_every_missing_piece_is_named(journalist):
+    article = draft(created_by=journalist, authors=[], section=None)
+    Article.objects.filter(pk=article.pk).update(section=None)
+    article.refresh_from_db()
+
+    with pytest.raises(SubmitRefused) as refused:
+        article_submit_for_review(article=article, by=journalist)
+
+    message = refused.value.message
+    assert "was not submitted for review" in message
+    assert "a section" in message and "at least one author in the byline" in message
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT and not LogEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "whose", ["someone else's draft", "nobody's draft"], ids=["other", "unowned"]
+)
+def test_a_journalist_may_not_submit_a_draft_that_is_not_theirs(journalist, whose):
+    owner = make_staff("articles.change_article") if whose == "someone else's draft" else None
+    article = draft(created_by=owner)
+
+    with pytest.raises(PermissionDenied):
+        article_submit_for_review(article=article, by=journalist)
+
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT and not LogEntry.objects.exists()
+
+
+def test_only_a_draft_can_be_submitted(desk_editor):
+    article = make_article()  # published
+    with pytest.raises(ValidationError, match="this one is published"):
+        article_submit_for_review(article=article, by=desk_editor)
+
+
+def test_an_editor_sends_it_back_with_a_note_the_journalist_sees(
+    journalist, desk_editor, announced
+):
+    article = draft(created_by=journalist)
+    article_submit_for_review(article=article, by=journalist)
+
+    article_send_back(article=article, by=desk_editor, note="  Needs a second source.  ")
+
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT and article.is_sent_back
+    assert article.review_note == "Needs a second source."
+    assert article.review_note_by == desk_editor and article.review_note_at is not None
+    assert article_editable_by(article=article, user=journalist)  # theirs to change again
+    assert log_messages(article)[0] == "Sent back to the journalist: Needs a second source."
+    assert (article.pk, ArticleChange.SENT_BACK) in announced
+
+    # Submitted again, the note has been answered; the log keeps it.
+    article_submit_for_review(article=article, by=journalist)
+    article.refresh_from_db()
+    assert article.status == Article.Status.REVIEW and article.review_note == ""
+    assert not article.is_sent_back
+
+
+@pytest.mark.parametrize("note", ["", "   \n "], ids=["empty", "blank"])
+def test_sending_back_needs_a_note(journalist, desk_editor, note):
+    article = draft(created_by=journalist)
+    article_submit_for_review(article=article, by=journalist)
+
+    with pytest.raises(ValidationError, match="Write a note for the journalist"):
+        article_send_back(article=article, by=desk_editor, note=note)
+
+    article.refresh_from_db()
+    assert article.status == Article.Status.REVIEW
+
+
+def test_only_an_editor_sends_back_and_only_what_is_in_review(journalist, desk_editor):
+    article = draft(created_by=journalist)
+    with pytest.raises(ValidationError, match="this one is draft"):
+        article_send_back(article=article, by=desk_editor, note="Shorter, please.")
+    article_submit_for_review(article=article, by=journalist)
+    with pytest.raises(PermissionDenied):
+        article_send_back(article=article, by=journalist, note="I take it back myself.")
+    article.refresh_from_db()
+    assert article.status == Article.Status.REVIEW
+
+
+@pytest.mark.parametrize("when", ["now", "later"])
+def test_an_editor_publishes_or_schedules_an_article_in_review(
+    journalist, desk_editor, announced, when
+):
+    article = draft(created_by=journalist)
+    article_submit_for_review(article=article, by=journalist)
+
+    if when == "now":
+        article_publish(article=article, by=desk_editor)
+    else:
+        article_schedule(article=article, by=desk_editor, at=timezone.now() + timedelta(hours=3))
+
+    article.refresh_from_db()
+    assert article.is_live if when == "now" else article.is_scheduled
+    assert not article_editable_by(article=article, user=journalist)
+    change = ArticleChange.PUBLISHED if when == "now" else ArticleChange.SCHEDULED
+    assert (article.pk, change) in announced
+
+
+def test_publishing_a_sent_back_draft_clears_the_note(journalist, desk_editor):
+    article = draft(created_by=journalist)
+    article_submit_for_review(article=article, by=journalist)
+    article_send_back(article=article, by=desk_editor, note="Check the figures.")
+
+    article_publish(article=article, by=desk_editor)
+
+    article.refresh_from_db()
+    assert article.is_live and article.review_note == "" and article.review_note_by is None
+
+
+def test_who_may_change_an_article_in_each_state(journalist, desk_editor):
+    other = make_staff("articles.change_article")
+    cases = {
+        "draft": draft(created_by=journalist),
+        "review": draft(created_by=journalist),
+        "scheduled": draft(created_by=journalist),
+        "published": make_article(created_by=journalist),
+        "other's draft": draft(created_by=other),
+    }
+    Article.objects.filter(pk=cases["review"].pk).update(status=Article.Status.REVIEW)
+    Article.objects.filter(pk=cases["scheduled"].pk).update(
+        status=Article.Status.PUBLISHED, published_at=timezone.now() + timedelta(days=1)
+    )
+    may = {
+        name: (
+            article_editable_by(article=Article.objects.get(pk=a.pk), user=journalist),
+            article_editable_by(article=Article.objects.get(pk=a.pk), user=desk_editor),
+        )
+        for name, a in cases.items()
+    }
+    assert may == {
+        "draft": (True, True),
+        "review": (False, True),
+        "scheduled": (False, True),
+        "published": (False, True),
+        "other's draft": (False, True),
+    }

@@ -113,7 +113,11 @@ def test_printed_logins_authenticate():
     assert editor.is_superuser
     assert not journalist.is_superuser
     assert list(journalist.groups.values_list("name", flat=True)) == ["Journalist"]
+    assert list(editor.groups.values_list("name", flat=True)) == ["Editor"]
     assert Author.objects.get(user=journalist).slug == "maren-holt"
+    # The day can be played: the journalist's draft is theirs to finish and submit.
+    # (What the group may do is the migration's, and tests/articles/test_permissions.py's.)
+    assert Article.objects.get(status="draft").created_by == journalist
 
 
 def test_demo_shows_every_state_and_access_level():

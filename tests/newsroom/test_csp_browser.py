@@ -34,15 +34,28 @@ document.addEventListener("securitypolicyviolation", (e) => console.error(
 """
 # What the Editor group may do with articles and pictures (articles/migrations/0004), given
 # directly: a flush between transactional tests can leave the test database without the group.
-EDITOR_PERMISSIONS = [
-    f"{app}.{action}_{model}"
-    for app, models in {
-        "articles": ["article", "textblock", "imageblock", "quoteblock", "paywallbreak", "byline"],
-        "media": ["image"],
-    }.items()
-    for model in models
-    for action in ("add", "change", "delete", "view")
-] + [f"articles.view_{model}" for model in ("section", "author", "tag")]
+EDITOR_PERMISSIONS = (
+    [
+        f"{app}.{action}_{model}"
+        for app, models in {
+            "articles": [
+                "article",
+                "textblock",
+                "imageblock",
+                "quoteblock",
+                "paywallbreak",
+                "byline",
+            ],
+            "media": ["image"],
+        }.items()
+        for model in models
+        for action in ("add", "change", "delete", "view")
+    ]
+    + [f"articles.view_{model}" for model in ("section", "author", "tag")]
+    + [
+        "articles.publish_article"  # an editor: changes any article, not only their own drafts
+    ]
+)
 
 
 @pytest.fixture

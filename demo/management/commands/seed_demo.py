@@ -230,7 +230,11 @@ def seed_articles(*, tally, articles, sections, tags, authors, editor) -> None:
 
 
 def seed_article(*, tally, demo, section, tags, authors, editor) -> Article:
+    # Written by the first author who logs in (the journalist's drafts are theirs to submit),
+    # else by the editor.
+    writer = next((author.user for author in authors if author.user is not None), editor)
     article = Article.objects.create(
+        created_by=writer,
         slug=demo.slug,
         headline=demo.headline,
         standfirst=demo.standfirst,
