@@ -13,6 +13,7 @@ from newsroom.csp import EditorPolicyAdminMixin
 from newsroom.forms import InvalidFormStatusAdminMixin
 
 from . import services
+from .admin_revisions import RevisionsAdminMixin
 from .blocks import BLOCK_KINDS
 from .models import Article, Author, Byline, Section, Tag
 
@@ -55,7 +56,9 @@ PUBLISHING_FIELDS = ["status", "published_at", "access"]
 
 
 @admin.register(Article)
-class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentEditor):
+class ArticleAdmin(
+    RevisionsAdminMixin, InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentEditor
+):
     """The editorial admin. Saving the form saves what was typed (the article and its body);
     publishing, scheduling, unpublishing and access then go through `articles.services`, which
     check the saved article and the editor's permission. The list's actions call the same
@@ -209,6 +212,7 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
         return kept
 
     def log_change(self, request, obj, message):
+        self.keep_revision(request, obj, message)  # every save keeps a revision
         if message:  # else only status, time or access changed, and the services logged it
             return super().log_change(request, obj, message)
         return None
@@ -273,6 +277,8 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
 
     @admin.display(description="Status", ordering="status")
     def status_label(self, obj):
+        if obj.draft_of_id is not None:
+            return "Changes to a live article"
         if obj.is_scheduled:
             return format_html('<span title="Goes live at the publish time">Scheduled</span>')
         return obj.get_status_display()
@@ -296,7 +302,8 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
     @admin.action(description="Publish now", permissions=["publish"])
     def publish_now(self, request, queryset):
         published = 0
-        for article in queryset.filter(status=Article.Status.DRAFT):
+        # Prepared changes go onto their live article ("Publish changes"), not out on their own.
+        for article in queryset.filter(status=Article.Status.DRAFT, draft_of=None):
             try:
                 services.article_publish(article=article, by=request.user, at=timezone.now())
             except services.PublishRefused as refusal:

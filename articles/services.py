@@ -145,6 +145,13 @@ def _require_publish_permission(user) -> None:
 
 
 def _refuse_unless_ready(article: Article) -> None:
+    if article.draft_of_id is not None:
+        # Changes to a live article go onto it (`revisions.article_publish_changes`), never out
+        # as a second article under another address.
+        raise ValidationError(
+            "These are changes to a live article: publish them onto it with “Publish changes”.",
+            code="changes",
+        )
     check = article_check_for_publishing(article=article)
     if not check.passed:
         raise PublishRefused(article=article, check=check)
