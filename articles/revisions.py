@@ -30,11 +30,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape, format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
+from django_prose_editor.fields import ProseEditorField
 
 from media.models import Image
 
 from . import services
 from .blocks import BLOCK_KINDS, BLOCK_MODELS, block_kind, block_kind_of
+from .body import BLOCK_END
 from .events import ArticleChange, announce_article_change
 from .models import Article, ArticleRevision, Author, Byline, Section, Tag
 
@@ -358,7 +360,7 @@ def article_changed_since(*, article_id: int, version: datetime) -> LaterSave | 
 
 # Comparing ----------------------------------------------------------------------------------
 
-WORD = re.compile(r"\S+\s*")
+WORD = re.compile(r"\s+|\S+")  # words and the spaces between them, each a token
 
 
 @dataclass(frozen=True)
@@ -375,8 +377,10 @@ class ComparedRow:
         return self.before != self.after
 
 
-def _plain(value) -> str:
-    return " ".join(strip_tags(str(value or "")).split())
+def _plain(value, *, html=False) -> str:
+    """Return the words of a field's value; rich text without its tags (headlines may hold <)."""
+    text = str(value or "")
+    return " ".join((strip_tags(BLOCK_END.sub(r"\1 ", text)) if html else text).split())
 
 
 def text_diff(before: str, after: str) -> SafeString:
@@ -409,9 +413,30 @@ def _block_text(block: dict, image_names: dict) -> str:
             value = image_names.get(value, "")
         elif name == "layout" or value in ("", None):
             continue
-        label = kind.model._meta.get_field(name).verbose_name
-        parts.append(_plain(value) if name == "text" else f"{label}: {_plain(value)}")
+        field = kind.model._meta.get_field(name)
+        words = _plain(value, html=isinstance(field, ProseEditorField))
+        parts.append(words if name == "text" else f"{field.verbose_name}: {words}")
     return " · ".join(parts) if parts else "—"
+
+
+def _paired_blocks(old, new):
+    """Yield (was, now) for each block, matched up in order: unchanged blocks first, then,
+    among the rest, blocks of the same kind (changed); the others were removed or added."""
+    outer = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for op, i1, i2, j1, j2 in outer.get_opcodes():
+        if op == "equal":
+            yield from zip(old[i1:i2], new[j1:j2], strict=True)
+            continue
+        was, now = old[i1:i2], new[j1:j2]
+        inner = difflib.SequenceMatcher(
+            a=[kind for kind, _ in was], b=[kind for kind, _ in now], autojunk=False
+        )
+        for inner_op, a1, a2, b1, b2 in inner.get_opcodes():
+            if inner_op == "equal":
+                yield from zip(was[a1:a2], now[b1:b2], strict=True)
+            else:
+                yield from ((block, None) for block in was[a1:a2])
+                yield from ((None, block) for block in now[b1:b2])
 
 
 def _row(label, before, after) -> ComparedRow:
@@ -465,20 +490,15 @@ def revision_compare(*, before: dict, after: dict) -> list[ComparedRow]:
     kinds = {kind.name: str(kind.model._meta.verbose_name).capitalize() for kind in BLOCK_KINDS}
     old_blocks = [(b["kind"], _block_text(b, images)) for b in before["blocks"]]
     new_blocks = [(b["kind"], _block_text(b, images)) for b in after["blocks"]]
-    matcher = difflib.SequenceMatcher(a=old_blocks, b=new_blocks, autojunk=False)
     position = 0
-    for _op, i1, i2, j1, j2 in matcher.get_opcodes():
-        pairs = max(i2 - i1, j2 - j1)
-        for offset in range(pairs):
-            was = old_blocks[i1 + offset] if i1 + offset < i2 else None
-            now = new_blocks[j1 + offset] if j1 + offset < j2 else None
-            position += now is not None
-            kind = kinds[(now or was)[0]]
-            if now is None:
-                label = f"{kind} (removed)"
-            elif was is None:
-                label = f"Block {position}: {kind} (added)"
-            else:
-                label = f"Block {position}: {kind}"
-            rows.append(_row(label, was[1] if was else "", now[1] if now else ""))
+    for was, now in _paired_blocks(old_blocks, new_blocks):
+        position += now is not None
+        kind = kinds[(now or was)[0]]
+        if now is None:
+            label = f"{kind} (removed)"
+        elif was is None:
+            label = f"Block {position}: {kind} (added)"
+        else:
+            label = f"Block {position}: {kind}"
+        rows.append(_row(label, was[1] if was else "", now[1] if now else ""))
     return rows
