@@ -77,6 +77,7 @@ class RevisionsAdminMixin:
         if obj.draft_of_id is not None:
             context["changes_to"] = obj.draft_of
             context["changes_to_url"] = self._url("change", obj.draft_of_id)
+            context["live_changed"] = revisions.live_changed_since_prepared(obj)
             return context
         draft = Article.objects.filter(draft_of=obj).first()
         if draft is not None:

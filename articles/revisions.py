@@ -273,6 +273,17 @@ def changes_prepared_by(draft: Article):
     return first.created_by, first.created_at
 
 
+def live_changed_since_prepared(draft: Article) -> ArticleRevision | None:
+    """Return the latest save of the live article made after `draft` was prepared, if any:
+    publishing the draft replaces what that save changed (it stays in the revisions)."""
+    _, since = changes_prepared_by(draft)
+    return (
+        ArticleRevision.objects.filter(article_id=draft.draft_of_id, created_at__gt=since)
+        .select_related("created_by")
+        .first()
+    )
+
+
 def article_publish_changes(*, draft: Article, by) -> Article:
     """Copy the prepared changes in `draft` onto its live article, and delete the draft.
 

@@ -279,3 +279,15 @@ def test_a_save_after_publishing_by_someone_else_is_refused_too(editor, ferry):
     assert "Bob Desk saved this article" in refused.content.decode()
     ferry.refresh_from_db()
     assert ferry.status == Article.Status.DRAFT and ferry.headline == "Ferry fares frozen"
+
+
+def test_prepared_changes_warn_when_the_live_article_was_saved_since(editor, ferry):
+    client = logged_in(editor)
+    draft = revisions.article_prepare_changes(article=ferry, by=editor)
+    bob = logged_in(member_of("Editor", name="Bob Desk"))
+    bob.post(change_url(ferry), change_form_data(bob, ferry, standfirst="A fix on the live one."))
+
+    page = client.get(change_url(draft)).content.decode()
+
+    assert "Bob Desk saved the live article on" in page
+    assert "publishing them replaces that version" in page

@@ -260,3 +260,24 @@ def test_the_comparison_reads_field_by_field_and_block_by_block_with_markup_esca
     assert str(rows["Block 2: Text"].diff) == "The council <del>met.</del><ins>met at noon.</ins>"
     assert not rows["Block 3: Quote"].changed
     assert not rows["Standfirst"].changed
+
+
+def test_prepared_changes_appear_on_no_public_list_feed_sitemap_or_search(client):
+    editor = member_of("Editor")
+    live = make_article(headline="Harbour reopens", access=Article.Access.FREE)
+    draft = revisions.article_prepare_changes(article=live, by=editor)
+    Article.objects.filter(pk=draft.pk).update(headline="Harbour reopens zebracrossing")
+
+    for url in [
+        "/",
+        live.section.get_absolute_url(),
+        "/search/?q=zebracrossing",
+        "/search/?q=Harbour",
+        "/feed.rss",
+        "/feed.atom",
+        "/sitemap-articles.xml",
+        "/news-sitemap.xml",
+    ]:
+        page = client.get(url).content.decode()
+        assert "Harbour reopens zebracrossing" not in page and draft.slug not in page, url
+    assert live.slug in client.get("/sitemap-articles.xml").content.decode()
