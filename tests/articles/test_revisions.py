@@ -1,7 +1,12 @@
+import threading
+import time
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
 from django.test import Client
+from django.utils import timezone
 
 from articles import revisions
 from articles.blocks import block_kind
@@ -281,3 +286,43 @@ def test_prepared_changes_appear_on_no_public_list_feed_sitemap_or_search(client
         page = client.get(url).content.decode()
         assert "Harbour reopens zebracrossing" not in page and draft.slug not in page, url
     assert live.slug in client.get("/sitemap-articles.xml").content.decode()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_saves_from_forms_of_one_version_cannot_both_pass():
+    """The second save's check waits for the first one's lock, then sees what it wrote."""
+    article = make_article()
+    version = article.updated_at
+    first_holds_the_lock = threading.Event()
+    answers = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                answers["first"] = revisions.article_changed_since(
+                    article_id=article.pk, version=version
+                )
+                first_holds_the_lock.set()
+                time.sleep(0.5)  # the second check starts meanwhile, and must wait
+                Article.objects.filter(pk=article.pk).update(updated_at=timezone.now())
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            first_holds_the_lock.wait(timeout=10)
+            with transaction.atomic():
+                answers["second"] = revisions.article_changed_since(
+                    article_id=article.pk, version=version
+                )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert answers["first"] is None
+    assert answers["second"] is not None
