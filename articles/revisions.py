@@ -289,13 +289,17 @@ def article_publish_changes(*, draft: Article, by) -> Article:
 
     The live article keeps its address, status, publish time and access; everything else
     becomes what the draft says, kept as a new revision of the live article, and readers see
-    it once the transaction commits. Editors only: raise `PermissionDenied` otherwise, and
-    `ValidationError` when `draft` holds no changes to a live article. Return the live article.
+    it once the transaction commits. Editors only: raise `PermissionDenied` otherwise,
+    `PublishRefused` naming what the changes lack before they may go out, and `ValidationError`
+    when `draft` holds no changes to a live article. Return the live article.
     """
     if by is None or not by.has_perm(services.PUBLISH_PERMISSION):
         raise PermissionDenied("Only editors may publish changes to a live article.")
     if draft.draft_of_id is None:
         raise ValidationError("This article holds no changes to a live article.", code="not")
+    check = services.article_check_for_publishing(article=draft)
+    if not check.passed:  # the live article would go out lacking it
+        raise services.PublishRefused(article=draft, check=check)
     with transaction.atomic():
         live = Article.objects.select_for_update().get(pk=draft.draft_of_id)
         draft = Article.objects.select_for_update().get(pk=draft.pk)

@@ -326,3 +326,15 @@ def test_two_saves_from_forms_of_one_version_cannot_both_pass():
 
     assert answers["first"] is None
     assert answers["second"] is not None
+
+
+def test_changes_that_leave_the_article_incomplete_are_not_published():
+    editor = member_of("Editor")
+    live = make_article(headline="Harbour reopens")
+    draft = revisions.article_prepare_changes(article=live, by=editor)
+    draft.bylines.all().delete()
+
+    with pytest.raises(ValidationError, match="at least one author in the byline"):
+        revisions.article_publish_changes(draft=draft, by=editor)
+
+    assert live.bylines.exists() and Article.objects.filter(pk=draft.pk).exists()
