@@ -29,6 +29,7 @@ from subscriptions.paywall import ReaderPersona, persona_reader
 
 from . import services, views
 from .admin_filters import PictureRightsEndingFilter, warn_about_picture_rights
+from .admin_revisions import RevisionsAdminMixin
 from .autosave import (
     autosave_discard,
     autosave_find,
@@ -169,6 +170,10 @@ class ArticleStateFilter(admin.SimpleListFilter):
 
 def article_state(article) -> str:
     """Return the article's state in the list's words: draft, sent back, in review, …"""
+    if article.draft_of_id is not None:
+        if article.status == Article.Status.REVIEW:
+            return "Changes in review"
+        return "Changes to a live article"
     if article.is_scheduled:
         return "Scheduled"
     if article.is_past_unpublish_time:
@@ -190,7 +195,9 @@ def person_name(user) -> str:
 
 
 @admin.register(Article)
-class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentEditor):
+class ArticleAdmin(
+    RevisionsAdminMixin, InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentEditor
+):
     """The editorial admin. Saving the form saves what was typed (the article and its body);
     publishing, scheduling, unpublishing and access then go through `articles.services`, which
     check the saved article and the editor's permission. The list's actions call the same
@@ -698,7 +705,12 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
                 article=article, by=request.user, note=form.cleaned_data["send_back_note"]
             )
             return
-        if wanted and self._apply_publishing(request, article, **wanted):
+        if wanted and self._apply_publishing(
+            request,
+            article,
+            # What the form does not offer (read-only here) stays as it is.
+            **{name: getattr(article, name) for name in PUBLISHING_FIELDS} | wanted,
+        ):
             return  # refused: the message already names every problem
         submit = SUBMIT_FOR_REVIEW in request.POST and article.status == Article.Status.DRAFT
         if submit and self._submit_for_review(request, article):
@@ -742,6 +754,7 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
         return kept
 
     def log_change(self, request, obj, message):
+        self.keep_revision(request, obj, message)  # every save keeps a revision
         if message:  # else only status, time or access changed, and the services logged it
             return super().log_change(request, obj, message)
         return None
@@ -935,7 +948,10 @@ class ArticleAdmin(InvalidFormStatusAdminMixin, EditorPolicyAdminMixin, ContentE
     @admin.action(description="Publish now", permissions=["publish"])
     def publish_now(self, request, queryset):
         published = 0
-        for article in queryset.filter(status__in=[Article.Status.DRAFT, Article.Status.REVIEW]):
+        # Prepared changes go onto their live article ("Publish changes"), not out on their own.
+        for article in queryset.filter(
+            status__in=[Article.Status.DRAFT, Article.Status.REVIEW], draft_of=None
+        ):
             try:
                 services.article_publish(article=article, by=request.user, at=timezone.now())
             except services.PublishRefused as refusal:

@@ -1,4 +1,5 @@
-"""The article's form in the admin: its publishing times, and the editor's send-back note.
+"""The article's form in the admin: its publishing times, the editor's send-back note, and the
+version it was loaded from.
 
 The admin types times in the site's `TIME_ZONE`; Django stores them in UTC. Each time field
 says which zone it is typed in, and what the saved time is there and in UTC ("Thursday 4
@@ -6,9 +7,15 @@ December 2026, 09:00 Europe/London (08:00 UTC)"), so an embargo set from another
 not an hour out. Each of the split date and time inputs has its own accessible name.
 """
 
-from django import forms
-from django.utils import timezone
+from datetime import datetime
 
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from . import revisions
 from .models import Article
 from .services import describe_time
 
@@ -19,8 +26,15 @@ SEND_BACK = "_send_back"
 
 
 class ArticleForm(forms.ModelForm):
-    """The article's own fields in the admin (the layout is `ArticleAdmin`'s), and the note an
-    editor writes when sending it back."""
+    """The article's own fields in the admin (the layout is `ArticleAdmin`'s), the note an
+    editor writes when sending it back, and the version of the article the form showed.
+
+    A save from a form older than the article is refused, naming who saved it since and when,
+    with everything typed still in the form; saving that form again replaces their version
+    (which stays in the revisions).
+    """
+
+    loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     send_back_note = forms.CharField(
         label="Note for the journalist",
@@ -36,6 +50,9 @@ class ArticleForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["loaded_version"].initial = self.instance.updated_at.isoformat()
+        self.later_save = None
         zone = timezone.get_current_timezone_name()
         for name, noun in TIME_FIELDS.items():
             field = self.fields.get(name)  # absent when read-only (no publish permission)
@@ -51,8 +68,21 @@ class ArticleForm(forms.ModelForm):
                 "site's time zone (TIME_ZONE); it is stored in UTC."
             )
 
+    def clean_loaded_version(self):
+        value = self.cleaned_data["loaded_version"]
+        if not value:
+            return None  # a form from before versions were sent: nothing to compare with
+        try:
+            version = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValidationError(
+                "This form was damaged on its way: reload the page.", code="invalid"
+            ) from None
+        return version if timezone.is_aware(version) else None
+
     def clean(self):
         cleaned = super().clean()
+        self._refuse_stale_save(cleaned)
         if SEND_BACK in self.data:
             self._clean_send_back(cleaned)
             return cleaned
@@ -111,3 +141,41 @@ class ArticleForm(forms.ModelForm):
                     params={"publish": describe_time(publish)},
                 ),
             )
+
+    # Stale saves (articles.revisions)
+
+    def _refuse_stale_save(self, cleaned):
+        version = cleaned.get("loaded_version")
+        if self.instance.pk is None or version is None:
+            return
+        later = revisions.article_changed_since(article_id=self.instance.pk, version=version)
+        if later is None:
+            return
+        self.later_save = later
+        # Saving this form again is a choice made knowing theirs: it then carries their version.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("loaded_version")] = later.version.isoformat()
+        raise ValidationError(self._stale_message(later), code="stale")
+
+    def _stale_message(self, later):
+        when = timezone.localtime(later.at)
+        today = when.date() == timezone.localdate()
+        at = f"at {when:%H:%M}" if today else f"on {when:%d %b %Y} at {when:%H:%M}"
+        compare = ""
+        if later.opened is not None and later.latest is not None and later.opened != later.latest:
+            url = (
+                reverse("admin:articles_article_revision_compare", args=[self.instance.pk])
+                + f"?a={later.opened.pk}&b={later.latest.pk}"
+            )
+            compare = format_html(
+                ' <a href="{}" target="_blank">See what they changed</a> (opens in a new tab).',
+                url,
+            )
+        return format_html(
+            "{} saved this article {}, after you opened it. Nothing you typed is saved yet, "
+            "and it is all still below.{} Save again to replace their version with yours "
+            "(theirs stays in the revisions), or reload the page to start again from theirs.",
+            later.who,
+            at,
+            compare,
+        )

@@ -267,6 +267,17 @@ class Article(models.Model):
     preview_text_paragraphs = models.PositiveSmallIntegerField(
         null=True, blank=True, editable=False
     )
+    # Set on a draft that holds changes being prepared for a live article (`articles.revisions`):
+    # readers keep seeing the live one until the changes are published onto it. One at a time.
+    draft_of = models.OneToOneField(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="changes_in_progress",
+        verbose_name="changes to",
+    )
 
     objects = ArticleQuerySet.as_manager()
 
@@ -340,6 +351,34 @@ class Byline(models.Model):
 
     def __str__(self):
         return self.author.name
+
+
+class ArticleRevision(models.Model):
+    """An article as it was saved once: its fields, byline, tags and body blocks.
+
+    `created_at` is the article's `updated_at` at that save, so a form that carries the version
+    it was loaded from finds the revision it showed (`articles.revisions`).
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.CharField(max_length=300, blank=True)
+    snapshot = models.JSONField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        get_latest_by = ["created_at", "pk"]
+        indexes = [models.Index(fields=["article", "-created_at"], name="revision_history")]
+
+    def __str__(self):
+        return f"{self.article_id} at {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
 # The kinds of body block below are registered once, with how each renders, in articles.blocks.

@@ -347,6 +347,16 @@ def _person(by):
     return None if by is SCHEDULER else by
 
 
+def _refuse_changes_to_live(article: Article) -> None:
+    if article.draft_of_id is not None:
+        # Changes to a live article go onto it (`revisions.article_publish_changes`), never out
+        # as a second article under another address.
+        raise ValidationError(
+            "These are changes to a live article: publish them onto it with “Publish changes”.",
+            code="changes",
+        )
+
+
 def _refuse_unless_ready(
     article: Article, *, goes_live_at: datetime | None = None, refusal=PublishRefused
 ) -> None:
@@ -390,6 +400,7 @@ def article_publish(*, article: Article, by, at: datetime | None = None) -> Arti
     if at is None:
         kept = article.published_at
         at = kept if kept is not None and kept <= now else now
+    _refuse_changes_to_live(article)
     _refuse_unless_ready(article, goes_live_at=at)
     article.status = Article.Status.PUBLISHED
     article.published_at = at
@@ -413,6 +424,7 @@ def article_schedule(*, article: Article, by, at: datetime) -> Article:
             "A scheduled time must be in the future; to publish now, publish without one.",
             code="past",
         )
+    _refuse_changes_to_live(article)
     _refuse_unless_ready(article, goes_live_at=at)
     article.status = Article.Status.PUBLISHED
     article.published_at = at
