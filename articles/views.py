@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponse
@@ -40,8 +41,14 @@ from subscriptions.paywall import (
 )
 
 from .models import Article, Author, Section, Tag
-from .pages import article_page, listing_part, page_number, page_variant, paginated
-from .search import search_articles
+from .pages import (
+    article_page,
+    listing_part,
+    page_number,
+    page_variant,
+    paginated,
+)
+from .search import SEARCH_CANDIDATES, search_articles
 
 HOME_LATEST = 7
 HOME_PER_SECTION = 3
@@ -164,7 +171,14 @@ def search(request):
     listing, page = _article_list(
         articles, number=page_number(request), show_section=True, ordered=True
     )
-    context = {"query": query, "listing": listing if query else "", "count": page.paginator.count}
+    count = page.paginator.count
+    context = {
+        "query": query,
+        "listing": listing if query else "",
+        "count": count,
+        # Only the newest matches are ranked (articles.search): say so when there were more.
+        "more_than": count >= SEARCH_CANDIDATES and connection.vendor == "postgresql",
+    }
     return render(request, "articles/search.html", context)
 
 
