@@ -30,6 +30,7 @@ from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Prefetch, Q
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -402,6 +403,23 @@ def page_variant(request, page: ArticlePage, variant: tuple, build) -> str:
     variant = "-".join(str(value) for value in variant)
     key = f"variant:{page.head.pk}:{page.head.version}:{site}:{listing}:{year}:{variant}"
     return cached_page_part(request, key, build)
+
+
+def reader_page_variant(request, page: ArticlePage, variant: tuple, build) -> str:
+    """Return the whole HTML of one variant of `page` that many logged-in readers share, with
+    this reader's CSRF token in it: `build(csrf_token)` renders the page with a stand-in token,
+    once per version, and the stand-in is replaced for each request.
+
+    The token is the only thing of the reader's own on such a page (the log-out form and the
+    gift form): the caller shares it only between readers whose decision is the same.
+    """
+
+    def build_with_stand_in():
+        stand_in = f"csrf-stand-in-{secrets.token_urlsafe(24)}"  # new for each rendering
+        return stand_in, build(stand_in)
+
+    stand_in, html = page_variant(request, page, ("logged-in", *variant), build_with_stand_in)
+    return html.replace(stand_in, get_token(request))
 
 
 def article_page(request, slug) -> ArticlePage:

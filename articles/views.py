@@ -47,6 +47,7 @@ from .pages import (
     page_number,
     page_variant,
     paginated,
+    reader_page_variant,
 )
 from .search import SEARCH_CANDIDATES, search_articles
 
@@ -203,6 +204,17 @@ def _page_is_the_same_for_every_such_reader(request, reader):
     )
 
 
+def _page_is_the_same_for_every_such_member(request, reader):
+    """Whether the page depends on nothing but the decision and the CSRF token: a logged-in
+    reader who is not staff, without flash messages, on the article's own address."""
+    return (
+        not reader.is_anonymous
+        and not reader.is_staff
+        and not request.GET
+        and not len(messages.get_messages(request))
+    )
+
+
 def _article_response(request, page, *, reader, gift=None):
     """Decide, count a metered read if one was granted, and render the article page.
 
@@ -243,6 +255,18 @@ def _article_response(request, page, *, reader, gift=None):
         variant = (article.is_live, decision.granted, decision.reason, decision.reads_left)
         html = page_variant(
             request, page, variant, lambda: render_to_string(DETAIL, context, request)
+        )
+        response = HttpResponse(html)
+    elif gift is None and _page_is_the_same_for_every_such_member(request, reader):
+        # A logged-in reader's page differs from another's with the same decision only by the
+        # CSRF token: rendered once per variant and version too, the token put in per request.
+        variant = (article.is_live, decision.granted, decision.reason, decision.reads_left)
+        variant += (decision.reads_limit, decision.reader_is_registered, context["may_gift"])
+        html = reader_page_variant(
+            request,
+            page,
+            variant,
+            lambda token: render_to_string(DETAIL, context | {"csrf_token": token}, request),
         )
         response = HttpResponse(html)
     else:
