@@ -203,7 +203,7 @@ def wrk(page: dict, args, seconds: int, port: int) -> dict:
         return found.groups() if found else default
 
     def latency_ms(percent: int) -> float:
-        value, unit = find(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)$", ("0", "ms"))
+        value, unit = find(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", ("0", "ms"))
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
     socket_errors = find(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
