@@ -20,12 +20,7 @@ urlpatterns = [
     path("feed.rss", feeds.LatestArticlesFeed(), name="feed"),
     path("feed.atom", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
     # An index of sitemaps, each of at most `limit` addresses: every article of any archive.
-    path(
-        "sitemap.xml",
-        sitemap_views.index,
-        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
-        name="sitemap",
-    ),
+    path("sitemap.xml", views.sitemap_index, name="sitemap"),
     path(
         "sitemap-<section>.xml",
         sitemap_views.sitemap,

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import F, Window
@@ -50,6 +51,7 @@ from .pages import (
     reader_page_variant,
 )
 from .search import SEARCH_CANDIDATES, search_articles
+from .sitemaps import SITEMAPS
 
 HOME_LATEST = 7
 HOME_PER_SECTION = 3
@@ -181,6 +183,21 @@ def search(request):
         "more_than": count >= SEARCH_CANDIDATES and connection.vendor == "postgresql",
     }
     return render(request, "articles/search.html", context)
+
+
+def sitemap_index(request):
+    """The index of sitemaps, made once per listing generation: counting an archive's articles
+    and finding its authors and tags with live articles cost time that grows with it."""
+
+    def build():
+        response = sitemap_views.index(
+            request, sitemaps=SITEMAPS, sitemap_url_name="sitemap_section"
+        )
+        response.render()
+        return response.content, dict(response.headers)
+
+    content, headers = listing_part(request, "sitemap-index", build)
+    return HttpResponse(content, headers=headers)
 
 
 def article_detail(request, slug):

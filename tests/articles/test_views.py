@@ -319,3 +319,18 @@ def test_no_page_makes_more_queries_for_a_bigger_site(client, settings):
     add(20)
     many = _queries_of_every_page(client, subscriber_client, **measure)
     assert many == few
+
+
+def test_the_sitemap_index_is_made_once_per_change_to_what_is_published(
+    client, django_assert_num_queries
+):
+    make_article()
+    first = client.get(reverse("sitemap"))
+    assert first.status_code == 200 and b"sitemap-articles.xml" in first.content
+    with django_assert_num_queries(0):
+        again = client.get(reverse("sitemap"))
+    assert again.content == first.content
+    assert again["X-Robots-Tag"] == first["X-Robots-Tag"]
+    make_article(published_at=timezone.now())  # newer than every other: a new lastmod
+    changed = client.get(reverse("sitemap"))
+    assert changed.content != first.content
