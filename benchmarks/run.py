@@ -642,6 +642,10 @@ def main() -> int:
         stack["pages"] = [page for page in pages if not args.only or page["key"] in only]
         stack["keys"] = {page["key"] for page in stack["pages"]}
     load_average, started = os.getloadavg()[0], datetime.now(UTC)
+    # The code gunicorn runs is the code at its start (a worker imports the URLs and views at
+    # its first request): name the commit now, not at the end.
+    commit = git("rev-parse", "--short", "HEAD")
+    commit += "-dirty" if git("status", "--porcelain", "-uno", ":!benchmarks/RESULTS.md") else ""
     runs = {(stack["port"], page["key"]): [] for stack in stacks for page in stack["pages"]}
     answers = {stack["port"]: [] for stack in stacks}
     wrong = []
@@ -687,8 +691,6 @@ def main() -> int:
         f"{k}={redact(os.environ[k])} " for k in ("DATABASE_URL", "CACHE_URL") if k in os.environ
     ]
     command = "".join(given) + shlex.join([".venv/bin/python", "benchmarks/run.py", *sys.argv[1:]])
-    commit = git("rev-parse", "--short", "HEAD")
-    commit += "-dirty" if git("status", "--porcelain", "-uno", ":!benchmarks/RESULTS.md") else ""
     server = f"{args.threads} threads each (gthread)" if args.threads > 1 else "sync"
     about = (
         f"{started:%Y-%m-%d %H:%M} UTC, commit `{commit}`; {os.cpu_count()} CPUs, load average "
