@@ -179,7 +179,9 @@ class Command(BaseCommand):
             for ordering, block in enumerate(blocks):
                 block.parent, block.region, block.ordering = article, "body", 10 * (ordering + 1)
                 kinds[type(block)].append(block)
-            for order, author in enumerate(rng.sample(authors, rng.choice([1, 1, 2]))):
+            for order, author in enumerate(
+                rng.sample(authors, min(len(authors), rng.choice([1, 1, 2])))
+            ):
                 bylines.append(Byline(article=article, author=author, order=order))
             for tag in rng.sample(tags, min(len(tags), rng.randint(1, 3))):
                 tagged.append(Tagging(article=article, tag=tag))
