@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate demo benchmark clean
+.PHONY: run test lint format migrate demo benchmark soak clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,10 +37,22 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## make benchmark: load the pages with wrk against a fixed string; BENCH_ARGS="--duration 5" etc.
+## make benchmark: 1,000 and 100,000 articles on PostgreSQL + Redis, with and without caches and
+## through nginx, loaded with wrk against a fixed string (benchmarks/README.md); make soak: 60 s
+## of 32 mixed readers. The databases (BENCH_DATABASE_URL + _1k, _100k) are kept between runs.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/newsroom_bench
+BENCH_CACHE_URL ?= redis://127.0.0.1:6379/7
+BENCH_ARGS ?= --articles 1000,100000 --miss --nginx --duration 5
+SOAK_ARGS ?= --articles 1000 --soak 60 --soak-clients 32
+BENCH_ENV = DATABASE_URL=$(BENCH_DATABASE_URL) CACHE_URL=$(BENCH_CACHE_URL)
+
 benchmark: $(STAMP) var
 	command -v wrk >/dev/null || apt-get install -y wrk
-	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+	command -v nginx >/dev/null || apt-get install -y nginx
+	$(BENCH_ENV) $(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+soak: $(STAMP) var
+	$(BENCH_ENV) $(BIN)/python benchmarks/run.py $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles var/test-uploads

@@ -69,7 +69,14 @@ def render_body(article: Article) -> RenderedBody:
 
     Pages keep the result (see `articles.pages`); this renders afresh each time.
     """
-    pieces = [piece for block in article_blocks(article) for piece in _block_pieces(block)]
+    return render_blocks(article_blocks(article))
+
+
+def render_blocks(blocks) -> RenderedBody:
+    """Return `blocks`, a body's blocks in order (saved or not), rendered and split at the
+    preview cut: what `render_body` does once the blocks are fetched; bulk loaders call it
+    before they store the blocks."""
+    pieces = [piece for block in blocks for piece in _block_pieces(block)]
     preview_paragraphs = settings.NEWSROOM_PREVIEW_PARAGRAPHS
     cut = preview_cut(pieces, preview_paragraphs=preview_paragraphs)
     cut_at_break = 0 < cut < len(pieces) and pieces[cut].is_break

@@ -33,6 +33,7 @@ from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Prefetch, Q
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -470,6 +471,23 @@ def article_page_as_saved(request, pk) -> ArticlePage:
         raise Http404("No article here.")
     parts = _build_article_parts(request, pk)
     return ArticlePage(head=head, asides=_build_asides(request, pk), **parts)
+
+
+def reader_page_variant(request, page: ArticlePage, variant: tuple, build) -> str:
+    """Return the whole HTML of one variant of `page` that many logged-in readers share, with
+    this reader's CSRF token in it: `build(csrf_token)` renders the page with a stand-in token,
+    once per version, and the stand-in is replaced for each request.
+
+    The token is the only thing of the reader's own on such a page (the log-out form and the
+    gift form): the caller shares it only between readers whose decision is the same.
+    """
+
+    def build_with_stand_in():
+        stand_in = f"csrf-stand-in-{secrets.token_urlsafe(24)}"  # new for each rendering
+        return stand_in, build(stand_in)
+
+    stand_in, html = page_variant(request, page, ("logged-in", *variant), build_with_stand_in)
+    return html.replace(stand_in, get_token(request))
 
 
 def article_page(request, slug) -> ArticlePage:

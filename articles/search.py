@@ -32,14 +32,29 @@ def preview_in_force_q():
     )
 
 
+# Search ranks the newest this many matches, however many the archive holds: ranking computes
+# each candidate's text vectors, so ranking every match of a common word would cost a time
+# that grows with the archive (1.5 s for 870 matches among 1,000 articles, measured).
+SEARCH_CANDIDATES = 120
+
+
 def search_articles(articles, query: str):
-    """Return `articles` matching `query`, best first; never by text beyond a preview cut."""
+    """Return `articles` matching `query`, best first; never by text beyond a preview cut.
+
+    On PostgreSQL, only the newest `SEARCH_CANDIDATES` matches are ranked (and counted).
+    """
     if connections[articles.db].vendor != "postgresql":
         return articles.search(query).latest_first()
     wanted = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-    return (
+    newest_matches = (
         articles.annotate(public=public_vector(), preview=preview_vector())
         .filter(Q(public=wanted) | (Q(preview=wanted) & preview_in_force_q()))
+        .order_by("-published_at", "-pk")
+        .values("pk")[:SEARCH_CANDIDATES]
+    )
+    return (
+        articles.filter(pk__in=newest_matches)
+        .annotate(public=public_vector(), preview=preview_vector())
         .annotate(rank=SearchRank(F("public"), wanted) + SearchRank(F("preview"), wanted))
         .order_by("-rank", "-published_at", "-pk")
     )

@@ -31,12 +31,7 @@ urlpatterns = [
     path("feed.rss", follows_the_schedule(feeds.LatestArticlesFeed()), name="feed"),
     path("feed.atom", follows_the_schedule(feeds.LatestArticlesAtomFeed()), name="feed_atom"),
     # An index of sitemaps, each of at most `limit` addresses: every article of any archive.
-    path(
-        "sitemap.xml",
-        follows_the_schedule(sitemap_views.index),
-        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
-        name="sitemap",
-    ),
+    path("sitemap.xml", follows_the_schedule(views.sitemap_index), name="sitemap"),
     path(
         "sitemap-<section>.xml",
         follows_the_schedule(sitemap_views.sitemap),

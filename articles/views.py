@@ -3,7 +3,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponse
@@ -50,9 +52,11 @@ from .pages import (
     page_number,
     page_variant,
     paginated,
+    reader_page_variant,
 )
 from .previews import preview_link_lookup
-from .search import search_articles
+from .search import SEARCH_CANDIDATES, search_articles
+from .sitemaps import SITEMAPS
 
 HOME_LATEST = 7
 HOME_PER_SECTION = 3
@@ -175,8 +179,30 @@ def search(request):
     listing, page = _article_list(
         articles, number=page_number(request), show_section=True, ordered=True
     )
-    context = {"query": query, "listing": listing if query else "", "count": page.paginator.count}
+    count = page.paginator.count
+    context = {
+        "query": query,
+        "listing": listing if query else "",
+        "count": count,
+        # Only the newest matches are ranked (articles.search): say so when there were more.
+        "more_than": count >= SEARCH_CANDIDATES and connection.vendor == "postgresql",
+    }
     return render(request, "articles/search.html", context)
+
+
+def sitemap_index(request):
+    """The index of sitemaps, made once per listing generation: counting an archive's articles
+    and finding its authors and tags with live articles cost time that grows with it."""
+
+    def build():
+        response = sitemap_views.index(
+            request, sitemaps=SITEMAPS, sitemap_url_name="sitemap_section"
+        )
+        response.render()
+        return response.content, dict(response.headers)
+
+    content, headers = listing_part(request, "sitemap-index", build)
+    return HttpResponse(content, headers=headers)
 
 
 def article_detail(request, slug):
@@ -229,6 +255,17 @@ def _article_context(request, page, *, reader, decision, gift=None, preview=None
     }
 
 
+def _page_is_the_same_for_every_such_member(request, reader):
+    """Whether the page depends on nothing but the decision and the CSRF token: a logged-in
+    reader who is not staff, without flash messages, on the article's own address."""
+    return (
+        not reader.is_anonymous
+        and not reader.is_staff
+        and not request.GET
+        and not len(messages.get_messages(request))
+    )
+
+
 def _article_response(request, page, *, reader, gift=None):
     """Decide, count a metered read if one was granted, and render the article page.
 
@@ -252,6 +289,18 @@ def _article_response(request, page, *, reader, gift=None):
         variant = (article.is_live, decision.granted, decision.reason, decision.reads_left)
         html = page_variant(
             request, page, variant, lambda: render_to_string(DETAIL, context, request)
+        )
+        response = HttpResponse(html)
+    elif gift is None and _page_is_the_same_for_every_such_member(request, reader):
+        # A logged-in reader's page differs from another's with the same decision only by the
+        # CSRF token: rendered once per variant and version too, the token put in per request.
+        variant = (article.is_live, decision.granted, decision.reason, decision.reads_left)
+        variant += (decision.reads_limit, decision.reader_is_registered, context["may_gift"])
+        html = reader_page_variant(
+            request,
+            page,
+            variant,
+            lambda token: render_to_string(DETAIL, context | {"csrf_token": token}, request),
         )
         response = HttpResponse(html)
     else:

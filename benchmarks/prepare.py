@@ -101,7 +101,13 @@ def main() -> None:
         ("feed", "RSS feed", "/feed.rss", "", "public", None),
         ("sitemap", "Sitemap", "/sitemap.xml", "", "public", None),
         ("search", "Search", "/search/?" + urlencode({"q": word}), "", "public", None),
+        # A word in a good share of any archive (the demo's and `seed_archive`'s alike).
+        ("search_common", "Search, a common word", "/search/?q=harbour", "", "public", None),
     ]  # fmt: skip
+    deep = 10  # a page of an archive's section: the tenth, offset by 9 pages of cards
+    if published.filter(section=section).count() > deep * settings.NEWSROOM_ARTICLES_PER_PAGE:
+        path = f"/section/{section.slug}/?page={deep}"
+        scenarios.append(("section_deep", f"Section page {deep}", path, "", "public", None))
     keys = ("key", "title", "path", "cookie", "cache", "body")
     pages = [dict(zip(keys, scenario, strict=True)) for scenario in scenarios]
     for page in pages:

@@ -224,3 +224,63 @@ def test_anonymous_variants_are_shared_and_follow_each_edit_and_each_decision(se
 
     tagged = Client().get(url + "?utm_source=newsletter").content.decode()
     assert "next=/articles/" in tagged and "utm_source" in tagged  # rendered for its address
+
+
+def _logged_in_client(user):
+    reader = Client(enforce_csrf_checks=True)
+    reader.force_login(user)
+    return reader
+
+
+def _form_token(html):
+    import re
+
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+@pytest.mark.django_db
+def test_logged_in_readers_share_one_rendering_each_with_their_own_csrf_token():
+    from django.urls import reverse
+
+    from tests.subscriptions.factories import make_reader, make_subscription
+
+    article = story(access=Article.Access.SUBSCRIBERS)
+    first, second = make_reader(), make_reader()
+    make_subscription(user=first)
+    make_subscription(user=second)
+    readers = [_logged_in_client(first), _logged_in_client(second)]
+    pages = [reader.get(article.get_absolute_url()) for reader in readers]
+    html = [page.content.decode() for page in pages]
+    assert all(MARKER in page for page in html)
+    tokens = [_form_token(page) for page in html]
+    assert tokens[0] != tokens[1]
+    assert html[0].replace(tokens[0], "") == html[1].replace(tokens[1], "")  # one rendering
+    assert "csrf-stand-in" not in html[0]
+    assert all(page["Cache-Control"] == "private" for page in pages)
+    # Each token is the reader's own: their log-out form works, and not with the other's.
+    wrong = readers[0].post(reverse("logout"), {"csrfmiddlewaretoken": "x" * 64})
+    assert wrong.status_code == 403
+    for reader, token in zip(readers, tokens, strict=True):
+        assert reader.post(reverse("logout"), {"csrfmiddlewaretoken": token}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_shared_logged_in_rendering_never_reaches_a_reader_with_another_decision(settings):
+    from tests.subscriptions.factories import make_reader, make_subscription
+
+    settings.NEWSROOM_METER_REGISTERED = 1
+    subscribers_only = story(access=Article.Access.SUBSCRIBERS)
+    metered = [story(access=Article.Access.METERED) for _ in range(2)]
+    subscriber, registered = make_reader(), make_reader()
+    make_subscription(user=subscriber)
+    subscriber_client, registered_client = (
+        _logged_in_client(subscriber),
+        _logged_in_client(registered),
+    )
+    for article in (subscribers_only, *metered):
+        assert MARKER in subscriber_client.get(article.get_absolute_url()).content.decode()
+    assert MARKER not in registered_client.get(subscribers_only.get_absolute_url()).content.decode()
+    assert MARKER in registered_client.get(metered[0].get_absolute_url()).content.decode()
+    out_of_reads = registered_client.get(metered[1].get_absolute_url()).content.decode()
+    assert MARKER not in out_of_reads and "subscribe" in out_of_reads.lower()
+    assert MARKER in registered_client.get(metered[0].get_absolute_url()).content.decode()

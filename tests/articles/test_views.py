@@ -237,3 +237,101 @@ def test_the_front_page_ranks_sections_among_a_bounded_slice_of_the_newest(clien
         make_article()
     page = client.get(reverse("home")).content.decode()
     assert "Archive desk" not in page.split("<main")[1]
+
+
+def _queries_of_every_page(client, subscriber_client, *, section, tag, author, articles):
+    """Return the SQL queries of each public page, on a cold cache and then a warm one."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    newest = articles.latest_first()
+    metered = newest.filter(access=Article.Access.METERED).first()
+    subscribers_only = newest.filter(access=Article.Access.SUBSCRIBERS).first()
+    pages = {
+        "home": (client, reverse("home")),
+        "section": (client, section.get_absolute_url()),
+        "section page 2": (client, section.get_absolute_url() + "?page=2"),
+        "author": (client, author.get_absolute_url()),
+        "tag": (client, tag.get_absolute_url()),
+        "preview": (client, subscribers_only.get_absolute_url()),
+        "metered, first visit": (client, metered.get_absolute_url()),
+        "subscriber": (subscriber_client, subscribers_only.get_absolute_url()),
+        "feed": (client, reverse("feed")),
+        "atom feed": (client, reverse("feed_atom")),
+        "section feed": (client, reverse("section_feed", args=[section.slug])),
+        "sitemap index": (client, reverse("sitemap")),
+        "sitemap of articles": (client, reverse("sitemap_section", args=["articles"])),
+        "sitemap of pages": (client, reverse("sitemap_section", args=["pages"])),
+        "news sitemap": (client, reverse("news_sitemap")),
+        "search": (client, reverse("search") + "?q=harbour"),
+    }
+    counts = {}
+    for warmth in ("cold", "warm"):
+        if warmth == "cold":
+            cache.clear()
+        for name, (reader, path) in pages.items():
+            with CaptureQueriesContext(connection) as queries:
+                response = reader.get(path)
+            assert response.status_code == 200, (name, response.status_code)
+            counts[f"{name}, {warmth}"] = len(queries)
+    return counts
+
+
+def test_no_page_makes_more_queries_for_a_bigger_site(client, settings):
+    """Every public page costs as many queries with 30 articles as with 10 (pagination, cards,
+    bylines, tags, feeds, sitemaps and search alike), whether its parts are cached or not.
+
+    10, not fewer: below that some lists are empty, and an empty list skips the queries that
+    fetch its cards' bylines and pictures."""
+    from django.test import Client
+
+    from tests.subscriptions.factories import make_reader, make_subscription
+
+    settings.NEWSROOM_ARTICLES_PER_PAGE = 4  # a second page of 10 articles
+    section, tag = make_section(), make_tag()
+    authors = [make_author(), make_author()]
+    image = make_image()
+    subscriber = make_reader()
+    make_subscription(user=subscriber)
+    subscriber_client = Client()
+    subscriber_client.force_login(subscriber)
+
+    def add(n):
+        for number in range(n):
+            make_article(
+                headline=f"Harbour story {number}",
+                section=section,
+                authors=authors,
+                tags=[tag],
+                lead_image=image,
+                access=[Article.Access.METERED, Article.Access.SUBSCRIBERS][number % 2],
+                blocks=[("text", paragraphs(3)), ("image", image), ("text", paragraphs(3))],
+            )
+
+    add(10)
+    measure = {
+        "section": section,
+        "tag": tag,
+        "author": authors[0],
+        "articles": Article.objects.published(),
+    }
+    few = _queries_of_every_page(client, subscriber_client, **measure)
+    add(20)
+    many = _queries_of_every_page(client, subscriber_client, **measure)
+    assert many == few
+
+
+def test_the_sitemap_index_is_made_once_per_change_to_what_is_published(
+    client, django_assert_num_queries
+):
+    make_article()
+    first = client.get(reverse("sitemap"))
+    assert first.status_code == 200 and b"sitemap-articles.xml" in first.content
+    with django_assert_num_queries(0):
+        again = client.get(reverse("sitemap"))
+    assert again.content == first.content
+    assert again["X-Robots-Tag"] == first["X-Robots-Tag"]
+    make_article(published_at=timezone.now())  # newer than every other: a new lastmod
+    changed = client.get(reverse("sitemap"))
+    assert changed.content != first.content

@@ -1,0 +1,38 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from articles.models import Article, ImageBlock, PaywallBreak, TextBlock
+from articles.services import article_count_words, article_recompute_preview
+from tests.factories import make_author, make_image, make_section, make_tag
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(n):
+    out = StringIO()
+    call_command("seed_archive", articles=n, stdout=out)
+    return out.getvalue()
+
+
+def test_the_archive_is_what_the_services_would_have_made_and_is_not_made_twice(client):
+    make_section(), make_section(), make_author(), make_tag(), make_image()
+    seed(12)
+    archive = Article.objects.filter(slug__startswith="archive-")
+    assert archive.count() == 12
+    assert "already" in seed(12) and archive.count() == 12
+    seed(15)  # more: only the missing ones
+    assert archive.count() == 15
+    for article in archive:
+        assert article.is_live
+        assert article.word_count == article_count_words(article=article) > 100
+        stored = (article.preview_text, article.preview_text_paragraphs)
+        assert article_recompute_preview(article=article) is False, stored  # unchanged
+        assert article.preview_text and article.preview_text_paragraphs is None  # the break
+    article = archive.first()
+    assert TextBlock.objects.filter(parent=article).count() == 6
+    assert ImageBlock.objects.filter(parent=article).count() == 2
+    assert PaywallBreak.objects.filter(parent=article).count() == 1
+    page = client.get(article.get_absolute_url())
+    assert page.status_code == 200 and article.headline in page.content.decode()
