@@ -12,10 +12,10 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from . import services
 from .models import Article, PreviewLink
 from .services import PUBLISH_PERMISSION
 
@@ -34,16 +34,6 @@ def _require_share_permission(user) -> None:
         raise PermissionDenied("You may not share previews of articles.")
 
 
-def _log(*, article: Article, by, message: str) -> None:
-    LogEntry.objects.log_actions(
-        user_id=by.pk,
-        queryset=[article],
-        action_flag=CHANGE,
-        change_message=message,
-        single_object=True,
-    )
-
-
 def preview_link_create(*, article: Article, by, at: datetime | None = None) -> PreviewLink:
     """Make a share link for `article`, valid for `NEWSROOM_PREVIEW_LINK_HOURS` from `at`.
 
@@ -58,7 +48,7 @@ def preview_link_create(*, article: Article, by, at: datetime | None = None) -> 
         created_at=at,
         expires_at=at + timedelta(hours=settings.NEWSROOM_PREVIEW_LINK_HOURS),
     )
-    _log(article=article, by=by, message="Share link created")
+    services.article_log(article=article, by=by, message="Share link created")
     return link
 
 
@@ -71,7 +61,7 @@ def preview_link_revoke(*, link: PreviewLink, by, at: datetime | None = None) ->
     if link.revoked_at is None:
         link.revoked_at = at or timezone.now()
         link.save(update_fields=["revoked_at"])
-        _log(article=link.article, by=by, message="Share link revoked")
+        services.article_log(article=link.article, by=by, message="Share link revoked")
     return link
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from content_editor.contents import contents_for_item
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -175,16 +175,6 @@ def _may_restore(user, article: Article) -> bool:
     return user is not None and user.has_perm(services.PUBLISH_PERMISSION)
 
 
-def _log(*, article: Article, by, message: str) -> None:
-    LogEntry.objects.log_actions(
-        user_id=by.pk,
-        queryset=[article],
-        action_flag=CHANGE,
-        change_message=message,
-        single_object=True,
-    )
-
-
 def revision_restore(*, revision: ArticleRevision, by) -> ArticleRevision:
     """Make the article what `revision` says again (access included), as a new revision.
 
@@ -203,7 +193,7 @@ def revision_restore(*, revision: ArticleRevision, by) -> ArticleRevision:
             services.article_change_access(article=article, by=by, access=access)
         when = timezone.localtime(revision.created_at)
         note = f"Restored the revision of {when:%Y-%m-%d %H:%M}"
-        _log(article=article, by=by, message=note)
+        services.article_log(article=article, by=by, message=note)
         restored = revision_record(article=article, by=by, note=note)
         announce_article_change(article_id=article.pk, change=ArticleChange.EDITED, by=by)
     return restored
@@ -309,7 +299,7 @@ def article_publish_changes(*, draft: Article, by) -> Article:
         note = "Published the prepared changes"
         if preparer is not None and preparer != by:
             note += f" of {preparer.get_full_name() or preparer.email}"
-        _log(article=live, by=by, message=note)
+        services.article_log(article=live, by=by, message=note)
         revision_record(article=live, by=by, note=note)
         draft.delete()
         announce_article_change(article_id=live.pk, change=ArticleChange.EDITED, by=by)

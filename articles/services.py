@@ -374,7 +374,8 @@ def _clear_review_note(article: Article) -> list[str]:
     return REVIEW_NOTE_FIELDS
 
 
-def _log(*, article: Article, by, message: str) -> None:
+def article_log(*, article: Article, by, message: str) -> None:
+    """Write `message` in the admin log of `article`, as `by` (a user, or the scheduler)."""
     LogEntry.objects.log_actions(
         user_id=scheduler_account().pk if by is SCHEDULER else by.pk,
         queryset=[article],
@@ -406,7 +407,7 @@ def article_publish(*, article: Article, by, at: datetime | None = None) -> Arti
     article.published_at = at
     cleared = _clear_review_note(article)
     article.save(update_fields=["status", "published_at", "updated_at", *cleared])
-    _log(article=article, by=by, message="Published")
+    article_log(article=article, by=by, message="Published")
     announce_article_change(article_id=article.pk, change=ArticleChange.PUBLISHED, by=_person(by))
     return article
 
@@ -430,7 +431,9 @@ def article_schedule(*, article: Article, by, at: datetime) -> Article:
     article.published_at = at
     cleared = _clear_review_note(article)
     article.save(update_fields=["status", "published_at", "updated_at", *cleared])
-    _log(article=article, by=by, message=f"Scheduled for {timezone.localtime(at):%Y-%m-%d %H:%M}")
+    article_log(
+        article=article, by=by, message=f"Scheduled for {timezone.localtime(at):%Y-%m-%d %H:%M}"
+    )
     announce_article_change(article_id=article.pk, change=ArticleChange.SCHEDULED, by=_person(by))
     return article
 
@@ -450,7 +453,7 @@ def article_unpublish(*, article: Article, by) -> Article:
         article.unpublish_at = None
         fields.append("unpublish_at")
     article.save(update_fields=fields)
-    _log(article=article, by=by, message=message)
+    article_log(article=article, by=by, message=message)
     announce_article_change(article_id=article.pk, change=ArticleChange.UNPUBLISHED, by=_person(by))
     return article
 
@@ -458,7 +461,7 @@ def article_unpublish(*, article: Article, by) -> Article:
 def article_went_live(*, article: Article) -> None:
     """Log and announce that a scheduled article's publish time has come: the scheduler's
     part (`articles.scheduler`); the article was published when it was scheduled."""
-    _log(article=article, by=SCHEDULER, message="Went live at its scheduled time")
+    article_log(article=article, by=SCHEDULER, message="Went live at its scheduled time")
     announce_article_change(article_id=article.pk, change=ArticleChange.PUBLISHED)
 
 
@@ -489,7 +492,7 @@ def article_schedule_unpublish(*, article: Article, by, at: datetime | None) -> 
     article.unpublish_at = at
     article.save(update_fields=["unpublish_at", "updated_at"])
     message = f"Unpublish scheduled for {describe_time(at)}" if at else "Unpublish time cleared"
-    _log(article=article, by=by, message=message)
+    article_log(article=article, by=by, message=message)
     announce_article_change(
         article_id=article.pk, change=ArticleChange.UNPUBLISH_SCHEDULED, by=_person(by)
     )
@@ -507,7 +510,7 @@ def article_change_access(*, article: Article, by, access: Access) -> Article:
         return article
     article.access = access
     article.save(update_fields=["access", "updated_at"])
-    _log(article=article, by=by, message=f"Access changed to {access.label}")
+    article_log(article=article, by=by, message=f"Access changed to {access.label}")
     announce_article_change(
         article_id=article.pk, change=ArticleChange.ACCESS_CHANGED, by=_person(by)
     )
@@ -534,7 +537,7 @@ def article_submit_for_review(*, article: Article, by) -> Article:
     article.status = Article.Status.REVIEW
     cleared = _clear_review_note(article)
     article.save(update_fields=["status", "updated_at", *cleared])
-    _log(article=article, by=by, message="Submitted for review")
+    article_log(article=article, by=by, message="Submitted for review")
     announce_article_change(article_id=article.pk, change=ArticleChange.SUBMITTED_FOR_REVIEW, by=by)
     return article
 
@@ -564,7 +567,7 @@ def article_send_back(*, article: Article, by, note: str) -> Article:
     article.review_note_by = by
     article.review_note_at = timezone.now()
     article.save(update_fields=["status", "updated_at", *REVIEW_NOTE_FIELDS])
-    _log(article=article, by=by, message=f"Sent back to the journalist: {note}")
+    article_log(article=article, by=by, message=f"Sent back to the journalist: {note}")
     announce_article_change(article_id=article.pk, change=ArticleChange.SENT_BACK, by=by)
     return article
 
