@@ -1,4 +1,5 @@
 from content_editor.admin import ContentEditor, ContentEditorInline
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
@@ -102,6 +103,17 @@ class CorrectionInline(admin.StackedInline):
     fields = ["kind", "text", "published_at"]
     verbose_name = "correction or clarification"
     verbose_name_plural = "Corrections and clarifications (shown on the article and /corrections/)"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "published_at" and isinstance(formfield.widget, forms.MultiWidget):
+            # The admin's split date and time inputs share one label: name each, and say which
+            # zone the time is typed in, as the article's own times do (`ArticleForm`).
+            zone = timezone.get_current_timezone_name()
+            for subwidget, part in zip(formfield.widget.widgets, ("date", "time"), strict=True):
+                subwidget.attrs["aria-label"] = f"Correction {part} ({zone})"
+            formfield.help_text = f"{db_field.help_text} Type it in {zone}, the site's time zone."
+        return formfield
 
     def has_add_permission(self, request, obj=None):
         return may_correct(request.user) and obj is not None and obj.is_live
