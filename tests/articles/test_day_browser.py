@@ -224,8 +224,17 @@ def test_an_editor_prepares_changes_to_a_live_article_previews_them_and_publishe
 
     # Its journalist may not change it as it is, and is offered to prepare changes instead.
     journalist = logged_in(browser, live_server, jo)
+    errors = []
+    journalist.on("pageerror", lambda error: errors.append(str(error)))
     open_form(journalist, url)
     expect(journalist.locator("#id_headline")).to_have_count(0)  # read-only
+    body = journalist.locator(".read-only-body")
+    expect(body).to_contain_text("The council froze ferry fares today.")
+    expect(body).to_contain_text("Fares stay at £4.20 until April.")
+    assert body.inner_text().index("Paywall break") < body.inner_text().index("Fares stay")
+    expect(journalist.get_by_text("No items.")).to_be_hidden()  # no empty block editor
+    expect(journalist.locator(".review-summary")).to_contain_text("Prepare changes")
+    assert errors == []
     expect(journalist.get_by_role("button", name="Prepare changes")).to_be_visible()
     journalist.screenshot(path=str(shots / "b01-journalist-own-live-article.png"), full_page=True)
     journalist.context.close()
