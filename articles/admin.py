@@ -397,6 +397,8 @@ class ArticleAdmin(
                 for other in ReaderPersona
             ],
             "admin_url": self._change_url(article),
+            # Prepared changes are a draft of their own, but readers have the live article.
+            "changes_to": article.draft_of.headline if article.draft_of_id else "",
         }
         page = article_page_as_saved(request, article.pk)
         reader = persona_reader(persona=persona)

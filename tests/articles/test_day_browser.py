@@ -277,6 +277,9 @@ def test_an_editor_prepares_changes_to_a_live_article_previews_them_and_publishe
     preview.wait_for_load_state()
     assert f"/admin/articles/article/{draft.pk}/preview/subscriber/" in preview.url
     expect(preview.locator(".preview-marker")).to_contain_text("Preview — as a subscriber")
+    expect(preview.locator(".preview-marker")).to_contain_text(
+        "Changes to “Ferry fares frozen”, not published: readers see the live version"
+    )
     expect(preview.locator(".article__body")).to_contain_text("Then they rise by ten pence.")
     preview.screenshot(path=str(shots / "b03-editor-previews-changes.png"), full_page=True)
     preview.close()
