@@ -1,4 +1,5 @@
 from content_editor.admin import ContentEditor, ContentEditorInline
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
@@ -20,6 +21,7 @@ from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format, time_format
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
@@ -37,12 +39,14 @@ from .autosave import (
     autosave_keep,
     autosave_max_bytes,
 )
-from .blocks import BLOCK_KINDS, block_kind
+from .blocks import BLOCK_KINDS, Piece, block_kind, block_kind_of
+from .body import article_blocks
 from .corrections import correction_delete, correction_save, may_correct
 from .forms import SEND_BACK, ArticleForm
 from .models import Article, Author, Byline, Correction, PreviewLink, Section, Tag
 from .pages import article_page_as_saved
 from .previews import preview_link_create, preview_link_revoke
+from .revisions import may_prepare_changes
 
 
 @admin.register(Section)
@@ -102,6 +106,17 @@ class CorrectionInline(admin.StackedInline):
     fields = ["kind", "text", "published_at"]
     verbose_name = "correction or clarification"
     verbose_name_plural = "Corrections and clarifications (shown on the article and /corrections/)"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "published_at" and isinstance(formfield.widget, forms.MultiWidget):
+            # The admin's split date and time inputs share one label: name each, and say which
+            # zone the time is typed in, as the article's own times do (`ArticleForm`).
+            zone = timezone.get_current_timezone_name()
+            for subwidget, part in zip(formfield.widget.widgets, ("date", "time"), strict=True):
+                subwidget.attrs["aria-label"] = f"Correction {part} ({zone})"
+            formfield.help_text = f"{db_field.help_text} Type it in {zone}, the site's time zone."
+        return formfield
 
     def has_add_permission(self, request, obj=None):
         return may_correct(request.user) and obj is not None and obj.is_live
@@ -181,6 +196,16 @@ def article_state(article) -> str:
     if article.is_sent_back:
         return "Sent back"
     return article.get_status_display()
+
+
+def read_only_body(article) -> list[Piece]:
+    """Return the article's body as readers get it, piece by piece in order (the paywall
+    break a piece of its own), for those who may only read the article in the admin."""
+    return [
+        Piece(mark_safe(piece.html), is_break=piece.is_break)  # noqa: S308 - sanitised, as rendered for readers
+        for block in article_blocks(article)
+        for piece in block_kind_of(block).pieces(block)
+    ]
 
 
 def short_time(moment) -> str:
@@ -294,9 +319,17 @@ class ArticleAdmin(
 
     def get_inlines(self, request, obj):
         inlines = super().get_inlines(request, obj)
-        if obj is None or not (obj.is_live or obj.corrections.exists()):
-            # Corrections are of what readers have read: none on drafts or the add form.
+        if obj is None or not (
+            obj.corrections.exists() or (obj.is_live and may_correct(request.user))
+        ):
+            # Corrections are of what readers have read: none on drafts or the add form (nor
+            # an empty list for those who may not add one).
             inlines = [inline for inline in inlines if inline is not CorrectionInline]
+        if obj is not None and obj.pk is not None and not self.has_change_permission(request, obj):
+            # Read-only: the block editor cannot show read-only blocks (it orders them by an
+            # input they lack, and shows their HTML as text); the form shows the body as
+            # readers get it instead (`read_only_body`).
+            inlines = [inline for inline in inlines if not issubclass(inline, ContentEditorInline)]
         return inlines
 
     def get_urls(self):
@@ -364,6 +397,8 @@ class ArticleAdmin(
                 for other in ReaderPersona
             ],
             "admin_url": self._change_url(article),
+            # Prepared changes are a draft of their own, but readers have the live article.
+            "changes_to": article.draft_of.headline if article.draft_of_id else "",
         }
         page = article_page_as_saved(request, article.pk)
         reader = persona_reader(persona=persona)
@@ -543,6 +578,8 @@ class ArticleAdmin(
         context["autosave"] = self._autosave_context(request, obj)
         context["autosave_url"] = self._autosave_url(obj) if self._may_edit(request, obj) else ""
         context["autosave_seconds"] = settings.NEWSROOM_AUTOSAVE_SECONDS
+        if obj is not None and obj.pk is not None and not self._may_edit(request, obj):
+            context["read_only_body"] = read_only_body(obj)
         refused = request.session.get(REFUSED_SESSION_KEY)
         if obj is not None and request.method == "GET" and refused == obj.pk:
             del request.session[REFUSED_SESSION_KEY]
@@ -657,9 +694,23 @@ class ArticleAdmin(
             if editable:
                 return f"with {owner}."
             return f"with {owner}; it is not yours, so you can read it but not change it."
+        # Out, or going out at its time.
+        when = ""
+        if article.is_scheduled:
+            when = f"it goes live on {services.describe_time(article.published_at)}"
         if editable:
-            return ""  # out: nothing to review
-        return "only an editor can change it now; you can read it."
+            return f"{when}." if when else ""  # nothing to review
+        said = f"{when}; " if when else ""
+        if (
+            article.draft_of_id is None
+            and may_prepare_changes(request.user, article)
+            and not Article.objects.filter(draft_of=article).exists()
+        ):
+            return (
+                f"{said}readers see it as it is. To change it, use “Prepare changes” (top "
+                "right): you edit a copy, and an editor publishes it."
+            )
+        return f"{said}only an editor can change it now; you can read it."
 
     @staticmethod
     def _sends_publishing_fields(request):
@@ -795,14 +846,17 @@ class ArticleAdmin(
         try:
             if published_at is not None and published_at > timezone.now():
                 services.article_schedule(article=article, by=request.user, at=published_at)
+                said = f"is scheduled: it goes live on {services.describe_time(published_at)}"
             else:
                 services.article_publish(article=article, by=request.user, at=published_at)
+                said = "is published: readers see it now"
         except services.PublishRefused as refusal:
             self.message_user(
                 request, f"{refusal.message} Everything you typed is saved.", messages.ERROR
             )
             self.remember_refused_publish(request, article)
             return True
+        self.message_user(request, f"“{article}” {said}.", messages.SUCCESS)
         return False
 
     @staticmethod

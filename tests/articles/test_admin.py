@@ -670,3 +670,72 @@ def test_the_block_editor_lets_a_journalist_add_blocks_only_where_they_may_write
     assert allows_change(ADD_URL)
     assert allows_change(change_url(own))
     assert not allows_change(change_url(colleagues))
+
+
+def test_who_may_only_read_an_article_reads_its_body_in_order_as_written(client):
+    """The block editor cannot show a read-only body (it needs each block's order as an input,
+    and read-only blocks show their HTML as text): the form shows the body as readers get it,
+    in order, with the paywall break marked."""
+    journalist = member_of("Journalist")
+    article = make_article(
+        status="review",
+        created_by=journalist,
+        blocks=[
+            ("text", "<p>The council froze <strong>fares</strong>.</p>"),
+            ("break",),
+            ("quote", "We were not asked.", "A ferry user"),
+            ("text", "<p>They stay at £4.20.</p>"),
+        ],
+    )
+    client.force_login(journalist)
+
+    page = client.get(change_url(article)).content.decode()
+
+    body = page[page.index('class="article-body') :]
+    assert "<p>The council froze <strong>fares</strong>.</p>" in body
+    assert "&lt;p&gt;" not in page  # no block shown as its HTML source
+    order = [
+        body.index(text)
+        for text in ["The council froze", "Paywall break", "We were not asked.", "£4.20"]
+    ]
+    assert order == sorted(order)
+    assert "articles_textblock_set-0" not in page  # no read-only block forms
+
+    client.force_login(member_of("Editor"))
+    editable = client.get(change_url(article)).content.decode()
+    assert 'id="articles_textblock_set-0"' in editable and "read-only-body" not in editable
+
+
+def test_a_journalist_reading_their_live_article_is_told_how_to_change_it(client):
+    journalist = member_of("Journalist")
+    article = make_article(created_by=journalist)
+    client.force_login(journalist)
+
+    page = client.get(change_url(article)).content.decode()
+
+    assert "To change it, use “Prepare changes”" in page
+    colleague = make_article(created_by=member_of("Journalist"))
+    assert "Prepare changes" not in client.get(change_url(colleague)).content.decode()
+
+
+def test_scheduling_says_when_the_article_goes_live_and_the_form_keeps_saying_it(client):
+    editor = member_of("Editor")
+    article = make_article(status="review", created_by=member_of("Journalist"))
+    at = timezone.localtime() + timedelta(days=1)
+    client.force_login(editor)
+    data = change_form_data(
+        client,
+        article,
+        status="published",
+        published_at_0=at.strftime("%Y-%m-%d"),
+        published_at_1="09:00:00",
+    )
+
+    response = client.post(change_url(article), data, follow=True)
+
+    article.refresh_from_db()
+    assert article.is_scheduled
+    said = f"goes live on {at:%A} {at.day} {at:%B %Y}, 09:00 Europe/London"
+    assert f"“{article.headline}” is scheduled: it {said}" in response.content.decode()
+    form = client.get(change_url(article)).content.decode()
+    assert f"<strong>Scheduled</strong>: it {said}" in form

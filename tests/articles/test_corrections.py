@@ -125,6 +125,18 @@ def test_an_editor_adds_a_correction_in_the_admin_and_readers_see_it_at_once(
     assert TEXT in anonymous.get(reverse("corrections")).content.decode()
 
 
+def test_each_input_of_a_corrections_time_is_named_with_its_time_zone(client, editor):
+    article = make_article()
+    correct(article, by=editor)
+    client.force_login(editor)
+    page = client.get(change_url(article)).content.decode()
+    for part in ("date", "time"):
+        index = 1 if part == "time" else 0
+        (tag,) = re.findall(rf'<input[^>]*id="id_corrections-0-published_at_{index}"[^>]*>', page)
+        assert f'aria-label="Correction {part} (Europe/London)"' in tag
+    assert "When the correction was made; not in the future. Type it in Europe/London" in page
+
+
 def test_a_correction_may_not_be_dated_in_the_future(client, editor):
     article = make_article()
     client.force_login(editor)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from articles.models import Article, PreviewLink
 from articles.previews import preview_link_create, preview_link_revoke
+from articles.revisions import article_prepare_changes
 from subscriptions.meter import METER_COOKIE
 from subscriptions.models import MeteredRead
 from tests.factories import make_article, make_staff, paragraphs
@@ -122,6 +123,18 @@ def test_a_preview_shows_what_was_saved_a_moment_ago(editor_client):
     Article.objects.filter(pk=article.pk).update(headline="Saved a moment ago")
     page = editor_client.get(preview_url(article, "subscriber")).content.decode()
     assert "Saved a moment ago" in page
+
+
+def test_a_preview_of_changes_to_a_live_article_says_readers_have_the_live_version(
+    editor_client, staff_user
+):
+    live = make_article(headline="Ferry fares frozen")
+    draft = article_prepare_changes(article=live, by=staff_user)
+
+    page = editor_client.get(preview_url(draft, "subscriber")).content.decode()
+
+    assert "Changes to “Ferry fares frozen”, not published: readers see the live version" in page
+    assert "A draft: not on the site." not in page
 
 
 def test_previews_never_count_on_a_meter_and_are_never_kept(editor_client):
