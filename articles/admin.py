@@ -554,6 +554,13 @@ class ArticleAdmin(
             readonly += PUBLISHING_FIELDS
         return readonly
 
+    def get_list_filter(self, request):
+        filters = super().get_list_filter(request)
+        if self.has_publish_permission(request):
+            return filters
+        # Pictures whose rights run out on live articles are the editors' to replace.
+        return [f for f in filters if f is not PictureRightsEndingFilter]
+
     def changelist_view(self, request, extra_context=None):
         if request.method == "GET":
             warn_about_picture_rights(request, may_publish=self.has_publish_permission(request))

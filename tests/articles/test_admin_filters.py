@@ -58,9 +58,16 @@ def test_editors_are_warned_at_the_top_of_the_article_list(client, staff_user, a
     assert "list them" in response.content.decode()
 
 
-def test_journalists_are_not_warned(client, articles):
+def test_journalists_are_not_warned_nor_offered_the_editors_filter(client, articles):
     client.force_login(make_staff(*JOURNALIST))
 
     response = client.get(LIST_URL)
 
     assert not [m for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
+    assert "picture_rights=" not in response.content.decode()  # the editors' work, not theirs
+
+
+def test_editors_are_offered_the_filter(client, staff_user, articles):
+    client.force_login(staff_user)
+
+    assert "picture_rights=ending" in client.get(LIST_URL).content.decode()
