@@ -151,6 +151,7 @@ REFUSED_SESSION_KEY = "articles.publish_refused"
 # The buttons of the review controls (templates/admin/articles/article/includes/
 # review_controls.html): each saves what was typed, then asks `articles.services`.
 SUBMIT_FOR_REVIEW = "_submit_for_review"
+PUBLISH = "_publish"
 
 
 class ArticleStateFilter(admin.SimpleListFilter):
@@ -578,6 +579,13 @@ class ArticleAdmin(
         sends_back = request.method == "POST" and SEND_BACK in request.POST
         if sends_back and not self.has_publish_permission(request):
             raise PermissionDenied("Only an editor may send an article back.")
+        if request.method == "POST" and PUBLISH in request.POST:
+            if not self.has_publish_permission(request):
+                raise PermissionDenied("You may not publish articles.")
+            # "Save and publish" is the Status field set to Published, then Save: it publishes
+            # now, or schedules it when a publish time in the future is typed.
+            request.POST = request.POST.copy()
+            request.POST["status"] = Article.Status.PUBLISHED
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -667,7 +675,10 @@ class ArticleAdmin(
     def _review_context(self, request, article, form):
         """What the review controls show: the editor's note, who has it, the buttons."""
         if article is None:  # adding: its writer may submit it at once
-            return {"may_submit": self.has_add_permission(request)}
+            return {
+                "may_submit": self.has_add_permission(request),
+                "may_publish": services.user_is_editor(request.user),
+            }
         editor = services.user_is_editor(request.user)
         editable = self.has_change_permission(request, article)
         in_review = article.status == Article.Status.REVIEW
@@ -680,6 +691,11 @@ class ArticleAdmin(
             "owner": person_name(article.created_by),
             "may_submit": editable and article.status == Article.Status.DRAFT,
             "may_send_back": editor and editable and in_review,
+            # Changes to a live article go out with "Save and publish these changes" instead.
+            "may_publish": editor
+            and editable
+            and article.draft_of_id is None
+            and article.status in (Article.Status.DRAFT, Article.Status.REVIEW),
             "note_field": form["send_back_note"] if editor and in_review else None,
         }
 

@@ -552,6 +552,57 @@ def test_an_incomplete_draft_submitted_from_the_form_is_kept_and_what_it_lacks_n
     assert article.status == "draft" and article.headline == "Levy on empty homes"
 
 
+def test_an_editor_publishes_an_article_in_review_with_one_button(client, staff_user):
+    journalist = member_of("Journalist")
+    article = make_article(status="draft", created_by=journalist, headline="Harbour reopens")
+    Article.objects.filter(pk=article.pk).update(status="review")
+    client.force_login(staff_user)
+    assert 'name="_publish"' in client.get(change_url(article)).content.decode()
+
+    data = change_form_data(client, article, standfirst="Boats are back at last.")
+    data.pop("_save")
+    response = client.post(change_url(article), {**data, "_publish": "1"}, follow=True)
+
+    article.refresh_from_db()
+    assert article.status == "published" and article.is_live
+    assert article.standfirst == "Boats are back at last."
+    assert "is published: readers see it now" in response.content.decode()
+
+
+def test_save_and_publish_with_a_future_time_schedules(client, staff_user):
+    article = make_article(status="draft", headline="Harbour reopens")
+    client.force_login(staff_user)
+    later = timezone.localtime() + timedelta(days=2)
+    data = change_form_data(
+        client,
+        article,
+        published_at_0=later.strftime("%Y-%m-%d"),
+        published_at_1=later.strftime("%H:%M:%S"),
+    )
+    data.pop("_save")
+
+    client.post(change_url(article), {**data, "_publish": "1"})
+
+    article.refresh_from_db()
+    assert article.is_scheduled and not article.is_live
+
+
+def test_a_journalist_cannot_publish_with_the_editors_button(client):
+    journalist = member_of("Journalist")
+    article = make_article(status="draft", created_by=journalist, headline="Harbour reopens")
+    client.force_login(journalist)
+    form = client.get(change_url(article)).content.decode()
+    assert 'name="_publish"' not in form
+
+    data = change_form_data(client, article, headline="Published by a forged button")
+    data.pop("_save")
+    response = client.post(change_url(article), {**data, "_publish": "1"})
+
+    assert response.status_code == 403
+    article.refresh_from_db()
+    assert article.status == "draft" and article.headline == "Harbour reopens"
+
+
 def in_review(journalist):
     article = make_article(status="draft", created_by=journalist, headline="Ferry fares rise")
     Article.objects.filter(pk=article.pk).update(status="review")
