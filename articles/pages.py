@@ -368,6 +368,11 @@ class ArticlePage:
         }
 
 
+def _itself(article) -> list[int]:
+    """The article, and the live one it holds prepared changes to: not related to itself."""
+    return [pk for pk in (article.pk, article.draft_of_id) if pk is not None]
+
+
 def _related_articles(article, *, limit):
     """Return other live articles from the same section or with a tag in common."""
     tag_ids = [tag.pk for tag in article.tags.all()]
@@ -379,7 +384,7 @@ def _related_articles(article, *, limit):
     return list(
         Article.objects.published()
         .filter(matches)
-        .exclude(pk=article.pk)
+        .exclude(pk__in=_itself(article))
         .distinct()
         .for_listing()
         .latest_first()[:limit]
@@ -440,7 +445,7 @@ def _build_asides(request, pk) -> SafeString:
     related = _related_articles(article, limit=3)
     more = list(
         Article.objects.published()
-        .exclude(pk__in=[article.pk, *(other.pk for other in related)])
+        .exclude(pk__in=[*_itself(article), *(other.pk for other in related)])
         .for_listing(images=False)
         .latest_first()[:4]
     )

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from articles import revisions
@@ -338,3 +339,17 @@ def test_changes_that_leave_the_article_incomplete_are_not_published():
         revisions.article_publish_changes(draft=draft, by=editor)
 
     assert live.bylines.exists() and Article.objects.filter(pk=draft.pk).exists()
+
+
+def test_the_preview_of_prepared_changes_does_not_offer_the_live_article_as_related(client):
+    editor = member_of("Editor")
+    section = make_article(headline="Other harbour news").section
+    live = make_article(headline="Ferry fares frozen", slug="ferry-fares", section=section)
+    draft = revisions.article_prepare_changes(article=live, by=editor)
+    client.force_login(editor)
+
+    preview = client.get(reverse("admin:articles_article_preview", args=[draft.pk, "subscriber"]))
+
+    html = preview.content.decode()
+    assert "Other harbour news" in html  # the related cards are there
+    assert f'href="{live.get_absolute_url()}"' not in html  # but not the story itself
