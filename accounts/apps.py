@@ -1,4 +1,9 @@
+from functools import partial
+
 from django.apps import AppConfig
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 
 class AccountsConfig(AppConfig):
@@ -7,3 +12,13 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import checks  # noqa: F401 - registers the system checks
+        from accounts.backends import user_kept_row_changed
+
+        def user_saved(sender, instance, **kwargs):
+            """A user changed: their row kept for logged-in pages follows, on commit."""
+            transaction.on_commit(partial(user_kept_row_changed, instance.pk), robust=True)
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                user_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid=f"{signal}.kept_user"
+            )
