@@ -1,8 +1,5 @@
-from functools import partial
-
 from django.apps import AppConfig
 from django.conf import settings
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 
@@ -12,11 +9,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import checks  # noqa: F401 - registers the system checks
-        from accounts.backends import user_kept_row_changed
-
-        def user_saved(sender, instance, **kwargs):
-            """A user changed: their row kept for logged-in pages follows, on commit."""
-            transaction.on_commit(partial(user_kept_row_changed, instance.pk), robust=True)
+        from accounts.backends import user_saved
 
         for signal in (post_save, post_delete):
             signal.connect(

@@ -11,9 +11,12 @@ session, and a changed password still ends every other session at its next reque
 the kept row is the new one from the moment the change commits.
 """
 
+from functools import partial
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
+from django.db import transaction
 
 from newsroom import cache_rounds
 
@@ -60,6 +63,7 @@ class KeptUserBackend(ModelBackend):
 
 def user_kept_row_changed(user_id) -> None:
     """Set the user's kept row from the committed row, or forget it (run on commit)."""
+    cache_rounds.forget(kept_user_key(user_id))  # a row this request fetched before is old
     user = get_user_model()._default_manager.filter(pk=user_id).first()
     if user is None:
         cache.delete(kept_user_key(user_id))
@@ -68,3 +72,9 @@ def user_kept_row_changed(user_id) -> None:
     if not _cache_answering():
         # A cache that is away may still hold the old row when it is back: set it then.
         _missed_updates.add(user_id)
+
+
+def user_saved(sender, instance, **kwargs):
+    """A user was saved or deleted: their kept row follows, on commit (connected by
+    `accounts.apps`; module-level, as signals keep only a weak reference to receivers)."""
+    transaction.on_commit(partial(user_kept_row_changed, instance.pk), robust=True)
