@@ -35,7 +35,7 @@ urlpatterns = [
         views.PasswordResetConfirmView.as_view(
             # Logging in straight away also lifts a log-in lockout for this reader.
             post_reset_login=True,
-            post_reset_login_backend="django.contrib.auth.backends.ModelBackend",
+            post_reset_login_backend="subscriptions.backends.ReaderBackend",
             success_url=reverse_lazy("password_reset_complete"),
         ),
         name="password_reset_confirm",

@@ -21,7 +21,7 @@ from accounts.throttling import SIGNUP_WINDOW_SECONDS, signup_counted, signups_p
 from newsroom.forms import InvalidFormStatusMixin
 
 # Sign-up logs the new reader in without a password check, so it names the backend itself.
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "subscriptions.backends.ReaderBackend"
 
 
 def next_path(request):

@@ -21,7 +21,7 @@ from subscriptions.meter import meter_period
 from subscriptions.models import MeteredRead
 
 HOST = "127.0.0.1"
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "subscriptions.backends.ReaderBackend"
 
 
 def client(cookie: str = "") -> Client:

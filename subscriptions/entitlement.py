@@ -54,13 +54,24 @@ def _entitlement(*, user_id: int, at: datetime) -> tuple[bool, datetime]:
     return False, next_start
 
 
-def reader_is_entitled(*, user_id: int, at: datetime) -> bool:
+def entitlement_key(user_id) -> str:
+    """The cache key of the reader's kept entitlement (`subscriptions.backends` fetches it with
+    the reader's user, in one round trip)."""
+    return _key(user_id)
+
+
+def reader_is_entitled(*, user_id: int, at: datetime, fetched: dict | None = None) -> bool:
     """Return whether the reader's subscriptions entitle them at `at`, from the cache when the
-    answer kept there still holds at `at`, else from the database (one query)."""
+    answer kept there still holds at `at`, else from the database (one query).
+
+    `fetched`: what this request already fetched from the cache with the user (keyed by cache
+    key; the entitlement missing from it when none is kept), instead of a round trip of its own.
+    """
     if _missed_updates and _cache_answering():
+        fetched = None  # fetched before the kept answers were set again
         while _missed_updates:
             entitlement_changed(_missed_updates.pop())
-    kept = cache.get(_key(user_id))
+    kept = cache.get(_key(user_id)) if fetched is None else fetched.get(_key(user_id))
     if kept is not None:
         entitled, holds_until, holds_from = kept
         if holds_from <= at < holds_until:

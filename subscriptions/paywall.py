@@ -228,7 +228,8 @@ def build_reader(
     }
     if user.is_staff:
         return Reader(is_staff=True, **registered)
-    if reader_is_entitled(user_id=user.pk, at=at):
+    # `kept_with`: the entitlement fetched with the user's row (`subscriptions.backends`).
+    if reader_is_entitled(user_id=user.pk, at=at, fetched=getattr(user, "kept_with", None)):
         return Reader(has_entitling_subscription=True, **registered)
     return Reader(read_article_ids=registered_reads(user_id=user.pk, period=period), **registered)
 
