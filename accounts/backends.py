@@ -13,6 +13,7 @@ the kept row is the new one from the moment the change commits.
 
 from functools import partial
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
@@ -21,6 +22,15 @@ from django.db import transaction
 from newsroom import cache_rounds
 
 KEPT_USER_SECONDS = 15 * 60
+
+
+def password_backend() -> str:
+    """Return the dotted path of the backend that checks passwords, for logging a reader in
+    without one (sign-up, a password reset): the last of `AUTHENTICATION_BACKENDS` (axes comes
+    first). Named from the settings, as the site's backend lives in an app above this one."""
+    return settings.AUTHENTICATION_BACKENDS[-1]
+
+
 # Users whose kept row this process could not set while the shared cache was away
 # (`newsroom.resilient_cache`): set again, before any row is read from it, once it answers.
 _missed_updates = set()

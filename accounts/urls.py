@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts import views
+from accounts.backends import password_backend
 
 urlpatterns = [
     path("login/", views.log_in, name="login"),
@@ -35,7 +36,7 @@ urlpatterns = [
         views.PasswordResetConfirmView.as_view(
             # Logging in straight away also lifts a log-in lockout for this reader.
             post_reset_login=True,
-            post_reset_login_backend="subscriptions.backends.ReaderBackend",
+            post_reset_login_backend=password_backend(),
             success_url=reverse_lazy("password_reset_complete"),
         ),
         name="password_reset_confirm",

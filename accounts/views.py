@@ -14,14 +14,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from accounts.backends import password_backend
 from accounts.forms import LogInForm, SignUpForm
 from accounts.services import reader_sign_up
 from accounts.signals import reader_signed_up
 from accounts.throttling import SIGNUP_WINDOW_SECONDS, signup_counted, signups_paused
 from newsroom.forms import InvalidFormStatusMixin
-
-# Sign-up logs the new reader in without a password check, so it names the backend itself.
-MODEL_BACKEND = "subscriptions.backends.ReaderBackend"
 
 
 def next_path(request):
@@ -101,7 +99,8 @@ def sign_up(request):
             signup_counted(request)  # the address was taken after all
         else:
             signup_counted(request)
-            auth_login(request, user, backend=MODEL_BACKEND)
+            # Sign-up logs the new reader in without a password check, so it names the backend.
+            auth_login(request, user, backend=password_backend())
             reader_signed_up.send(sender=sign_up, request=request, user=user)
             messages.success(request, "Welcome! Your account is ready.")
             return redirect(next_url or settings.LOGIN_REDIRECT_URL)
