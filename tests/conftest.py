@@ -1,4 +1,6 @@
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -36,6 +38,62 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+class LiveRequests:
+    """Counts the requests the live server is handling, and when the last one came or went."""
+
+    def __init__(self):
+        self.in_flight = 0
+        self.last_change = time.monotonic()
+        self.changed = threading.Condition()
+
+    def started(self, **kwargs):
+        with self.changed:
+            self.in_flight += 1
+            self.last_change = time.monotonic()
+
+    def finished(self, **kwargs):
+        with self.changed:
+            self.in_flight -= 1
+            self.last_change = time.monotonic()
+            self.changed.notify_all()
+
+    def wait_until_quiet(self, quiet=0.3, timeout=15):
+        """Return once nothing has been in flight for `quiet` seconds (or `timeout` passed)."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while time.monotonic() < deadline:
+                if self.in_flight == 0 and time.monotonic() - self.last_change >= quiet:
+                    return
+                self.changed.wait(quiet / 3)
+
+
+@pytest.fixture(autouse=True)
+def live_server_finishes_its_requests(request):
+    """Before a live-server test's data is flushed, close its browsers and let the server finish.
+
+    Closing a page fires its `pagehide` handlers (the change form's autosave beacon), and a
+    request still being handled when the data is flushed holds locks the flush needs: on
+    PostgreSQL that ended in a deadlock. This fixture is set up before the page and the data,
+    so its teardown runs after the page's and before the flush: it closes every browser
+    context the test opened and waits until the server has been idle for a moment.
+    """
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    from django.core.signals import request_finished, request_started
+
+    browser = request.getfixturevalue("browser") if "browser" in request.fixturenames else None
+    requests = LiveRequests()
+    request_started.connect(requests.started)
+    request_finished.connect(requests.finished)
+    yield
+    for context in browser.contexts if browser else []:
+        context.close()
+    requests.wait_until_quiet()
+    request_started.disconnect(requests.started)
+    request_finished.disconnect(requests.finished)
 
 
 @pytest.fixture(autouse=True)
