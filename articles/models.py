@@ -289,6 +289,12 @@ class Article(models.Model):
             models.Index(fields=["status", "-published_at"]),
             # The sitemap index's newest change, without reading the archive.
             models.Index(fields=["status", "-updated_at"], name="article_status_updated"),
+            # A section's page: its live articles newest first, read in order from here
+            # whatever the size of the archive or the section's share of it.
+            models.Index(
+                fields=["section", "status", "-published_at", "-id"],
+                name="article_section_newest",
+            ),
         ]
         permissions = [("publish_article", "Can publish, schedule and unpublish articles")]
 

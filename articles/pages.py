@@ -341,6 +341,45 @@ def paginated(paginator, number):
 
 
 @dataclass(frozen=True)
+class ListPage:
+    """A page of a list that was not counted: whether an older page follows is all it knows.
+
+    Says what Django's `Page` says to the templates, but has no `paginator` (nor total).
+    """
+
+    object_list: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def page_of(items, number, *, per_page) -> ListPage:
+    """Return page `number` of the ordered queryset `items` without counting it, or 404 past
+    its end (page 1 may be empty): one row more than a page says whether an older one follows.
+
+    A count of a section's articles grows with the archive; this costs the page's own rows
+    (and the OFFSET of the pages before it), whatever the size of the archive.
+    """
+    start = (number - 1) * per_page
+    rows = list(items[start : start + per_page + 1])
+    if not rows and number > 1:
+        raise Http404("No such page.")
+    return ListPage(object_list=rows[:per_page], number=number, has_next=len(rows) > per_page)
+
+
+@dataclass(frozen=True)
 class ArticlePage:
     """An article's head and its page's parts; `rest` must reach only entitled readers."""
 

@@ -52,6 +52,7 @@ from .pages import (
     article_page_as_saved,
     listing_part,
     page_number,
+    page_of,
     page_variant,
     paginated,
     reader_page_variant,
@@ -104,16 +105,21 @@ def home(request):
     return render(request, "articles/home.html", {"content": content})
 
 
-def _article_list(articles, *, number, show_section, ordered=False):
+def _article_list(articles, *, number, show_section, ordered=False, counted=True):
     """Return page `number` of `articles` rendered as cards (newest first unless `ordered`),
-    and the paginator's page."""
+    and the page.
+
+    `counted`: a paginator's page, which counts `articles` ("Page 2 of 9"): only for a set of
+    bounded size (search's matches). Otherwise a `ListPage`, which counts nothing ("Page 2"):
+    sections, authors and tags, whose counts grow with the archive.
+    """
     articles = articles.published().for_listing()
-    paginator = Paginator(
-        articles if ordered else articles.latest_first(),
-        settings.NEWSROOM_ARTICLES_PER_PAGE,
-        allow_empty_first_page=True,
-    )
-    page = paginated(paginator, number)
+    articles = articles if ordered else articles.latest_first()
+    per_page = settings.NEWSROOM_ARTICLES_PER_PAGE
+    if counted:
+        page = paginated(Paginator(articles, per_page, allow_empty_first_page=True), number)
+    else:
+        page = page_of(articles, number, per_page=per_page)
     context = {"articles": page.object_list, "page": page, "show_section": show_section}
     return render_to_string("articles/includes/article_list.html", context), page
 
@@ -126,7 +132,7 @@ def _listing_page(request, *, kind, subject_of, articles_of, show_section=True):
     def build():
         subject = subject_of(slug)
         listing, _page = _article_list(
-            articles_of(subject), number=number, show_section=show_section
+            articles_of(subject), number=number, show_section=show_section, counted=False
         )
         return subject, listing
 
@@ -368,12 +374,8 @@ def corrections(request):
     number = page_number(request)
 
     def build():
-        paginator = Paginator(
-            corrections_published(),
-            settings.NEWSROOM_ARTICLES_PER_PAGE,
-            allow_empty_first_page=True,
-        )
-        page = paginated(paginator, number)
+        per_page = settings.NEWSROOM_ARTICLES_PER_PAGE
+        page = page_of(corrections_published(), number, per_page=per_page)
         return render_to_string("articles/includes/correction_list.html", {"page": page})
 
     listing = listing_part(request, f"corrections:{number}", build)
