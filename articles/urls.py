@@ -35,7 +35,7 @@ urlpatterns = [
     path(
         "sitemap-<section>.xml",
         follows_the_schedule(sitemap_views.sitemap),
-        {"sitemaps": SITEMAPS},
+        {"sitemaps": SITEMAPS, "template_name": "sitemaps/sitemap.xml"},
         name="sitemap_section",
     ),
     path(

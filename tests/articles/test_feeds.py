@@ -34,22 +34,6 @@ def test_section_feeds_hold_their_section_only(client):
     assert client.get(reverse("section_feed", kwargs={"slug": "nope"})).status_code == 404
 
 
-def test_sitemaps_list_live_articles_only(client):
-    live = make_article()
-    recent = make_article(
-        published_at=timezone.now() - timezone.timedelta(hours=1), headline="Fresh news"
-    )
-    old = make_article(published_at=timezone.now() - timezone.timedelta(days=5))
-    draft = make_article(status=Article.Status.DRAFT)
-    sitemap = client.get(reverse("sitemap_section", args=["articles"])).content.decode()
-    assert live.get_absolute_url() in sitemap and old.get_absolute_url() in sitemap
-    assert draft.get_absolute_url() not in sitemap
-    news = client.get(reverse("news_sitemap")).content.decode()
-    assert "<news:title>Fresh news</news:title>" in news
-    assert recent.get_absolute_url() in news
-    assert old.get_absolute_url() not in news and draft.get_absolute_url() not in news
-
-
 def test_search_matches_public_text_only(client):
     make_article(
         headline="Harbour dredging begins",
@@ -94,21 +78,6 @@ def test_feed_text_is_plain_text_to_a_feed_reader_never_markup(client, name):
     for text in html_fields:
         assert "<script" not in text and "<img" not in text, text
     assert any("&lt;script&gt;" in text for text in html_fields)
-
-
-def test_the_sitemap_is_an_index_that_reaches_every_article(client, monkeypatch):
-    from articles.sitemaps import ArticleSitemap
-
-    monkeypatch.setattr(ArticleSitemap, "limit", 2)  # as if the archive were large
-    articles = [make_article() for _ in range(5)]
-    index = client.get(reverse("sitemap")).content.decode()
-    # 5 articles, 2 to a sitemap: three of them.
-    pages = ["/sitemap-articles.xml", "/sitemap-articles.xml?p=2", "/sitemap-articles.xml?p=3"]
-    for page in pages:
-        assert page in index.replace("&amp;", "&")
-    listed = "".join(client.get(page).content.decode() for page in pages)
-    assert all(article.get_absolute_url() in listed for article in articles)
-    assert client.get("/sitemap-articles.xml?p=4").status_code == 404
 
 
 def test_the_news_sitemap_speaks_the_sites_language(client, settings):
