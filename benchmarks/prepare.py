@@ -17,6 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
+from articles.sitemaps import ArticleSitemap
 from subscriptions.meter import meter_period
 from subscriptions.models import MeteredRead
 
@@ -108,6 +109,10 @@ def main() -> None:
     if published.filter(section=section).count() > deep * settings.NEWSROOM_ARTICLES_PER_PAGE:
         path = f"/section/{section.slug}/?page={deep}"
         scenarios.append(("section_deep", f"Section page {deep}", path, "", "public", None))
+    # The deepest sitemap of articles: at least as costly as the first, whatever the archive.
+    deepest = ArticleSitemap().paginator.num_pages
+    path = "/sitemap-articles.xml" + (f"?p={deepest}" if deepest > 1 else "")
+    scenarios.append(("sitemap_deep", "Sitemap of the oldest articles", path, "", "public", None))
     keys = ("key", "title", "path", "cookie", "cache", "body")
     pages = [dict(zip(keys, scenario, strict=True)) for scenario in scenarios]
     for page in pages:
