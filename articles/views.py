@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -5,7 +7,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponse
@@ -57,7 +58,7 @@ from .pages import (
     reader_page_variant,
 )
 from .previews import preview_link_lookup
-from .search import SEARCH_CANDIDATES, search_articles
+from .search import SEARCH_CANDIDATES, search_matches
 from .sitemaps import SITEMAPS
 
 HOME_LATEST = 7
@@ -165,6 +166,27 @@ def tag_detail(request, slug):
     )
 
 
+def _search_results(query, number):
+    """Return how many articles match `query` (at most `SEARCH_CANDIDATES`) and page `number`
+    of them rendered as cards, best first."""
+    published = Article.objects.published()
+    paginator = Paginator(
+        search_matches(published, query),
+        settings.NEWSROOM_ARTICLES_PER_PAGE,
+        allow_empty_first_page=True,
+    )
+    page = paginated(paginator, number)
+    ids = page.object_list
+    cards = {article.pk: article for article in published.filter(pk__in=ids).for_listing()}
+    context = {
+        "articles": [cards[pk] for pk in ids if pk in cards],
+        "page": page,
+        "query_string": urlencode({"q": query}),
+    }
+    html = render_to_string("articles/includes/search_results.html", context)
+    return paginator.count, html
+
+
 def search(request):
     """Find articles by their public text: headline, standfirst and body before the cut."""
     query = request.GET.get("q", "").strip()[:200]
@@ -175,19 +197,16 @@ def search(request):
         response = render(request, "articles/search.html", context, status=429)
         response["Retry-After"] = "60"
         return response
-    articles = (
-        search_articles(Article.objects.published(), query) if query else Article.objects.none()
-    )
-    listing, page = _article_list(
-        articles, number=page_number(request), show_section=True, ordered=True
-    )
-    count = page.paginator.count
+    number = page_number(request)
+    count, listing = (0, "")
+    if query:
+        count, listing = _search_results(query, number)
     context = {
         "query": query,
-        "listing": listing if query else "",
+        "listing": listing,
         "count": count,
         # Only the newest matches are ranked (articles.search): say so when there were more.
-        "more_than": count >= SEARCH_CANDIDATES and connection.vendor == "postgresql",
+        "more_than": count >= SEARCH_CANDIDATES,
     }
     return render(request, "articles/search.html", context)
 
