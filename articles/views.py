@@ -56,6 +56,7 @@ from .pages import (
     page_variant,
     paginated,
     reader_page_variant,
+    search_part,
 )
 from .previews import preview_link_lookup
 from .search import SEARCH_CANDIDATES, search_matches
@@ -200,7 +201,7 @@ def search(request):
     number = page_number(request)
     count, listing = (0, "")
     if query:
-        count, listing = _search_results(query, number)
+        count, listing = search_part(request, query, number, lambda: _search_results(query, number))
     context = {
         "query": query,
         "listing": listing,

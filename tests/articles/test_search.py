@@ -5,15 +5,18 @@ import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from articles.models import Article
 from articles.search import search_matches
+from articles.services import article_publish, article_unpublish
 from tests.factories import (
     make_article,
     make_author,
     make_image,
     make_section,
+    make_staff,
     paragraphs,
 )
 
@@ -83,9 +86,11 @@ def test_any_query_answers_200_with_public_text_only(client, query):
     assert response.status_code == 200
 
 
-def test_search_costs_a_fixed_number_of_queries(client, django_assert_num_queries, settings):
+def test_search_costs_a_fixed_number_of_queries_and_a_repeated_one_none(
+    client, django_assert_num_queries, settings
+):
     """The matches, the page's cards, their bylines and their pictures: four queries with 10 or
-    40 matches."""
+    40 matches; then the page of results comes from the cache until something is published."""
     settings.NEWSROOM_ARTICLES_PER_PAGE = 5
     same = {"lead_image": make_image(), "section": make_section(), "authors": [make_author()]}
     for n in range(10):
@@ -97,6 +102,11 @@ def test_search_costs_a_fixed_number_of_queries(client, django_assert_num_querie
         make_article(headline=f"Harbour story {n}", **same)
     with django_assert_num_queries(4):
         assert "40 results" in results(client, "harbour")
+    with django_assert_num_queries(0):
+        assert "40 results" in results(client, "harbour")
+    with django_assert_num_queries(0):  # the same results for another reader
+        page = Client().get(reverse("search"), {"q": "harbour"}, REMOTE_ADDR="10.0.0.3")
+    assert "40 results" in page.content.decode()
 
 
 def test_every_page_of_results_links_to_the_next_with_the_query(client, settings):
@@ -115,6 +125,33 @@ def test_every_page_of_results_links_to_the_next_with_the_query(client, settings
     back = re.search(r'<a rel="prev" href="([^"]+)"', page).group(1)
     assert "Harbour story" in client.get(reverse("search") + html.unescape(back)).content.decode()
     assert client.get(reverse("search"), {"q": "harbour", "page": 3}).status_code == 404
+
+
+def test_cached_results_follow_publishing_and_unpublishing_at_once(client):
+    editor = make_staff("articles.view_article", "articles.publish_article")
+    first = make_article(headline="Ferry timetable changes")
+    draft = make_article(headline="Ferry strike called off", status=Article.Status.DRAFT)
+    assert "Ferry timetable" in results(client, "ferry")
+    assert "Ferry strike" not in results(client, "ferry")  # a draft is never found
+
+    article_publish(article=draft, by=editor)
+    assert "Ferry strike" in results(client, "ferry")
+
+    article_unpublish(article=first, by=editor)  # back to a draft
+    page = results(client, "ferry")
+    assert "Ferry timetable" not in page and "Ferry strike" in page and "1 result " in page
+
+
+def test_results_cached_under_another_cut_are_not_shown_after_it_changes(client, settings):
+    """The cut in force is part of what cached results depend on: lowering it hides the
+    words now beyond it from the next search, even one asked before."""
+    settings.NEWSROOM_PREVIEW_PARAGRAPHS = 3
+    words = ["alpha", "bravo", "quixotic", "delta", "echo", "foxtrot", "golf", "hotel"]
+    body = "".join(f"<p>Paragraph about {word} and more words.</p>" for word in words)
+    make_article(headline="Harbour news", blocks=[("text", body)])
+    assert "Harbour news" in results(client, "quixotic")
+    settings.NEWSROOM_PREVIEW_PARAGRAPHS = 2
+    assert "Harbour news" not in results(client, "quixotic")
 
 
 def test_a_preview_cut_with_another_length_decides_nothing_until_it_is_cut_again(client, settings):

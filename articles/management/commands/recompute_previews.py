@@ -8,6 +8,7 @@ their headline and standfirst only.
 from django.core.management.base import BaseCommand
 
 from articles.models import Article
+from articles.pages import listings_changed
 from articles.search import preview_cut_otherwise_q
 from articles.services import article_recompute_preview
 
@@ -32,4 +33,6 @@ class Command(BaseCommand):
                     preview_text_paragraphs=article.preview_text_paragraphs,
                 )
                 changed += 1
+        if changed:
+            listings_changed()  # search results cached before now may be missing these words
         self.stdout.write(f"Recomputed the preview of {changed} article(s).")
