@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from content_editor.models import Region, create_plugin_base
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -9,6 +10,8 @@ from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
 
 from subscriptions.access import Access
+
+from .search import preview_in_force_q, searchable_text
 
 WORDS_PER_MINUTE = 230
 
@@ -123,9 +126,7 @@ class ArticleQuerySet(models.QuerySet):
         NEWSROOM_PREVIEW_PARAGRAPHS; after the setting changes, `manage.py recompute_previews`
         brings the others back into search.
         """
-        preview_in_force = models.Q(preview_text_paragraphs__isnull=True) | models.Q(
-            preview_text_paragraphs=settings.NEWSROOM_PREVIEW_PARAGRAPHS
-        )
+        preview_in_force = preview_in_force_q()
         matches = models.Q()
         for word in query.split()[:10]:
             matches &= (
@@ -267,6 +268,15 @@ class Article(models.Model):
     preview_text_paragraphs = models.PositiveSmallIntegerField(
         null=True, blank=True, editable=False
     )
+    # The public text as site search reads it, made by the database on every write (no save or
+    # bulk update can forget it); search drops its preview part while `preview_text` was cut
+    # with another length than the one in force (`articles.search`). NULL on SQLite.
+    search_vector = models.GeneratedField(
+        expression=searchable_text(),
+        output_field=SearchVectorField(null=True),
+        db_persist=True,
+        null=True,
+    )
     # Set on a draft that holds changes being prepared for a live article (`articles.revisions`):
     # readers keep seeing the live one until the changes are published onto it. One at a time.
     draft_of = models.OneToOneField(
@@ -294,6 +304,13 @@ class Article(models.Model):
             models.Index(
                 fields=["section", "status", "-published_at", "-id"],
                 name="article_section_newest",
+            ),
+            # Articles cut by a number of paragraphs: search finds those cut with another
+            # number than the one in force without reading the archive (`articles.search`).
+            models.Index(
+                fields=["preview_text_paragraphs"],
+                condition=models.Q(preview_text_paragraphs__isnull=False),
+                name="article_cut_by_paragraphs",
             ),
         ]
         permissions = [("publish_article", "Can publish, schedule and unpublish articles")]

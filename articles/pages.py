@@ -21,6 +21,7 @@ The CDN's lifetime (`NEWSROOM_PUBLIC_CACHE_SECONDS`) is a separate knob, applied
 (`note_page_changes_at`): the listing state's next change, an article's own times.
 """
 
+import hashlib
 import logging
 import secrets
 import time
@@ -56,6 +57,8 @@ HEAD_TIMEOUT = 10 * 60
 # that no refresh could find under the old slug): it lives a minute.
 LOADED_HEAD_TIMEOUT = 60
 PART_TIMEOUT = 24 * 60 * 60  # parts are keyed by version: this only frees memory
+# Search results are keyed by generation too; readers' queries are many and most are asked once.
+SEARCH_RESULTS_TIMEOUT = 10 * 60
 # Look for newly due scheduled articles at least this often, even if none is known to be due.
 SCHEDULE_RECHECK = timedelta(minutes=10)
 
@@ -285,22 +288,26 @@ def follows_the_schedule(view):
     return view_following_the_schedule
 
 
-def cached_page_part(request, key, build):
-    """Return `build()`, cached under `key` (which must name every version it depends on)."""
+def cached_page_part(request, key, build, *, keep_here=True, timeout=PART_TIMEOUT):
+    """Return `build()`, cached under `key` (which must name every version it depends on).
+
+    `keep_here`: also keep it in this process (`_recent_parts`), for parts that many requests
+    share; `timeout` frees the shared cache's memory, it is not a lifetime.
+    """
     key = (
         f"pages:part:{request.scheme}:{request.get_host()}:"
         f"{settings.NEWSROOM_PREVIEW_PARAGRAPHS}:{key}"
     )
     now = time.monotonic()
-    recent = _recent_parts.get(key)
+    recent = _recent_parts.get(key) if keep_here else None
     if recent is not None and recent[0] > now:
         return recent[1]
     value = cache.get(key)
     if value is None:
         value = build()
-        cache.set(key, value, timeout=PART_TIMEOUT)
-    if not _cache_answering():
-        # The shared cache is away (newsroom.resilient_cache): every request then has new
+        cache.set(key, value, timeout=timeout)
+    if not keep_here or not _cache_answering():
+        # Or the shared cache is away (newsroom.resilient_cache): every request then has new
         # generations and keys, so keeping its parts here would only fill the memory.
         return value
     if len(_recent_parts) >= RECENT_PARTS_LIMIT:
@@ -313,6 +320,17 @@ def listing_part(request, name, build):
     """Return `build()` for a list (front page, section, author, tag), cached per generation."""
     site, listing, _found = _generations(request)
     return cached_page_part(request, f"list:{site}:{listing}:{name}", build)
+
+
+def search_part(request, query, number, build):
+    """Return `build()` for page `number` of the results of `query`, cached per generation like
+    a list, but in the shared cache only and for `SEARCH_RESULTS_TIMEOUT`: there are as many
+    keys as queries readers type, and they must not push the pages every reader asks for out of
+    this process's `_recent_parts`."""
+    site, listing, _found = _generations(request)
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    key = f"search:{site}:{listing}:{digest}:{number}"
+    return cached_page_part(request, key, build, keep_here=False, timeout=SEARCH_RESULTS_TIMEOUT)
 
 
 def site_part(request, name, build):

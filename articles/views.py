@@ -1,10 +1,11 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponse
@@ -55,9 +56,10 @@ from .pages import (
     page_variant,
     paginated,
     reader_page_variant,
+    search_part,
 )
 from .previews import preview_link_lookup
-from .search import SEARCH_CANDIDATES, search_articles
+from .search import SEARCH_CANDIDATES, search_matches
 from .sitemaps import sitemap_index_xml
 
 HOME_LATEST = 7
@@ -104,23 +106,16 @@ def home(request):
     return render(request, "articles/home.html", {"content": content})
 
 
-def _article_list(articles, *, number, show_section, ordered=False, counted=True):
-    """Return page `number` of `articles` rendered as cards (newest first unless `ordered`),
-    and the page.
+def _article_list(articles, *, number, show_section):
+    """Return page `number` of `articles`, newest first, rendered as cards.
 
-    `counted`: a paginator's page, which counts `articles` ("Page 2 of 9"): only for a set of
-    bounded size (search's matches). Otherwise a `ListPage`, which counts nothing ("Page 2"):
-    sections, authors and tags, whose counts grow with the archive.
+    The page counts nothing ("Page 2", not "Page 2 of 9"): a section's, author's or tag's
+    count grows with the archive (`pages.page_of`).
     """
-    articles = articles.published().for_listing()
-    articles = articles if ordered else articles.latest_first()
-    per_page = settings.NEWSROOM_ARTICLES_PER_PAGE
-    if counted:
-        page = paginated(Paginator(articles, per_page, allow_empty_first_page=True), number)
-    else:
-        page = page_of(articles, number, per_page=per_page)
+    articles = articles.published().for_listing().latest_first()
+    page = page_of(articles, number, per_page=settings.NEWSROOM_ARTICLES_PER_PAGE)
     context = {"articles": page.object_list, "page": page, "show_section": show_section}
-    return render_to_string("articles/includes/article_list.html", context), page
+    return render_to_string("articles/includes/article_list.html", context)
 
 
 def _listing_page(request, *, kind, subject_of, articles_of, show_section=True):
@@ -130,9 +125,7 @@ def _listing_page(request, *, kind, subject_of, articles_of, show_section=True):
 
     def build():
         subject = subject_of(slug)
-        listing, _page = _article_list(
-            articles_of(subject), number=number, show_section=show_section, counted=False
-        )
+        listing = _article_list(articles_of(subject), number=number, show_section=show_section)
         return subject, listing
 
     subject, listing = listing_part(request, f"{kind}:{slug}:{number}", build)
@@ -170,6 +163,27 @@ def tag_detail(request, slug):
     )
 
 
+def _search_results(query, number):
+    """Return how many articles match `query` (at most `SEARCH_CANDIDATES`) and page `number`
+    of them rendered as cards, best first."""
+    published = Article.objects.published()
+    paginator = Paginator(
+        search_matches(published, query),
+        settings.NEWSROOM_ARTICLES_PER_PAGE,
+        allow_empty_first_page=True,
+    )
+    page = paginated(paginator, number)
+    ids = page.object_list
+    cards = {article.pk: article for article in published.filter(pk__in=ids).for_listing()}
+    context = {
+        "articles": [cards[pk] for pk in ids if pk in cards],
+        "page": page,
+        "query_string": urlencode({"q": query}),
+    }
+    html = render_to_string("articles/includes/search_results.html", context)
+    return paginator.count, html
+
+
 def search(request):
     """Find articles by their public text: headline, standfirst and body before the cut."""
     query = request.GET.get("q", "").strip()[:200]
@@ -180,19 +194,16 @@ def search(request):
         response = render(request, "articles/search.html", context, status=429)
         response["Retry-After"] = "60"
         return response
-    articles = (
-        search_articles(Article.objects.published(), query) if query else Article.objects.none()
-    )
-    listing, page = _article_list(
-        articles, number=page_number(request), show_section=True, ordered=True
-    )
-    count = page.paginator.count
+    number = page_number(request)
+    count, listing = (0, "")
+    if query:
+        count, listing = search_part(request, query, number, lambda: _search_results(query, number))
     context = {
         "query": query,
-        "listing": listing if query else "",
+        "listing": listing,
         "count": count,
         # Only the newest matches are ranked (articles.search): say so when there were more.
-        "more_than": count >= SEARCH_CANDIDATES and connection.vendor == "postgresql",
+        "more_than": count >= SEARCH_CANDIDATES,
     }
     return render(request, "articles/search.html", context)
 

@@ -1,7 +1,7 @@
 """GIN indexes for full-text search on PostgreSQL (nothing elsewhere).
 
-Their expressions are those of `articles.search.public_vector` and `preview_vector`: a query
-uses an index only when it repeats its expression exactly.
+A query used them only when it repeated their expressions exactly. 0012 replaces them with a
+stored vector (`Article.search_vector`) and one index on it.
 """
 
 from django.contrib.postgres.indexes import GinIndex

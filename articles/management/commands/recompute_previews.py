@@ -1,14 +1,15 @@
 """Cut every article's searchable preview text again, with the settings in force.
 
 Run it after changing NEWSROOM_PREVIEW_PARAGRAPHS: until then, search ignores the preview
-text of articles cut with the old number (it could reach beyond today's cut).
+text of articles cut with the old number (it could reach beyond today's cut), and finds them by
+their headline and standfirst only.
 """
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db.models import Q
 
 from articles.models import Article
+from articles.pages import listings_changed
+from articles.search import preview_cut_otherwise_q
 from articles.services import article_recompute_preview
 
 
@@ -23,10 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         articles = Article.objects.all()
         if not options["all"]:
-            articles = articles.exclude(
-                Q(preview_text_paragraphs__isnull=True)
-                | Q(preview_text_paragraphs=settings.NEWSROOM_PREVIEW_PARAGRAPHS)
-            )
+            articles = articles.filter(preview_cut_otherwise_q())
         changed = 0
         for article in articles.iterator(chunk_size=200):
             if article_recompute_preview(article=article):
@@ -35,4 +33,6 @@ class Command(BaseCommand):
                     preview_text_paragraphs=article.preview_text_paragraphs,
                 )
                 changed += 1
+        if changed:
+            listings_changed()  # search results cached before now may be missing these words
         self.stdout.write(f"Recomputed the preview of {changed} article(s).")
