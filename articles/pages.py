@@ -33,13 +33,13 @@ from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Prefetch, Q
 from django.http import Http404
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from media.renditions import rendition_url
 from newsroom import cache_rounds
+from newsroom.csrf import page_csrf_token
 from subscriptions.access import Access
 
 from .body import render_body
@@ -494,7 +494,7 @@ def reader_page_variant(request, page: ArticlePage, variant: tuple, build) -> st
         return stand_in, build(stand_in)
 
     stand_in, html = page_variant(request, page, ("logged-in", *variant), build_with_stand_in)
-    return html.replace(stand_in, get_token(request))
+    return html.replace(stand_in, page_csrf_token(request))
 
 
 def article_page(request, slug) -> ArticlePage:
