@@ -287,10 +287,13 @@ def follows_the_schedule(view):
 
 def cached_page_part(request, key, build):
     """Return `build()`, cached under `key` (which must name every version it depends on)."""
-    key = (
-        f"pages:part:{request.scheme}:{request.get_host()}:"
-        f"{settings.NEWSROOM_PREVIEW_PARAGRAPHS}:{key}"
-    )
+    prefix = getattr(request, "_page_part_prefix", None)
+    if prefix is None:  # once per request: checking the host against ALLOWED_HOSTS costs
+        prefix = request._page_part_prefix = (
+            f"pages:part:{request.scheme}:{request.get_host()}:"
+            f"{settings.NEWSROOM_PREVIEW_PARAGRAPHS}:"
+        )
+    key = prefix + key
     now = time.monotonic()
     recent = _recent_parts.get(key)
     if recent is not None and recent[0] > now:
