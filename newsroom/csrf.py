@@ -15,6 +15,7 @@ import os
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
 
 _INDEX = {char: index for index, char in enumerate(CSRF_ALLOWED_CHARS)}
+_ALLOWED = frozenset(CSRF_ALLOWED_CHARS)
 _BASE = len(CSRF_ALLOWED_CHARS)
 # Bytes at or above this would make the first 256 % 62 characters likelier than the others.
 _UNBIASED_BELOW = 256 - 256 % _BASE
@@ -36,7 +37,7 @@ def page_csrf_token(request) -> str:
     if (
         not isinstance(secret, str)
         or len(secret) != CSRF_SECRET_LENGTH
-        or not all(char in _INDEX for char in secret)
+        or not _ALLOWED.issuperset(secret)
     ):
         return get_token(request)  # a new secret, and the cookie that carries it
     # As `get_token` does: the cookie is sent again, to renew its expiry.
