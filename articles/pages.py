@@ -34,13 +34,13 @@ from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Prefetch, Q
 from django.http import Http404
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from media.renditions import rendition_url
 from newsroom import cache_rounds
+from newsroom.csrf import page_csrf_token
 from subscriptions.access import Access
 
 from .body import render_body
@@ -294,10 +294,13 @@ def cached_page_part(request, key, build, *, keep_here=True, timeout=PART_TIMEOU
     `keep_here`: also keep it in this process (`_recent_parts`), for parts that many requests
     share; `timeout` frees the shared cache's memory, it is not a lifetime.
     """
-    key = (
-        f"pages:part:{request.scheme}:{request.get_host()}:"
-        f"{settings.NEWSROOM_PREVIEW_PARAGRAPHS}:{key}"
-    )
+    prefix = getattr(request, "_page_part_prefix", None)
+    if prefix is None:  # once per request: checking the host against ALLOWED_HOSTS costs
+        prefix = request._page_part_prefix = (
+            f"pages:part:{request.scheme}:{request.get_host()}:"
+            f"{settings.NEWSROOM_PREVIEW_PARAGRAPHS}:"
+        )
+    key = prefix + key
     now = time.monotonic()
     recent = _recent_parts.get(key) if keep_here else None
     if recent is not None and recent[0] > now:
@@ -551,7 +554,7 @@ def reader_page_variant(request, page: ArticlePage, variant: tuple, build) -> st
         return stand_in, build(stand_in)
 
     stand_in, html = page_variant(request, page, ("logged-in", *variant), build_with_stand_in)
-    return html.replace(stand_in, get_token(request))
+    return html.replace(stand_in, page_csrf_token(request))
 
 
 def article_page(request, slug) -> ArticlePage:

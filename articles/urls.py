@@ -6,6 +6,8 @@ from .pages import follows_the_schedule
 from .sitemaps import SITEMAPS, NewsSitemap
 
 urlpatterns = [
+    # First: Django tries the patterns in order, and each one missed costs the busiest page.
+    path("articles/<slug:slug>/", views.article_detail, name="article"),
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("section/<slug:slug>/", views.section_detail, name="section"),
@@ -21,7 +23,6 @@ urlpatterns = [
     ),
     path("authors/<slug:slug>/", views.author_detail, name="author"),
     path("tags/<slug:slug>/", views.tag_detail, name="tag"),
-    path("articles/<slug:slug>/", views.article_detail, name="article"),
     path("articles/<slug:slug>/gift/", views.article_gift_create, name="article_gift_create"),
     path("gift/<slug:token>/", views.article_gift, name="article_gift"),
     path("preview/<slug:token>/", views.article_preview_link, name="article_preview_link"),

@@ -18,9 +18,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.throttling import address_over_rate
-from newsroom.cache_rounds import fetched_together
 from subscriptions.access import Access
-from subscriptions.backends import reader_cache_keys
+from subscriptions.backends import reader_keys_fetched_together
 from subscriptions.forms import GiftForm
 from subscriptions.gifts import (
     SESSION_GIFT_KEY,
@@ -221,8 +220,8 @@ def sitemap_index(request):
 
 def article_detail(request, slug):
     """Show an article: in full to an entitled reader, otherwise the preview and the prompt."""
-    # The page's keys and the reader's in one round trip to the cache (after the session's).
-    with fetched_together(also=reader_cache_keys(request)):
+    # The page's keys, the session and the reader's in one round trip to the cache.
+    with reader_keys_fetched_together(request):
         page = article_page(request, slug)
         reader = build_reader(request)
     return _article_response(request, page, reader=reader)

@@ -247,7 +247,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 # Sessions are written to the database and read from the cache: a logged-in reader's page
 # makes one query fewer, and loses nothing when the cache does.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "newsroom.sessions"  # cached_db, fetched with a page's other keys
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # A year: browsers then refuse plain HTTP for this site even on a first visit of the year.
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)

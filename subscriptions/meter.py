@@ -14,10 +14,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
@@ -31,6 +33,15 @@ METER_SALT = "subscriptions.meter"
 MAX_COOKIE_READS = 50
 
 _STAGED = "_newsroom_meter_cookie"
+
+# A registered reader's reads of a month are kept in the cache for the paywall (a page then
+# makes no query), set afresh from the committed rows after every change to them
+# (`meter_reads_changed`, on commit), and only ever *added* by a page, so a page that read the
+# rows just before a change commits never keeps the old set. A safety net, not a lifetime:
+KEPT_READS_SECONDS = 60 * 60
+# (reader, month) pairs whose kept reads this process could not set while the shared cache was
+# away (`newsroom.resilient_cache`): set again, before any is read from it, once it answers.
+_missed_updates = set()
 
 
 @dataclass(frozen=True)
@@ -88,6 +99,57 @@ def registered_reads(*, user_id: int, period: date) -> frozenset[int]:
     )
 
 
+def kept_reads_key(user_id, period: date) -> str:
+    """The cache key of a registered reader's kept reads of `period` (`subscriptions.backends`
+    fetches it with the reader's user, in one round trip)."""
+    return f"meter:reads:{user_id}:{period.isoformat()}"
+
+
+def _cache_answering() -> bool:
+    return getattr(cache, "answering", lambda: True)()
+
+
+def kept_registered_reads(
+    *, user_id: int, period: date, fetched: dict | None = None
+) -> frozenset[int]:
+    """Return `registered_reads`, from the cache when kept there, else from the database (one
+    query). For the paywall's page decision only: counting a read asks the database, under the
+    reader's lock (`subscriptions.paywall.meter_record_read`).
+
+    `fetched`: what this request already fetched from the cache with the user (keyed by cache
+    key; the reads missing from it when none are kept), instead of a round trip of its own.
+    """
+    if _missed_updates and _cache_answering():
+        fetched = None  # fetched before the kept reads were set again
+        while _missed_updates:
+            meter_reads_changed(*_missed_updates.pop())
+    key = kept_reads_key(user_id, period)
+    kept = cache.get(key) if fetched is None else fetched.get(key)
+    if kept is not None:
+        return kept
+    reads = registered_reads(user_id=user_id, period=period)
+    cache.add(key, reads, timeout=KEPT_READS_SECONDS)
+    return reads
+
+
+def meter_reads_changed(user_id: int, period: date) -> None:
+    """Set the reader's kept reads of `period` from the committed rows (run on commit)."""
+    reads = registered_reads(user_id=user_id, period=period)
+    cache.set(kept_reads_key(user_id, period), reads, timeout=KEPT_READS_SECONDS)
+    if not _cache_answering():
+        # A cache that is away may still hold the old reads when it is back: set them then.
+        _missed_updates.add((user_id, period))
+
+
+def meter_reads_recorded(*, user_id: int, period: date) -> None:
+    """Have the reader's kept reads of `period` follow what was just recorded, on commit.
+
+    Call after the lock's block (`meter_lock`), not inside it: a callback registered inside
+    waits for the outermost transaction, and `bulk_create` sends no signal to do it instead.
+    """
+    transaction.on_commit(partial(meter_reads_changed, user_id, period), robust=True)
+
+
 def meter_stage_anonymous_read(
     *, request: HttpRequest, period: date, read_article_ids: frozenset[int], article_id: int
 ) -> None:
@@ -117,7 +179,8 @@ def meter_lock(*, user_id: int):
 
 
 def meter_record_registered_read(*, user_id: int, article_id: int, period: date) -> None:
-    """Record that a registered reader read `article_id` in `period` (once; call under the lock)."""
+    """Record that a registered reader read `article_id` in `period` (once; call under the lock,
+    and `meter_reads_recorded` after it)."""
     MeteredRead.objects.bulk_create(
         [MeteredRead(user_id=user_id, article_id=article_id, period=period)],
         ignore_conflicts=True,
@@ -146,6 +209,8 @@ def meter_carry_over(*, request: HttpRequest, user, at: datetime | None = None) 
             [MeteredRead(user_id=user.pk, article_id=pk, period=period) for pk in carried],
             ignore_conflicts=True,
         )
+    if carried:
+        meter_reads_recorded(user_id=user.pk, period=period)
     return len(carried)
 
 

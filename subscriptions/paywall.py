@@ -38,8 +38,10 @@ from subscriptions.access import Access
 from subscriptions.entitlement import reader_is_entitled
 from subscriptions.meter import (
     anonymous_reads,
+    kept_registered_reads,
     meter_lock,
     meter_period,
+    meter_reads_recorded,
     meter_record_registered_read,
     meter_stage_anonymous_read,
     registered_reads,
@@ -228,10 +230,12 @@ def build_reader(
     }
     if user.is_staff:
         return Reader(is_staff=True, **registered)
-    # `kept_with`: the entitlement fetched with the user's row (`subscriptions.backends`).
-    if reader_is_entitled(user_id=user.pk, at=at, fetched=getattr(user, "kept_with", None)):
+    # `kept_with`: the entitlement and reads fetched with the user's row (`subscriptions.backends`).
+    kept_with = getattr(user, "kept_with", None)
+    if reader_is_entitled(user_id=user.pk, at=at, fetched=kept_with):
         return Reader(has_entitling_subscription=True, **registered)
-    return Reader(read_article_ids=registered_reads(user_id=user.pk, period=period), **registered)
+    reads = kept_registered_reads(user_id=user.pk, period=period, fetched=kept_with)
+    return Reader(read_article_ids=reads, **registered)
 
 
 class ReaderPersona(StrEnum):
@@ -305,8 +309,11 @@ def meter_record_read(
             reader, read_article_ids=registered_reads(user_id=reader.user_id, period=period)
         )
         decision = decide_article_access(article=article, reader=current)
-        if decision.consumes_read:
+        recorded = decision.consumes_read
+        if recorded:
             meter_record_registered_read(
                 user_id=reader.user_id, article_id=article.pk, period=period
             )
+    if recorded:
+        meter_reads_recorded(user_id=reader.user_id, period=period)
     return dataclasses.replace(decision, consumes_read=False)

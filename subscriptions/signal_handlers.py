@@ -7,7 +7,7 @@ from django.db.models.signals import post_delete, post_save
 from accounts.signals import reader_signed_up
 from subscriptions.entitlement import entitlement_changed
 from subscriptions.gifts import SESSION_GIFT_KEY, gift_record_signup
-from subscriptions.meter import meter_carry_over
+from subscriptions.meter import meter_carry_over, meter_reads_changed
 
 
 def carry_over_meter_reads(sender, request, user, **kwargs):
@@ -28,12 +28,21 @@ def subscription_saved(sender, instance, **kwargs):
     transaction.on_commit(partial(entitlement_changed, instance.user_id), robust=True)
 
 
+def metered_read_saved(sender, instance, **kwargs):
+    """A reader's metered read was changed or deleted one by one (the admin, a deleted
+    account): the reads the paywall keeps for that month follow, on commit."""
+    transaction.on_commit(
+        partial(meter_reads_changed, instance.user_id, instance.period), robust=True
+    )
+
+
 def register_signal_handlers():
-    from subscriptions.models import Subscription
+    from subscriptions.models import MeteredRead, Subscription
 
     for signal in (post_save, post_delete):
         signal.connect(
             subscription_saved, sender=Subscription, dispatch_uid=f"{signal}.entitlement"
         )
+        signal.connect(metered_read_saved, sender=MeteredRead, dispatch_uid=f"{signal}.kept_reads")
     user_logged_in.connect(carry_over_meter_reads, dispatch_uid="subscriptions.meter_carry_over")
     reader_signed_up.connect(attribute_signup_to_gift, dispatch_uid="subscriptions.gift_signup")

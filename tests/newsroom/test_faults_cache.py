@@ -240,3 +240,39 @@ def test_a_password_changed_while_redis_is_hung_ends_other_sessions_once_it_answ
     # before anything is read from it, so the session ends all the same.
     assert MARKER not in later.get(url).content.decode()
     assert "_auth_user_id" not in later.session
+
+
+def test_a_read_counted_while_redis_is_hung_is_counted_on_the_meter_once_it_answers(
+    site_on_own_redis, settings
+):
+    from django.core.cache import cache
+
+    from subscriptions.meter import kept_reads_key, meter_period
+
+    settings.NEWSROOM_METER_REGISTERED = 1
+    first, second = story(access=Article.Access.METERED), story(access=Article.Access.METERED)
+    user = make_reader()
+    reader = Client()
+    reader.force_login(user)
+    # No read yet: kept as such in Redis.
+    preview = reader.get(story(access=Article.Access.SUBSCRIBERS).get_absolute_url())
+    assert MARKER not in preview.content.decode()
+    reads_before = cache.get(kept_reads_key(user.pk, meter_period()))
+    assert reads_before == frozenset()
+
+    site_on_own_redis.freeze()  # Redis keeps "no read yet"
+    try:
+        assert MARKER in reader.get(first.get_absolute_url()).content.decode()  # counted
+        assert MARKER not in reader.get(second.get_absolute_url()).content.decode()
+    finally:
+        site_on_own_redis.thaw()
+
+    deadline = time.monotonic() + 5
+    while not cache.answering() and time.monotonic() < deadline:  # the pause after a failure
+        time.sleep(0.05)
+    assert cache.answering()
+    # A frozen Redis may still run the write queued on its socket when it wakes: put the old
+    # reads back, as if that write had been lost.
+    cache.set(kept_reads_key(user.pk, meter_period()), reads_before)
+    assert MARKER not in reader.get(second.get_absolute_url()).content.decode()
+    assert MARKER in reader.get(first.get_absolute_url()).content.decode()

@@ -462,3 +462,90 @@ def test_concurrent_reads_of_one_article_count_once(settings):
     assert all(decision.granted for decision in decisions)
     assert MeteredRead.objects.filter(user=user, article_id=article.pk).count() == 1
     assert MeteredRead.objects.filter(user=user).count() == 5
+
+
+# A registered reader's reads kept in the cache for their pages ---------------------------------
+
+
+def metered_story():
+    from tests.factories import paragraphs
+
+    blocks = [("text", paragraphs(3)), ("break",), ("text", "<p>Beyond the cut.</p>")]
+    return make_article(access=Article.Access.METERED, blocks=blocks)
+
+
+def reads_in_full(client, article):
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    return "Beyond the cut." in response.content.decode()
+
+
+def test_a_read_counted_on_one_page_is_counted_by_the_next_in_every_session(client, settings):
+    from django.test import Client
+
+    settings.NEWSROOM_METER_REGISTERED = 1
+    first, second = metered_story(), metered_story()
+    user = make_reader()
+    elsewhere = Client()
+    elsewhere.force_login(user)
+    client.force_login(user)
+    for session in (client, elsewhere):  # no read yet, kept as such
+        assert not reads_in_full(session, make_article(access=Article.Access.SUBSCRIBERS))
+
+    assert reads_in_full(client, first)
+
+    assert not reads_in_full(client, second)
+    assert not reads_in_full(elsewhere, second)
+    assert reads_in_full(elsewhere, first)  # re-reading is free, in either session
+    assert MeteredRead.objects.filter(user=user).count() == 1
+
+
+def test_a_read_deleted_in_the_admin_is_given_back_on_the_next_page(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.NEWSROOM_METER_REGISTERED = 1
+    first, second = metered_story(), metered_story()
+    user = make_reader()
+    client.force_login(user)
+    assert reads_in_full(client, first)
+    assert not reads_in_full(client, second)
+
+    with django_capture_on_commit_callbacks(execute=True):  # deletion is atomic: on commit
+        MeteredRead.objects.get(user=user, article_id=first.pk).delete()
+
+    assert reads_in_full(client, second)
+
+
+def test_reads_a_page_loaded_before_a_read_commits_never_replace_the_committed_ones():
+    from django.core.cache import cache
+
+    from subscriptions.meter import kept_reads_key, kept_registered_reads, registered_reads
+
+    user = make_reader()
+    article = make_article()
+    period = meter_period()
+    read_before_the_read = registered_reads(user_id=user.pk, period=period)
+
+    read_article(article, user=user)  # recorded; on commit the kept reads are the new ones
+    # What a page that read the rows just before the commit does with them: refused.
+    cache.add(kept_reads_key(user.pk, period), read_before_the_read, timeout=60)
+
+    assert kept_registered_reads(user_id=user.pk, period=period) == {article.pk}
+
+
+def test_reads_carried_over_at_log_in_are_kept_at_once(client, settings):
+    settings.NEWSROOM_METER_ANONYMOUS = 3
+    settings.NEWSROOM_METER_REGISTERED = 1
+    first, second = metered_story(), metered_story()
+    user = make_reader()
+    client.force_login(user)
+    # No read yet, kept as such.
+    assert not reads_in_full(client, make_article(access=Article.Access.SUBSCRIBERS))
+    client.logout()
+    assert reads_in_full(client, first)  # anonymously
+
+    response = client.post(reverse("login"), {"username": user.email, "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert MeteredRead.objects.filter(user=user, article_id=first.pk).exists()
+    assert not reads_in_full(client, second)  # the allowance went on the carried read

@@ -307,13 +307,20 @@ def test_uncounted_requests_are_their_reader_with_the_meter_frozen(headers):
 
 
 @pytest.mark.django_db
-def test_registered_reader_costs_two_queries(django_assert_num_queries):
+def test_registered_reader_costs_two_queries_then_none(django_assert_num_queries):
+    from django.core.cache import cache
+
     user = make_reader()
     read = make_article()
     MeteredRead.objects.create(user=user, article_id=read.pk, period=meter_period())
+    cache.clear()  # as if nothing about this reader were known yet
 
     with django_assert_num_queries(2):
         reader = build_reader(article_request(user=user))
+    with django_assert_num_queries(0):
+        again = build_reader(article_request(user=user))
+
+    assert again.read_article_ids == reader.read_article_ids
 
     assert (reader.user_id, reader.is_staff, reader.has_entitling_subscription) == (
         user.pk,
