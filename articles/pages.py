@@ -32,7 +32,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -436,21 +436,22 @@ def _itself(article) -> list[int]:
 
 
 def _related_articles(article, *, limit):
-    """Return other live articles from the same section or with a tag in common."""
-    tag_ids = [tag.pk for tag in article.tags.all()]
-    matches = Q(section=article.section_id) if article.section_id else Q()
-    if tag_ids:
-        matches |= Q(tags__in=tag_ids)
-    if not matches:
-        return []
-    return list(
-        Article.objects.published()
-        .filter(matches)
-        .exclude(pk__in=_itself(article))
-        .distinct()
-        .for_listing()
-        .latest_first()[:limit]
-    )
+    """Return the newest `limit` other live articles from the same section or with a tag in
+    common, newest first.
+
+    One query for the section and one for each of the article's tags, each reading its newest
+    `limit` by an index, then the cards of the newest of them: a single query over the section
+    OR the tags needed DISTINCT over the join, which read every match in the archive.
+    """
+    live = Article.objects.published().exclude(pk__in=_itself(article)).latest_first()
+    sources = [live.filter(section=article.section_id)] if article.section_id else []
+    sources += [live.filter(tags=tag.pk) for tag in article.tags.all()]
+    candidates = {
+        row for source in sources for row in source.values_list("published_at", "pk")[:limit]
+    }
+    newest = [pk for _published_at, pk in sorted(candidates, reverse=True)[:limit]]
+    cards = Article.objects.filter(pk__in=newest).for_listing().in_bulk()
+    return [cards[pk] for pk in newest if pk in cards]
 
 
 def _fetch_article(pk, *, corrections=False):
