@@ -68,5 +68,7 @@ def test_journalist_publishes_a_captioned_credited_picture(
     expect(page.locator(".pull-quote")).to_contain_text("We never gave up on it.")
     expect(page.locator(".byline")).to_have_text("By Ann Lee")
     figure.scroll_into_view_if_needed()  # the inline picture loads lazily
-    page.wait_for_function("document.querySelector('.article__body figure img').naturalWidth > 0")
+    # Not wait_for_function: the page's policy refuses the eval() it polls with.
+    expect(figure.locator("img")).to_have_js_property("complete", True)
+    assert figure.locator("img").evaluate("img => img.naturalWidth") > 0
     page.screenshot(path=str(tmp_path / "article.png"), full_page=True)
