@@ -10,11 +10,10 @@ from accounts.backends import KeptUserBackend, kept_user_key
 from accounts.models import User
 from subscriptions.models import Subscription
 from tests.factories import make_article, paragraphs
+from tests.readers import BEYOND, logged_in, reads_in_full
 from tests.subscriptions.factories import PASSWORD, make_reader, make_subscription
 
 pytestmark = pytest.mark.django_db
-
-BEYOND = "Beyond the cut."
 
 
 @pytest.fixture
@@ -23,18 +22,6 @@ def article():
         access="subscribers",
         blocks=[("text", paragraphs(3)), ("break",), ("text", f"<p>{BEYOND}</p>")],
     )
-
-
-def reads_in_full(client, article):
-    response = client.get(article.get_absolute_url())
-    assert response.status_code == 200
-    return BEYOND in response.content.decode()
-
-
-def logged_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_subscribers_page_makes_no_query_once_the_reader_is_kept(

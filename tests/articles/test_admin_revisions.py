@@ -8,6 +8,7 @@ from articles.models import Article, ArticleRevision, TextBlock
 from articles.services import article_unpublish
 from tests.articles.test_admin import _FormReader, change_form_data, change_url
 from tests.factories import make_article, make_author, make_staff
+from tests.readers import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -16,12 +17,6 @@ def member_of(group_name, **fields):
     user = make_staff(**fields)
     user.groups.add(Group.objects.get(name=group_name))
     return user
-
-
-def logged_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def revisions_url(article):

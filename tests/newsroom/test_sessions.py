@@ -9,11 +9,10 @@ from django.urls import reverse
 from subscriptions import backends
 from subscriptions.models import MeteredRead
 from tests.factories import make_article, paragraphs
+from tests.readers import BEYOND, logged_in, reads_in_full
 from tests.subscriptions.factories import make_reader, make_subscription
 
 pytestmark = pytest.mark.django_db
-
-BEYOND = "Beyond the cut."
 
 
 def story(access):
@@ -42,18 +41,6 @@ def round_trips(monkeypatch):
 
         monkeypatch.setattr(cache, name, counting)
     return asked
-
-
-def reads_in_full(client, article):
-    response = client.get(article.get_absolute_url())
-    assert response.status_code == 200
-    return BEYOND in response.content.decode()
-
-
-def logged_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_subscribers_page_is_one_round_trip_to_the_cache_and_no_query(

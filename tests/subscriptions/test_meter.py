@@ -29,6 +29,7 @@ from subscriptions.paywall import (
     meter_record_read,
 )
 from tests.factories import make_article
+from tests.readers import reads_in_full
 from tests.subscriptions.factories import PASSWORD, article_request, make_reader, make_subscription
 
 pytestmark = pytest.mark.django_db
@@ -472,12 +473,6 @@ def metered_story():
 
     blocks = [("text", paragraphs(3)), ("break",), ("text", "<p>Beyond the cut.</p>")]
     return make_article(access=Article.Access.METERED, blocks=blocks)
-
-
-def reads_in_full(client, article):
-    response = client.get(article.get_absolute_url())
-    assert response.status_code == 200
-    return "Beyond the cut." in response.content.decode()
 
 
 def test_a_read_counted_on_one_page_is_counted_by_the_next_in_every_session(client, settings):
