@@ -63,6 +63,16 @@ def timed_get(client, url):
     return response, time.monotonic() - started
 
 
+def wait_until_the_cache_answers():
+    """Wait out the pause the site's cache takes after a failure (at most 5 s)."""
+    from django.core.cache import cache
+
+    deadline = time.monotonic() + 5
+    while not cache.answering() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert cache.answering()
+
+
 def cache_warnings(caplog):
     return [r.getMessage() for r in caplog.records if r.name == "newsroom.resilient_cache"]
 
@@ -194,12 +204,7 @@ def test_a_subscription_that_ends_while_redis_is_hung_stops_entitling_once_it_an
     finally:
         site_on_own_redis.thaw()
 
-    from django.core.cache import cache
-
-    deadline = time.monotonic() + 5
-    while not cache.answering() and time.monotonic() < deadline:  # the pause after a failure
-        time.sleep(0.05)
-    assert cache.answering()
+    wait_until_the_cache_answers()
     assert MARKER not in reader.get(url).content.decode()
 
 
@@ -229,10 +234,7 @@ def test_a_password_changed_while_redis_is_hung_ends_other_sessions_once_it_answ
     finally:
         site_on_own_redis.thaw()
 
-    deadline = time.monotonic() + 5
-    while not cache.answering() and time.monotonic() < deadline:  # the pause after a failure
-        time.sleep(0.05)
-    assert cache.answering()
+    wait_until_the_cache_answers()
     # A frozen Redis may still run the write queued on its socket when it wakes: put the old
     # row back, as if that write had been lost.
     cache.set(kept_user_key(user.pk), row_before_the_change)
@@ -267,10 +269,7 @@ def test_a_read_counted_while_redis_is_hung_is_counted_on_the_meter_once_it_answ
     finally:
         site_on_own_redis.thaw()
 
-    deadline = time.monotonic() + 5
-    while not cache.answering() and time.monotonic() < deadline:  # the pause after a failure
-        time.sleep(0.05)
-    assert cache.answering()
+    wait_until_the_cache_answers()
     # A frozen Redis may still run the write queued on its socket when it wakes: put the old
     # reads back, as if that write had been lost.
     cache.set(kept_reads_key(user.pk, meter_period()), reads_before)
