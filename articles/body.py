@@ -67,7 +67,7 @@ def _plain_text(html):
 def render_body(article: Article) -> RenderedBody:
     """Return the article's body rendered to HTML, split at the preview cut.
 
-    Pages keep the result (see `articles.pages`); this renders afresh each time.
+    Pages keep the result (see `articles.site.pages`); this renders afresh each time.
     """
     return render_blocks(article_blocks(article))
 

@@ -3,7 +3,7 @@
 A link is an unguessable token (`secrets.token_urlsafe(32)`) tied to one article, valid for
 `NEWSROOM_PREVIEW_LINK_HOURS` hours unless revoked first. Whoever may change the article may
 make and revoke its links (the admin checks the article, these services the permission again).
-The page a link opens (`articles.views.article_preview_link`) shows the article as a
+The page a link opens (`articles.site.views.article_preview_link`) shows the article as a
 subscriber will read it, marked as a preview; a link whose article has gone live sends its
 reader to the article's own page, and it never touches anyone's meter.
 """

@@ -6,7 +6,7 @@ one GIN index; search reads the stored vectors to match and rank, and never make
 (SQLite in development) every word must appear somewhere, newest first.
 
 Either way search finds at most the newest `SEARCH_CANDIDATES` matches, ranks those, and the
-view shows them a page at a time (`articles.views.search`, cached per listing generation).
+view shows them a page at a time (`articles.site.views.search`, cached per listing generation).
 """
 
 from django.conf import settings

@@ -9,7 +9,8 @@ from functools import partial
 
 from django.db import transaction
 
-from . import pages
+from articles.site import pages
+
 from .models import ImageBlock
 
 

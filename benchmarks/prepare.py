@@ -17,7 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
-from articles.sitemaps import ArticleSitemap
+from articles.site.sitemaps import ArticleSitemap
 from subscriptions.meter import meter_period
 from subscriptions.models import MeteredRead
 

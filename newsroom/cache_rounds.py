@@ -1,7 +1,7 @@
 """Fewer round trips to the shared cache: keys fetched together within one block of code.
 
 A logged-in reader's article page needs, from the cache, the page's generations and the
-article's head (`articles.pages`), the reader's kept user row and kept entitlement
+article's head (`articles.site.pages`), the reader's kept user row and kept entitlement
 (`subscriptions.backends`). Each module asks for its own keys when it needs them; inside
 `fetched_together(also=...)`, `get_many` fetches the keys `also` names with the first keys asked
 for, in one round trip, and answers later asks for them (found or not) from what was fetched.

@@ -14,7 +14,7 @@ class SharedCachePolicyMiddleware:
     keeps it. What remains, a cookieless GET answered without a cookie, may be kept for
     NEWSROOM_PUBLIC_CACHE_SECONDS: the front page, listings, feeds and paywalled previews,
     and never past the next scheduled change the page knows of (`request.page_changes_at`,
-    set by `articles.pages`): an article goes live or comes down at its minute at the CDN too.
+    set by `articles.site.pages`): an article goes live or comes down at its minute at the CDN too.
     """
 
     def __init__(self, get_response):

@@ -15,7 +15,7 @@ urlpatterns = [
     # The readers' pages first: Django tries the patterns in order, and each one it misses
     # costs every page behind it (no two of these match the same address:
     # tests/newsroom/test_urls.py).
-    path("", include("articles.urls")),
+    path("", include("articles.site.urls")),
     path("healthz", health.liveness, name="healthz"),
     path("readyz", health.readiness, name="readyz"),
     path("admin/", admin.site.urls),

@@ -1,6 +1,6 @@
 """The paywall: the one place that decides whether a reader may read an article in full.
 
-How an article view uses it (see `articles.views.article_detail`)::
+How an article view uses it (see `articles.site.views.article_detail`)::
 
     reader = build_reader(request)  # no query anonymous, at most 2 logged in
     decision = decide_article_access(article=article, reader=reader)  # pure, no query

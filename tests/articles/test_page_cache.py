@@ -79,7 +79,7 @@ def warm_lists(client):
 def listing_generation():
     from django.core.cache import cache
 
-    from articles.pages import LISTING_STATE_KEY
+    from articles.site.pages import LISTING_STATE_KEY
 
     return cache.get(LISTING_STATE_KEY)["generation"]
 
@@ -102,7 +102,7 @@ def test_saving_a_draft_leaves_every_public_list_cached(client, warm_lists):
 def test_uploading_a_picture_nobody_shows_yet_leaves_every_page_cached(client, warm_lists):
     from django.core.cache import cache
 
-    from articles.pages import _head_key
+    from articles.site.pages import _head_key
     from tests.factories import make_image
 
     head = cache.get(_head_key(warm_lists.slug))
@@ -116,7 +116,7 @@ def test_uploading_a_picture_nobody_shows_yet_leaves_every_page_cached(client, w
 def test_editing_a_published_article_moves_only_its_own_version_and_the_lists(client, warm_lists):
     from django.core.cache import cache
 
-    from articles.pages import _head_key
+    from articles.site.pages import _head_key
 
     other = make_article(headline="Another story")
     client.get(other.get_absolute_url())
@@ -187,7 +187,7 @@ def test_looking_for_scheduled_articles_does_not_rebuild_every_list(client, monk
 
     from django.urls import reverse
 
-    from articles import pages
+    from articles.site import pages
 
     make_article(headline="Already out")
     client.get(reverse("home"))

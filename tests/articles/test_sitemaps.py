@@ -50,7 +50,7 @@ def articles_listed(client):
 @pytest.fixture
 def small_sitemaps(monkeypatch):
     """Sitemaps of 3 articles, as if the archive were large."""
-    from articles.sitemaps import ArticleSitemap
+    from articles.site.sitemaps import ArticleSitemap
 
     monkeypatch.setattr(ArticleSitemap, "limit", 3)
 

@@ -271,7 +271,7 @@ def test_query_counts_do_not_grow_with_the_site(client, django_assert_max_num_qu
         client.get(tag.get_absolute_url())
     # The article page, first with its body (and its corrections) not yet rendered, then from
     # the cache. Its related articles cost a query for the section and one for each of its
-    # tags (here one), each bounded by an index (`articles.pages._related_articles`).
+    # tags (here one), each bounded by an index (`articles.site.pages._related_articles`).
     with django_assert_max_num_queries(21):
         client.get(article.get_absolute_url())
     with django_assert_max_num_queries(12):
@@ -287,7 +287,7 @@ def test_server_errors_get_a_page_that_needs_nothing_from_the_database(client, s
 
 def test_the_front_page_ranks_sections_among_a_bounded_slice_of_the_newest(client, monkeypatch):
     """The cost of the front page must not grow with the archive."""
-    from articles import views
+    from articles.site import views
 
     monkeypatch.setattr(views, "HOME_LATEST", 1)
     monkeypatch.setattr(views, "HOME_CANDIDATES", 3)

@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from articles import pages
 from articles.models import Article
+from articles.site import pages
 from newsroom import resilient_cache
 from tests.factories import make_article, paragraphs
 from tests.newsroom.fault_services import RedisServer

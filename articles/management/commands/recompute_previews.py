@@ -8,9 +8,9 @@ their headline and standfirst only.
 from django.core.management.base import BaseCommand
 
 from articles.models import Article
-from articles.pages import listings_changed
 from articles.search import preview_cut_otherwise_q
 from articles.services import article_recompute_preview
+from articles.site.pages import listings_changed
 
 
 class Command(BaseCommand):

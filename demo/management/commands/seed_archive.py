@@ -35,7 +35,7 @@ from articles.models import (
     Tag,
     TextBlock,
 )
-from articles.pages import site_changed
+from articles.site.pages import site_changed
 from media.models import Image
 
 SLUG_PREFIX = "archive-"  # how the command knows its own articles

@@ -38,13 +38,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from articles.body import render_body
+from articles.models import Article, Byline, is_live_at, is_past
 from media.renditions import rendition_url
 from newsroom import cache_rounds
 from newsroom.csrf import page_csrf_token
 from subscriptions.access import Access
 
-from .body import render_body
-from .models import Article, Byline, is_live_at, is_past
 from .structured_data import article_json_ld, json_ld_script
 
 logger = logging.getLogger(__name__)

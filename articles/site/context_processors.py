@@ -4,7 +4,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from .models import Section
+from articles.models import Section
+
 from .pages import site_part
 
 SITE_URL_NAMES = [

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
-from .models import Article, Section
+from articles.models import Article, Section
 
 FEED_LENGTH = 30
 

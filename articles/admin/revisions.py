@@ -15,8 +15,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from . import revisions, services
-from .models import Article, ArticleRevision
+from articles import revisions, services
+from articles.models import Article, ArticleRevision
 
 CHANGES_READONLY = ["status", "published_at", "unpublish_at", "access", "slug"]
 PUBLISH_CHANGES = "_publish_changes"

@@ -18,6 +18,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.throttling import address_over_rate
+from articles.corrections import corrections_published
+from articles.models import Article, Author, Section, Tag
+from articles.previews import preview_link_lookup
+from articles.search import SEARCH_CANDIDATES, search_matches
 from subscriptions.access import Access
 from subscriptions.backends import reader_keys_fetched_together
 from subscriptions.forms import GiftForm
@@ -44,8 +48,6 @@ from subscriptions.paywall import (
     request_may_consume_reads,
 )
 
-from .corrections import corrections_published
-from .models import Article, Author, Section, Tag
 from .pages import (
     article_page,
     article_page_as_saved,
@@ -57,8 +59,6 @@ from .pages import (
     reader_page_variant,
     search_part,
 )
-from .previews import preview_link_lookup
-from .search import SEARCH_CANDIDATES, search_matches
 from .sitemaps import sitemap_index_xml
 
 HOME_LATEST = 7
@@ -208,7 +208,7 @@ def search(request):
 
 
 def sitemap_index(request):
-    """The index of sitemaps, made once per listing generation (articles.sitemaps: what it
+    """The index of sitemaps, made once per listing generation (articles.site.sitemaps: what it
     reads does not grow with the archive)."""
 
     # ":2": what is kept is the XML alone now, where it was the XML and Django's headers.

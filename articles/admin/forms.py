@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import revisions
-from .models import Article
-from .services import describe_time
+from articles import revisions
+from articles.models import Article
+from articles.services import describe_time
 
 # The time fields, and what their date and time inputs are called for screen readers.
 TIME_FIELDS = {"published_at": "Publish", "unpublish_at": "Unpublish"}

@@ -7,9 +7,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from articles.models import Article
 from media.renditions import rendition_url
-
-from .models import Article
 
 
 def article_json_ld(*, article: Article, request, full_text: bool) -> dict:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import escape
 
-from .models import Article, Author, Section, Tag
+from articles.models import Article, Author, Section, Tag
 
 
 class IdBlockPaginator:

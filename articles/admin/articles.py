@@ -25,28 +25,29 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
-from newsroom.csp import EditorPolicyAdminMixin
-from newsroom.forms import InvalidFormStatusAdminMixin
-from subscriptions.paywall import ReaderPersona, persona_reader
-
-from . import services, views
-from .admin_filters import PictureRightsEndingFilter, warn_about_picture_rights
-from .admin_revisions import RevisionsAdminMixin
-from .autosave import (
+from articles import services
+from articles.autosave import (
     autosave_discard,
     autosave_find,
     autosave_form_data,
     autosave_keep,
     autosave_max_bytes,
 )
-from .blocks import BLOCK_KINDS, Piece, block_kind, block_kind_of
-from .body import article_blocks
-from .corrections import correction_delete, correction_save, may_correct
+from articles.blocks import BLOCK_KINDS, Piece, block_kind, block_kind_of
+from articles.body import article_blocks
+from articles.corrections import correction_delete, correction_save, may_correct
+from articles.models import Article, Author, Byline, Correction, PreviewLink, Section, Tag
+from articles.previews import preview_link_create, preview_link_revoke
+from articles.revisions import may_prepare_changes
+from articles.site import views
+from articles.site.pages import article_page_as_saved
+from newsroom.csp import EditorPolicyAdminMixin
+from newsroom.forms import InvalidFormStatusAdminMixin
+from subscriptions.paywall import ReaderPersona, persona_reader
+
+from .filters import PictureRightsEndingFilter, warn_about_picture_rights
 from .forms import SEND_BACK, ArticleForm
-from .models import Article, Author, Byline, Correction, PreviewLink, Section, Tag
-from .pages import article_page_as_saved
-from .previews import preview_link_create, preview_link_revoke
-from .revisions import may_prepare_changes
+from .revisions import RevisionsAdminMixin
 
 
 @admin.register(Section)

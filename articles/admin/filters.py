@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import Article
+from articles.models import Article
 
 RIGHTS_WARNING_DAYS = 7
 
