@@ -8,7 +8,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from accounts import checks  # noqa: F401 - registers the system checks
+        # Checks register the system checks; sessions and backends their kinds of kept values,
+        # which every process must know to repair them (`kept.values.repair`).
+        from accounts import checks, sessions  # noqa: F401
         from accounts.backends import user_saved
 
         for signal in (post_save, post_delete):

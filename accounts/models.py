@@ -64,3 +64,11 @@ class User(AbstractUser):
 
     def get_short_name(self):
         return self.name or self.email.split("@")[0]
+
+    def get_session_auth_hash(self):
+        """The session hash, as kept with a user read through the kept values
+        (`accounts.backends`), whose password is not kept: else from the password."""
+        kept = getattr(self, "kept_session_auth_hash", None)
+        if kept is not None and "password" in self.get_deferred_fields():
+            return kept
+        return super().get_session_auth_hash()

@@ -11,7 +11,6 @@ class ArticlesConfig(AppConfig):
 
         from . import checks, signals  # noqa: F401 - checks registers the system checks
         from .blocks import BLOCK_MODELS
-        from .events import article_changed
         from .models import Article, Author, Byline, Correction, Section, Tag
 
         for signal in (post_save, post_delete):
@@ -22,4 +21,3 @@ class ArticlesConfig(AppConfig):
                 signal.connect(signals.taxonomy_saved, sender=model)
             signal.connect(signals.image_saved, sender=Image)
         m2m_changed.connect(signals.article_tags_changed, sender=Article.tags.through)
-        article_changed.connect(signals.article_change_announced)

@@ -1,16 +1,19 @@
 """What happened to an article, announced once the write that did it has committed.
 
-Services announce; listeners (page caches today, newsletters and webhooks later) react. A
-listener never decides anything about access: it only follows what the database now says.
+Services announce; listeners (newsletters and webhooks later) react. A listener never decides
+anything about access: it only follows what the database now says. Everything one transaction
+did to an article is one announcement (an admin save that edits, changes the access and
+publishes says so once, with the three changes); outside a transaction, at once.
 """
 
 from enum import StrEnum
 
-from django.db import transaction
 from django.dispatch import Signal
 
-# Sent with: article_id (int), change (ArticleChange), by (the acting user, or None: the
-# scheduler, carrying out a publish or unpublish time).
+from kept.transactions import collect
+
+# Sent with: article_id (int), changes (a tuple of ArticleChange, in the order they were made),
+# by (the acting user, or None: the scheduler, carrying out a publish or unpublish time).
 article_changed = Signal()
 
 
@@ -26,11 +29,17 @@ class ArticleChange(StrEnum):
     DELETED = "deleted"
 
 
+def _announce(pending: dict) -> None:
+    for article_id, (changes, by) in pending.items():
+        article_changed.send(sender=ArticleChange, article_id=article_id, changes=changes, by=by)
+
+
 def announce_article_change(*, article_id: int, change: ArticleChange, by=None) -> None:
-    """Send `article_changed` after the current transaction commits (at once outside one)."""
-    transaction.on_commit(
-        lambda: article_changed.send(
-            sender=ArticleChange, article_id=article_id, change=change, by=by
-        ),
-        robust=True,
-    )
+    """Announce `change` with whatever else the current transaction does to the article, once it
+    commits (at once outside a transaction)."""
+
+    def merged(known):
+        changes, known_by = known or ((), None)
+        return (changes if change in changes else (*changes, change)), by or known_by
+
+    collect("articles.events", article_id, merged, _announce)

@@ -161,6 +161,11 @@ class ArticleQuerySet(models.QuerySet):
         return listing
 
 
+def read_minutes(word_count: int) -> int:
+    """Return the read time a page and a card show for `word_count` words ("4 min read")."""
+    return max(1, round(word_count / WORDS_PER_MINUTE))
+
+
 def is_past(moment, *, at=None):
     return moment is not None and moment <= (at or timezone.now())
 
@@ -323,7 +328,7 @@ class Article(models.Model):
 
     @property
     def read_minutes(self):
-        return max(1, round(self.word_count / WORDS_PER_MINUTE))
+        return read_minutes(self.word_count)
 
     @property
     def is_live(self):

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "axes",
     "csp",
+    "kept",
     "accounts",
     "media",
     "articles",
@@ -132,24 +133,31 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # hot articles would cull and rebuild without end. A few thousand is tens of megabytes.
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 5000)
 SILENCED_SYSTEM_CHECKS = []
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # Redis down or hung costs speed, never a page: newsroom.resilient_cache says how.
-    CACHES["default"]["BACKEND"] = "newsroom.resilient_cache.ResilientRedisCache"
+if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+    # Redis down or hung costs speed, never a page, and never a write the site forgets:
+    # kept.backend says how each of these three caches on the same Redis fails.
+    CACHES["default"]["BACKEND"] = "kept.backend.BreakerRedisCache"
     CACHES["default"].setdefault("OPTIONS", {}).update(
         {
-            "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.25),
-            "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.5),
-            "retry_after": env.float("CACHE_RETRY_AFTER", default=5),
+            "SOCKET_CONNECT_TIMEOUT": env.float("CACHE_CONNECT_TIMEOUT", default=0.25),
+            "SOCKET_TIMEOUT": env.float("CACHE_SOCKET_TIMEOUT", default=0.5),
+            "BREAKER_SECONDS": env.float("CACHE_RETRY_AFTER", default=2),
+            "ON_FAILURE": "miss",
         }
     )
-    # Log-in, sign-up and search throttles count here; while Redis is away they count in each
-    # process's memory (accounts.throttling says why), never in a page's cache.
-    CACHES["throttles"] = {
-        **CACHES["default"],
-        "OPTIONS": {**CACHES["default"]["OPTIONS"], "fallback": "local"},
-    }
+
+    def _failing(how):
+        return {**CACHES["default"], "OPTIONS": {**CACHES["default"]["OPTIONS"], "ON_FAILURE": how}}
+
+    # The kept values every decision reads (kept.values): a write Redis did not take is
+    # recorded and repaired, so this cache must say when it fails.
+    CACHES["kept"] = _failing("raise")
+    # Log-in, sign-up and search throttles: counted in each process's memory while Redis is
+    # away (accounts.throttling says why), never in a page's cache.
+    CACHES["throttles"] = _failing("local")
 else:
     # The same store as the default (local-memory caches of one name share their entries).
+    CACHES["kept"] = CACHES["default"]
     CACHES["throttles"] = CACHES["default"]
 if DEBUG and CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # One runserver process shares one local-memory cache, which is all axes needs there.
@@ -247,7 +255,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 # Sessions are written to the database and read from the cache: a logged-in reader's page
 # makes one query fewer, and loses nothing when the cache does.
-SESSION_ENGINE = "newsroom.sessions"  # cached_db, fetched with a page's other keys
+SESSION_ENGINE = "accounts.sessions"  # in the database, read through the kept values
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # A year: browsers then refuse plain HTTP for this site even on a first visit of the year.
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)

@@ -6,7 +6,9 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = "Readers and subscriptions"
 
     def ready(self):
-        from subscriptions import checks  # noqa: F401 - registers the system checks
+        # Checks register the system checks; entitlement and meter their kinds of kept values,
+        # which every process must know to repair them (`kept.values.repair`).
+        from subscriptions import checks, entitlement, meter  # noqa: F401
         from subscriptions.signal_handlers import register_signal_handlers
 
         register_signal_handlers()

@@ -1,29 +1,21 @@
 """The one question every part of the site asks about a reader's subscriptions.
 
 `has_entitling_subscription` asks the database (services that change subscriptions use it,
-under their locks). `reader_is_entitled` answers the paywall on every page without a query
-when it can: the reader's entitlement, and how long that answer holds, are kept in the cache,
-set afresh from the committed rows after every change to one of their subscriptions
-(`entitlement_changed`, run on commit), and only ever *added* by a reader, so a page that read
-the rows just before a change commits can never keep the old answer.
+under their locks). `reader_is_entitled` answers the paywall on every page without a query when
+it can: the reader's entitlement, and until when that answer holds, are a kept value
+(`kept.values`), set from the committed rows after every change to one of their subscriptions,
+repaired if the cache missed it, and kept no longer than the answer holds.
 """
 
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.utils import timezone
 
+from kept import values as kept
 from subscriptions.models import Subscription
 
 # Neither entitled nor about to be: look again at least this often all the same.
 RECHECK = timedelta(hours=1)
-# Readers whose kept answer this process could not set while the shared cache was away
-# (`newsroom.resilient_cache`): set again, before anything is read from it, once it answers.
-_missed_updates = set()
-
-
-def _cache_answering() -> bool:
-    return getattr(cache, "answering", lambda: True)()
 
 
 def has_entitling_subscription(*, user_id: int, at: datetime) -> bool:
@@ -34,13 +26,11 @@ def has_entitling_subscription(*, user_id: int, at: datetime) -> bool:
     return Subscription.objects.filter(user_id=user_id).entitling(at=at).exists()
 
 
-def _key(user_id):
-    return f"entitlement:{user_id}"
-
-
-def _entitlement(*, user_id: int, at: datetime) -> tuple[bool, datetime]:
-    """Return (entitled at `at`, the moment that answer may change), from the database."""
-    entitled_until, next_start = None, at + RECHECK
+def entitlement(*, user_id: int, at: datetime) -> tuple[bool, datetime | None]:
+    """Return (entitled at `at`, the moment that answer changes by itself: the end of the
+    entitling period, or the start of one to come; None when no such moment is known), from the
+    database."""
+    entitled_until, next_start = None, None
     for subscription in Subscription.objects.filter(user_id=user_id):
         until = subscription.entitled_until()
         if until is None or until <= at:
@@ -48,44 +38,40 @@ def _entitlement(*, user_id: int, at: datetime) -> tuple[bool, datetime]:
         if subscription.current_period_start <= at:
             entitled_until = max(entitled_until or until, until)
         else:
-            next_start = min(next_start, subscription.current_period_start)
+            start = subscription.current_period_start
+            next_start = start if next_start is None else min(next_start, start)
     if entitled_until is not None:
         return True, entitled_until
     return False, next_start
 
 
-def entitlement_key(user_id) -> str:
-    """The cache key of the reader's kept entitlement (`subscriptions.backends` fetches it with
-    the reader's user, in one round trip)."""
-    return _key(user_id)
+def _seconds(value) -> int:
+    """Keep an answer no longer than it holds (nor than `RECHECK`)."""
+    holds_until = value[1] if value is not None else None
+    if holds_until is None:
+        return int(RECHECK.total_seconds())
+    left = (holds_until - timezone.now()).total_seconds()
+    return max(1, int(min(left, RECHECK.total_seconds())))
 
 
-def reader_is_entitled(*, user_id: int, at: datetime, fetched: dict | None = None) -> bool:
-    """Return whether the reader's subscriptions entitle them at `at`, from the cache when the
-    answer kept there still holds at `at`, else from the database (one query).
+ENTITLEMENT = kept.kind(
+    "entitlement",
+    load=lambda user_id: entitlement(user_id=user_id, at=timezone.now()),
+    timeout=_seconds,
+)
 
-    `fetched`: what this request already fetched from the cache with the user (keyed by cache
-    key; the entitlement missing from it when none is kept), instead of a round trip of its own.
-    """
-    if _missed_updates and _cache_answering():
-        fetched = None  # fetched before the kept answers were set again
-        while _missed_updates:
-            entitlement_changed(_missed_updates.pop())
-    kept = cache.get(_key(user_id)) if fetched is None else fetched.get(_key(user_id))
-    if kept is not None:
-        entitled, holds_until, holds_from = kept
-        if holds_from <= at < holds_until:
+
+def reader_is_entitled(*, user_id: int, at: datetime, fetched: kept.Fetched | None = None) -> bool:
+    """Return whether the reader's subscriptions entitle them at `at`: from `fetched` or the
+    cache while the kept answer holds, else from the database (one query)."""
+    kept_answer = kept.read(ENTITLEMENT, user_id, fetched=fetched)
+    if kept_answer is not None:
+        entitled, holds_until = kept_answer
+        if holds_until is None or at < holds_until:
             return entitled
-    entitled, holds_until = _entitlement(user_id=user_id, at=at)
-    cache.add(_key(user_id), (entitled, holds_until, at), timeout=int(RECHECK.total_seconds()))
-    return entitled
+    return entitlement(user_id=user_id, at=at)[0]
 
 
 def entitlement_changed(user_id: int) -> None:
-    """Set the reader's kept entitlement from the committed rows (run on commit)."""
-    now = timezone.now()
-    entitled, holds_until = _entitlement(user_id=user_id, at=now)
-    cache.set(_key(user_id), (entitled, holds_until, now), timeout=int(RECHECK.total_seconds()))
-    if not _cache_answering():
-        # A cache that is away may still hold the old answer when it is back: set it then.
-        _missed_updates.add(user_id)
+    """A subscription of the reader changed: their kept answer follows once the change commits."""
+    kept.changed(ENTITLEMENT, user_id)

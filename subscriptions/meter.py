@@ -14,17 +14,16 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from kept import values as kept
 from subscriptions.models import MeteredRead
 
 METER_COOKIE = "newsroom_meter"
@@ -34,14 +33,10 @@ MAX_COOKIE_READS = 50
 
 _STAGED = "_newsroom_meter_cookie"
 
-# A registered reader's reads of a month are kept in the cache for the paywall (a page then
-# makes no query), set afresh from the committed rows after every change to them
-# (`meter_reads_changed`, on commit), and only ever *added* by a page, so a page that read the
-# rows just before a change commits never keeps the old set. A safety net, not a lifetime:
+# A registered reader's reads of a month are a kept value (`kept.values`, set from the committed
+# rows after every change to them), so that their page makes no query. A safety net, not a
+# lifetime: they follow every change.
 KEPT_READS_SECONDS = 60 * 60
-# (reader, month) pairs whose kept reads this process could not set while the shared cache was
-# away (`newsroom.resilient_cache`): set again, before any is read from it, once it answers.
-_missed_updates = set()
 
 
 @dataclass(frozen=True)
@@ -99,55 +94,41 @@ def registered_reads(*, user_id: int, period: date) -> frozenset[int]:
     )
 
 
-def kept_reads_key(user_id, period: date) -> str:
-    """The cache key of a registered reader's kept reads of `period` (`subscriptions.backends`
-    fetches it with the reader's user, in one round trip)."""
-    return f"meter:reads:{user_id}:{period.isoformat()}"
+def _reads_ident(ident: str) -> tuple[int, date]:
+    user_id, period = ident.split(":")
+    return int(user_id), date.fromisoformat(period)
 
 
-def _cache_answering() -> bool:
-    return getattr(cache, "answering", lambda: True)()
+class ReadsOfTheMonth(tuple):
+    """A reader and a meter month, as the kept reads name them ("12:2026-12-01")."""
+
+    def __new__(cls, user_id: int, period: date):
+        return super().__new__(cls, (user_id, period))
+
+    def __str__(self):
+        return f"{self[0]}:{self[1].isoformat()}"
+
+
+READS = kept.kind(
+    "meter-reads",
+    load=lambda ident: registered_reads(user_id=ident[0], period=ident[1]),
+    timeout=KEPT_READS_SECONDS,
+    parse=lambda text: ReadsOfTheMonth(*_reads_ident(text)),
+)
 
 
 def kept_registered_reads(
-    *, user_id: int, period: date, fetched: dict | None = None
+    *, user_id: int, period: date, fetched: kept.Fetched | None = None
 ) -> frozenset[int]:
-    """Return `registered_reads`, from the cache when kept there, else from the database (one
-    query). For the paywall's page decision only: counting a read asks the database, under the
-    reader's lock (`subscriptions.paywall.meter_record_read`).
-
-    `fetched`: what this request already fetched from the cache with the user (keyed by cache
-    key; the reads missing from it when none are kept), instead of a round trip of its own.
-    """
-    if _missed_updates and _cache_answering():
-        fetched = None  # fetched before the kept reads were set again
-        while _missed_updates:
-            meter_reads_changed(*_missed_updates.pop())
-    key = kept_reads_key(user_id, period)
-    kept = cache.get(key) if fetched is None else fetched.get(key)
-    if kept is not None:
-        return kept
-    reads = registered_reads(user_id=user_id, period=period)
-    cache.add(key, reads, timeout=KEPT_READS_SECONDS)
-    return reads
+    """Return `registered_reads`, from `fetched` or the cache when kept, else from the database
+    (one query). For the paywall's page decision only: counting a read asks the database, under
+    the reader's lock (`subscriptions.paywall.meter_record_read`)."""
+    return kept.read(READS, ReadsOfTheMonth(user_id, period), fetched=fetched) or frozenset()
 
 
 def meter_reads_changed(user_id: int, period: date) -> None:
-    """Set the reader's kept reads of `period` from the committed rows (run on commit)."""
-    reads = registered_reads(user_id=user_id, period=period)
-    cache.set(kept_reads_key(user_id, period), reads, timeout=KEPT_READS_SECONDS)
-    if not _cache_answering():
-        # A cache that is away may still hold the old reads when it is back: set them then.
-        _missed_updates.add((user_id, period))
-
-
-def meter_reads_recorded(*, user_id: int, period: date) -> None:
-    """Have the reader's kept reads of `period` follow what was just recorded, on commit.
-
-    Call after the lock's block (`meter_lock`), not inside it: a callback registered inside
-    waits for the outermost transaction, and `bulk_create` sends no signal to do it instead.
-    """
-    transaction.on_commit(partial(meter_reads_changed, user_id, period), robust=True)
+    """The reader's reads of `period` changed: the kept reads follow once the change commits."""
+    kept.changed(READS, ReadsOfTheMonth(user_id, period))
 
 
 def meter_stage_anonymous_read(
@@ -179,12 +160,13 @@ def meter_lock(*, user_id: int):
 
 
 def meter_record_registered_read(*, user_id: int, article_id: int, period: date) -> None:
-    """Record that a registered reader read `article_id` in `period` (once; call under the lock,
-    and `meter_reads_recorded` after it)."""
+    """Record that a registered reader read `article_id` in `period` (once; call under the
+    lock: `bulk_create` sends no signal, so the kept reads are told here)."""
     MeteredRead.objects.bulk_create(
         [MeteredRead(user_id=user_id, article_id=article_id, period=period)],
         ignore_conflicts=True,
     )
+    meter_reads_changed(user_id, period)
 
 
 def meter_carry_over(*, request: HttpRequest, user, at: datetime | None = None) -> int:
@@ -209,8 +191,8 @@ def meter_carry_over(*, request: HttpRequest, user, at: datetime | None = None) 
             [MeteredRead(user_id=user.pk, article_id=pk, period=period) for pk in carried],
             ignore_conflicts=True,
         )
-    if carried:
-        meter_reads_recorded(user_id=user.pk, period=period)
+        if carried:
+            meter_reads_changed(user.pk, period)
     return len(carried)
 
 

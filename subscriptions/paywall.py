@@ -34,6 +34,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
+from kept.values import Fetched
 from subscriptions.access import Access
 from subscriptions.entitlement import reader_is_entitled
 from subscriptions.meter import (
@@ -41,7 +42,6 @@ from subscriptions.meter import (
     kept_registered_reads,
     meter_lock,
     meter_period,
-    meter_reads_recorded,
     meter_record_registered_read,
     meter_stage_anonymous_read,
     registered_reads,
@@ -189,7 +189,11 @@ def request_may_consume_reads(request: HttpRequest) -> bool:
 
 
 def build_reader(
-    request: HttpRequest, *, at: datetime | None = None, gift: GiftLink | None = None
+    request: HttpRequest,
+    *,
+    at: datetime | None = None,
+    gift: GiftLink | None = None,
+    fetched: Fetched | None = None,
 ) -> Reader:
     """Return the `Reader` behind `request`: the one place a Reader is built.
 
@@ -199,6 +203,9 @@ def build_reader(
     prefetch, prerender, a crawler's User-Agent) is still this reader, whoever sends it: a
     subscriber's prefetch gets the full text; the meter is only frozen, so it never gets more
     than the same reader would.
+
+    `fetched`: what the page fetched from the cache in its one round trip
+    (`subscriptions.readers.fetch_page_and_reader`), for the reader's kept entitlement and reads.
 
     `gift` is the `GiftLink` a request came through (`subscriptions.gifts.gift_lookup`, the one
     query a gift costs): while it is valid, its article is gifted to this reader. A request
@@ -230,11 +237,9 @@ def build_reader(
     }
     if user.is_staff:
         return Reader(is_staff=True, **registered)
-    # `kept_with`: the entitlement and reads fetched with the user's row (`subscriptions.backends`).
-    kept_with = getattr(user, "kept_with", None)
-    if reader_is_entitled(user_id=user.pk, at=at, fetched=kept_with):
+    if reader_is_entitled(user_id=user.pk, at=at, fetched=fetched):
         return Reader(has_entitling_subscription=True, **registered)
-    reads = kept_registered_reads(user_id=user.pk, period=period, fetched=kept_with)
+    reads = kept_registered_reads(user_id=user.pk, period=period, fetched=fetched)
     return Reader(read_article_ids=reads, **registered)
 
 
@@ -309,11 +314,8 @@ def meter_record_read(
             reader, read_article_ids=registered_reads(user_id=reader.user_id, period=period)
         )
         decision = decide_article_access(article=article, reader=current)
-        recorded = decision.consumes_read
-        if recorded:
+        if decision.consumes_read:
             meter_record_registered_read(
                 user_id=reader.user_id, article_id=article.pk, period=period
             )
-    if recorded:
-        meter_reads_recorded(user_id=reader.user_id, period=period)
     return dataclasses.replace(decision, consumes_read=False)

@@ -1,7 +1,4 @@
-from functools import partial
-
 from django.contrib.auth.signals import user_logged_in
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from accounts.signals import reader_signed_up
@@ -25,15 +22,13 @@ def attribute_signup_to_gift(sender, request, user, **kwargs):
 
 def subscription_saved(sender, instance, **kwargs):
     """A subscription changed: the paywall's kept answer for its reader follows, on commit."""
-    transaction.on_commit(partial(entitlement_changed, instance.user_id), robust=True)
+    entitlement_changed(instance.user_id)
 
 
 def metered_read_saved(sender, instance, **kwargs):
     """A reader's metered read was changed or deleted one by one (the admin, a deleted
     account): the reads the paywall keeps for that month follow, on commit."""
-    transaction.on_commit(
-        partial(meter_reads_changed, instance.user_id, instance.period), robust=True
-    )
+    meter_reads_changed(instance.user_id, instance.period)
 
 
 def register_signal_handlers():

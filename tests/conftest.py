@@ -121,25 +121,44 @@ def staff_user(django_user_model):
 
 @pytest.fixture(autouse=True)
 def commit_hooks_run_when_the_test_itself_commits(monkeypatch):
-    """Run `transaction.on_commit` callbacks as production does outside `atomic()`: at once.
+    """Run `transaction.on_commit` callbacks when production would: when the transaction commits.
 
     A `django_db` test runs inside a transaction that is rolled back, never committed, so
-    callbacks registered by code that is not itself in a transaction would never run. Here,
-    a callback registered while only the test's own transaction is open runs at once (and
-    raises, so that a broken callback fails the test); one registered inside the code's own
-    `atomic()` still waits for that block to end, as in production. `transaction=True` tests
-    (which also take `serialized_rollback=True`, so that the groups a data migration made come
-    back after their flush)
-    commit for real and need none of this.
+    callbacks would never run. Here the test's own transaction stands for autocommit: a callback
+    registered while only it is open runs at once (and raises, so that a broken callback fails
+    the test), and the callbacks registered inside the code's own `atomic()` run when that block
+    ends without an error, as they would when it commits in production (and not if it rolls
+    back). `transaction=True` tests (which also take `serialized_rollback=True`, so that the
+    groups a data migration made come back after their flush) commit for real and need none of
+    this.
     """
+    from django.db import transaction
     from django.db.backends.base.base import BaseDatabaseWrapper
 
-    original = BaseDatabaseWrapper.on_commit
+    def only_the_tests_own(connection):
+        return connection.in_atomic_block and all(
+            block._from_testcase for block in connection.atomic_blocks
+        )
+
+    original_on_commit = BaseDatabaseWrapper.on_commit
 
     def on_commit(self, func, robust=False):
-        if self.in_atomic_block and all(block._from_testcase for block in self.atomic_blocks):
+        if only_the_tests_own(self):
             func()
             return None
-        return original(self, func, robust)
+        return original_on_commit(self, func, robust)
+
+    original_exit = transaction.Atomic.__exit__
+
+    def exit_and_commit(self, exc_type, exc_value, traceback):
+        connection = transaction.get_connection(self.using)
+        result = original_exit(self, exc_type, exc_value, traceback)
+        if exc_type is None and only_the_tests_own(connection) and connection.run_on_commit:
+            # The code's outermost block has ended: in production, it has committed.
+            callbacks, connection.run_on_commit = connection.run_on_commit, []
+            for _savepoints, func, _robust in callbacks:
+                func()
+        return result
 
     monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit)
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_and_commit)

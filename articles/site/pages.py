@@ -2,18 +2,19 @@
 
 Caches follow versions, never time, and never decide anything:
 
-- An article's *head* (id, slug, headline, access level, status, publish time and a version) is
-  what the access decision and the 404 rule read. It is loaded from the database by one indexed
-  query when missing, and set afresh from the committed row after every write that touches the
-  article (`refresh_article`, run by `transaction.on_commit`). A reader who loaded the old row
-  while a write was still in flight may only *add* it, so it can never overwrite what a commit
-  set.
+- An article's *head* (id, slug, headline, access level, status, its times, a version, and what
+  a card shows of it) is what the access decision and the 404 rule read: a kept value
+  (`kept.values`, `HEAD`), set from the committed rows after every change to the article or one
+  of its parts, and repaired if the cache missed it. A slug's kept value (`SLUG`) only points
+  to an article; the head it points to must carry that slug.
 - An article's own parts (head tags, header, body halves, tags) are keyed by its version, so
   they never need expiring; "More from" and related cards by the listing generation.
-- The listing generation moves only when *published* content changes, and when the next
-  scheduled change comes (an article's publish time, or its unpublish time): the listing state
-  carries that time, so a scheduled article joins the lists, and a taken-down one leaves them,
-  at its minute whoever asks first, without a cache lifetime in the way.
+- The listing generation moves only when what a list or card shows of an article changes
+  (`ArticleHead.card`: headline, standfirst, picture, section, byline, tags, times, access, and
+  whether it is listed) and when the next scheduled change comes (an article's publish time, or
+  its unpublish time): the listing state carries that time, so a scheduled article joins the
+  lists, and a taken-down one leaves them, at its minute whoever asks first. A body edit
+  renders that article's page again and nothing else.
 - Sections, authors and tags appear on every page: changing one moves the site generation.
 
 The CDN's lifetime (`NEWSROOM_PUBLIC_CACHE_SECONDS`) is a separate knob, applied in
@@ -21,12 +22,13 @@ The CDN's lifetime (`NEWSROOM_PUBLIC_CACHE_SECONDS`) is a separate knob, applied
 (`note_page_changes_at`): the listing state's next change, an article's own times.
 """
 
+import dataclasses
 import hashlib
 import logging
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import wraps
 
 from django.conf import settings
@@ -34,50 +36,38 @@ from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Prefetch
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from articles.body import render_body
-from articles.models import Article, Byline, is_live_at, is_past
+from articles.models import Article, Byline, is_live_at, is_past, read_minutes
+from kept import values as kept
+from kept.backend import CacheUnavailable
 from media.renditions import rendition_url
-from newsroom import cache_rounds
-from newsroom.csrf import page_csrf_token
 from subscriptions.access import Access
 
 from .structured_data import article_json_ld, json_ld_script
 
 logger = logging.getLogger(__name__)
-SITE_GENERATION_KEY = "pages:site-generation"
-LISTING_STATE_KEY = "pages:listing-state:2"  # 2: "next_change" counts takedowns too
-# A safety net, not a lifetime: heads are set on every commit; this bounds the damage of a
-# process that died between a commit and its cache update.
-HEAD_TIMEOUT = 10 * 60
-# A head a reader loaded may predate a commit whose update it narrowly missed (a slug change
-# that no refresh could find under the old slug): it lives a minute.
-LOADED_HEAD_TIMEOUT = 60
+# A safety net, not a lifetime: heads follow every commit, and are repaired if the cache missed
+# one (`kept.values`).
+HEAD_TIMEOUT = 24 * 60 * 60
 PART_TIMEOUT = 24 * 60 * 60  # parts are keyed by version: this only frees memory
 # Search results are keyed by generation too; readers' queries are many and most are asked once.
 SEARCH_RESULTS_TIMEOUT = 10 * 60
-# Look for newly due scheduled articles at least this often, even if none is known to be due.
-SCHEDULE_RECHECK = timedelta(minutes=10)
+ALL = "all"  # the one site generation and the one listing state
 
 # Parts this process fetched lately, so that a busy page is not unpickled from a shared cache on
 # every request. Keys carry versions and generations read from the shared cache on every
 # request, so an entry is never used once what it shows has changed anywhere.
 _recent_parts = {}
 RECENT_PARTS_LIMIT = 1000
-# Articles (None: only the generations) whose cache update this process made while the shared
-# cache was away: made again, before anything is read from it, once it answers.
-_missed_updates = set()
-
-
-def _head_key(slug):
-    return f"pages:article-head:{slug}"
-
-
-def _slug_key(article_id):
-    return f"pages:article-slug:{article_id}"
+# Which article each slug was when this process last served it: only a guess of which head to
+# fetch in the page's round trip (the slug's kept value decides). Per process.
+_slug_ids: dict[str, int] = {}
+SLUG_IDS_LIMIT = 10_000
 
 
 def _new_generation():
@@ -87,7 +77,8 @@ def _new_generation():
 
 @dataclass(frozen=True)
 class ArticleHead:
-    """What the access decision and the 404 rule need, and the version of the article's parts."""
+    """What the access decision and the 404 rule need, the version of the article's parts, and
+    what a card or list shows of it (`card`: lists move only when that changes)."""
 
     pk: int
     slug: str
@@ -97,8 +88,8 @@ class ArticleHead:
     published_at: datetime | None
     updated_at: datetime
     version: str
-    # Last, with a default: a head cached by the code before it had one still reads.
     unpublish_at: datetime | None = None
+    card: tuple = ()
 
     @property
     def is_live(self) -> bool:
@@ -130,75 +121,62 @@ HEAD_FIELDS = [
     "unpublish_at",
     "updated_at",
 ]
+# What a card shows beyond the head's own fields, and what decides which lists it is on.
+CARD_FIELDS = ["standfirst", "lead_image_id", "section_id", "word_count"]
 
 
 def _load_head(**lookup) -> ArticleHead | None:
-    row = Article.objects.filter(**lookup).values(*HEAD_FIELDS).first()
+    row = Article.objects.filter(**lookup).values(*HEAD_FIELDS, *CARD_FIELDS).first()
     if row is None:
         return None
+    card_values = tuple(row.pop(name) for name in CARD_FIELDS)
+    card_values = (*card_values[:-1], read_minutes(card_values[-1]))  # as cards round it
+    authors = Byline.objects.filter(article_id=row["pk"]).order_by("order", "pk")
+    tags = Article.tags.through.objects.filter(article_id=row["pk"]).order_by("tag_id")
     row["access"] = Access(row["access"])
-    return ArticleHead(**row, version=secrets.token_hex(8))
+    card = (
+        *(row[name] for name in HEAD_FIELDS if name not in ("pk", "updated_at")),
+        *card_values,
+        tuple(authors.values_list("author_id", flat=True)),
+        tuple(tags.values_list("tag_id", flat=True)),
+    )
+    return ArticleHead(**row, version=secrets.token_hex(8), card=card)
 
 
-def refresh_article(article_id: int, *, created: bool = False) -> None:
-    """Set the article's head from the committed row; move listings if lists show it now or
-    showed it before (unknown before, unless it was just `created`).
+def _same_head(one, other) -> bool:
+    """Whether two loads of a head say the same (each load has a version of its own)."""
+    if one is None or other is None:
+        return one is other
+    return dataclasses.replace(one, version="") == dataclasses.replace(other, version="")
 
-    Run after commit (`transaction.on_commit`), never inside the writing transaction.
-    """
-    head = _load_head(pk=article_id)
-    old_slug = cache.get(_slug_key(article_id))
-    old = cache.get(_head_key(old_slug)) if old_slug else None
-    if old_slug and (head is None or head.slug != old_slug):
-        cache.delete(_head_key(old_slug))
-    if head is None:
-        cache.delete(_slug_key(article_id))
-    elif old is not None and old.pk == head.pk and old.updated_at > head.updated_at:
-        return  # a later commit has set a newer row already
+
+def _head_changed(article_id, before, after) -> None:
+    """Move the lists when what they show of the article changed, or whether they show it."""
+    if before is kept.UNKNOWN:
+        moved = True  # what lists showed of it is not known: they may have shown it
+    elif before is None or after is None:
+        moved = (before is not None and before.is_listed) or (after is not None and after.is_listed)
     else:
-        cache.set_many({_head_key(head.slug): head, _slug_key(head.pk): head.slug}, HEAD_TIMEOUT)
-    listed_before = old.is_listed if old is not None else not created
-    if listed_before or (head is not None and head.is_listed):
+        moved = before.card != after.card and (before.is_listed or after.is_listed)
+    if moved:
         listings_changed()
-    if not _cache_answering():
-        # The shared cache is away (newsroom.resilient_cache) and may still hold the old head
-        # when it answers again: update it then (`_replay_missed_updates`).
-        _missed_updates.add(article_id)
-        logger.error(
-            "The page cache missed the update of article %s: it is made again when the cache "
-            "answers (if this process dies first, the cache may show the old state for up "
-            "to %s s; clearing the cache ends that)",
-            article_id,
-            HEAD_TIMEOUT,
-        )
 
 
-def _cache_answering() -> bool:
-    """Return False while the shared cache is away (`newsroom.resilient_cache`)."""
-    return getattr(cache, "answering", lambda: True)()
-
-
-def _replay_missed_updates() -> None:
-    """Make the head updates and generation moves that the shared cache missed while away."""
-    missed = set()
-    while _missed_updates:  # pop, not clear: another thread may be adding to it
-        missed.add(_missed_updates.pop())
-    site_changed()  # what lists and navigation showed may have changed too
-    for article_id in missed - {None}:
-        refresh_article(article_id)
-
-
-def listings_changed() -> None:
-    """Move the listing generation: lists and cards are rendered again on their next request."""
-    cache.set(LISTING_STATE_KEY, _new_listing_state(), timeout=None)
-    if not _cache_answering():
-        _missed_updates.add(None)  # no article: only the generations
-
-
-def site_changed() -> None:
-    """Move every generation: something every page shows (a section, author or tag) changed."""
-    cache.set(SITE_GENERATION_KEY, _new_generation(), timeout=None)
-    listings_changed()
+HEAD = kept.kind(
+    "article-head",
+    load=lambda article_id: _load_head(pk=article_id),
+    timeout=HEAD_TIMEOUT,
+    same=_same_head,
+    on_change=_head_changed,
+)
+# Which article a slug is: only a pointer, checked against the head it points to.
+SLUG = kept.kind(
+    "article-slug",
+    load=lambda slug: Article.objects.filter(slug=slug).values_list("pk", flat=True).first(),
+    timeout=HEAD_TIMEOUT,
+    parse=str,
+    grants_access=False,
+)
 
 
 def _next_scheduled(field: str, now: datetime) -> datetime | None:
@@ -211,60 +189,92 @@ def _next_scheduled(field: str, now: datetime) -> datetime | None:
     )
 
 
-def _new_listing_state(*, generation: int | None = None) -> dict:
-    """Return the listing state: its generation (new unless given), the next time lists change
-    by themselves (a scheduled article goes live or one comes down at its unpublish time), and
-    when to look for newly scheduled ones again."""
+def _new_listing_state() -> dict:
+    """Return a new listing state: a new generation, and the next time lists change by
+    themselves (a scheduled article goes live, or one comes down at its unpublish time)."""
     now = timezone.now()
     changes = [
         moment
         for moment in (_next_scheduled("published_at", now), _next_scheduled("unpublish_at", now))
         if moment is not None
     ]
-    return {
-        "generation": generation or _new_generation(),
-        "next_change": min(changes, default=None),
-        "recheck_at": now + SCHEDULE_RECHECK,
-    }
+    return {"generation": _new_generation(), "next_change": min(changes, default=None)}
+
+
+# What every page shows (sections, authors, tags): moves every generation.
+SITE = kept.kind(
+    "site-generation",
+    load=lambda _all: _new_generation(),
+    timeout=None,
+    parse=str,
+    converges=False,
+    grants_access=False,
+)
+# What lists and cards show; a list may show an article's card only while it is listed.
+LISTINGS = kept.kind(
+    "listing-state",
+    load=lambda _all: _new_listing_state(),
+    timeout=None,
+    parse=str,
+    converges=False,
+)
+
+
+def article_changed(article_id: int, *, slug: str | None = None, created: bool = False) -> None:
+    """Say that the article (or one of its parts) changed in this transaction: its head, and the
+    lists that show it, follow once it commits (`kept.values`). `slug`: its slug, if it may have
+    moved; `created`: the article is new (no list showed it before)."""
+    (kept.created if created else kept.changed)(HEAD, article_id)
+    if slug is not None:
+        kept.changed(SLUG, slug)
+
+
+def listings_changed() -> None:
+    """Move the listing generation: lists and cards are rendered again on their next request."""
+    kept.changed(LISTINGS, ALL)
+
+
+def site_changed() -> None:
+    """Move every generation: something every page shows (a section, author or tag) changed."""
+    kept.changed(SITE, ALL)
+    listings_changed()
+
+
+def page_keys(slug: str | None = None) -> list[str]:
+    """Return the cache keys a page reads (an article's too, given its `slug`), for one round
+    trip (`kept.values.fetch`)."""
+    keys = [SITE.key(ALL), LISTINGS.key(ALL)]
+    if slug is not None:
+        keys.append(SLUG.key(slug))
+        if slug in _slug_ids:
+            keys.append(HEAD.key(_slug_ids[slug]))
+    return keys
 
 
 def _current_listing_state(state) -> dict:
-    """Return `state`, moved on if a scheduled change is now due (a new generation) or the
-    recheck time has come (the same generation: lists are not rebuilt for nothing)."""
-    now = timezone.now()
-    if state is None or (state["next_change"] and state["next_change"] <= now):
-        state = _new_listing_state()
-    elif state["recheck_at"] <= now:
-        state = _new_listing_state(generation=state["generation"])
-    else:
+    """Return `state`, or a new one if a scheduled change is now due."""
+    if state is not None and not (state["next_change"] and state["next_change"] <= timezone.now()):
         return state
-    cache.set(LISTING_STATE_KEY, state, timeout=None)
-    return state
+    try:
+        return kept.refresh(LISTINGS, ALL)
+    except CacheUnavailable:
+        return _new_listing_state()
 
 
-def _generations(request, *extra_keys) -> tuple[int, int, dict]:
-    """Return the site generation, the listing generation and the `extra_keys` found.
-
-    One round trip to the cache, once per request: later calls for the same request reuse the
-    generations (and fetch only the extra keys they ask for). Moves the listing generation if a
-    scheduled change is now due.
+def _generations(request, fetched: kept.Fetched | None = None) -> tuple[int, int]:
+    """Return the site generation and the listing generation, once per request (with `fetched`:
+    from the page's one round trip). Moves the listing generation if a scheduled change is due.
     """
-    known = getattr(request, "_page_generations", None)
+    known = getattr(request, "page_generations", None)
     if known is not None:
-        return *known, (cache_rounds.get_many(extra_keys) if extra_keys else {})
-    if _missed_updates and _cache_answering():
-        _replay_missed_updates()
-    # With the keys a view named in `cache_rounds.fetched_together`, in the same round trip.
-    found = cache_rounds.get_many([SITE_GENERATION_KEY, LISTING_STATE_KEY, *extra_keys])
-    site = found.get(SITE_GENERATION_KEY)
-    if site is None:
-        site = _new_generation()
-        if not cache.add(SITE_GENERATION_KEY, site, timeout=None):
-            site = cache.get(SITE_GENERATION_KEY, site)
-    state = _current_listing_state(found.get(LISTING_STATE_KEY))
-    request._page_generations = (site, state["generation"])
+        return known
+    if fetched is None:
+        fetched = kept.fetch(page_keys())
+    site = kept.read(SITE, ALL, fetched=fetched)
+    state = _current_listing_state(kept.read(LISTINGS, ALL, fetched=fetched))
+    request.page_generations = (site, state["generation"])
     note_page_changes_at(request, state["next_change"])
-    return site, state["generation"], found
+    return request.page_generations
 
 
 def note_page_changes_at(request, moment: datetime | None) -> None:
@@ -309,8 +319,8 @@ def cached_page_part(request, key, build, *, keep_here=True, timeout=PART_TIMEOU
     if value is None:
         value = build()
         cache.set(key, value, timeout=timeout)
-    if not keep_here or not _cache_answering():
-        # Or the shared cache is away (newsroom.resilient_cache): every request then has new
+    if not keep_here or not kept.trusting():
+        # Or the shared cache is away or not trusted (kept.values): every request then has new
         # generations and keys, so keeping its parts here would only fill the memory.
         return value
     if len(_recent_parts) >= RECENT_PARTS_LIMIT:
@@ -321,7 +331,7 @@ def cached_page_part(request, key, build, *, keep_here=True, timeout=PART_TIMEOU
 
 def listing_part(request, name, build):
     """Return `build()` for a list (front page, section, author, tag), cached per generation."""
-    site, listing, _found = _generations(request)
+    site, listing = _generations(request)
     return cached_page_part(request, f"list:{site}:{listing}:{name}", build)
 
 
@@ -330,7 +340,7 @@ def search_part(request, query, number, build):
     a list, but in the shared cache only and for `SEARCH_RESULTS_TIMEOUT`: there are as many
     keys as queries readers type, and they must not push the pages every reader asks for out of
     this process's `_recent_parts`."""
-    site, listing, _found = _generations(request)
+    site, listing = _generations(request)
     digest = hashlib.sha256(query.encode()).hexdigest()
     key = f"search:{site}:{listing}:{digest}:{number}"
     return cached_page_part(request, key, build, keep_here=False, timeout=SEARCH_RESULTS_TIMEOUT)
@@ -338,7 +348,7 @@ def search_part(request, query, number, build):
 
 def site_part(request, name, build):
     """Return `build()` for something every page shows (the section navigation)."""
-    site, _listing, _found = _generations(request)
+    site, _listing = _generations(request)
     return cached_page_part(request, f"site:{site}:{name}", build)
 
 
@@ -523,7 +533,7 @@ def _build_asides(request, pk) -> SafeString:
 def page_variant(request, page: ArticlePage, variant: tuple, build) -> str:
     """Return `build()`, the whole HTML of one variant of `page` that many readers share,
     cached for this version of the article and of everything around it."""
-    site, listing, _found = _generations(request)
+    site, listing = _generations(request)
     year = timezone.localdate().year  # the footer's copyright line
     variant = "-".join(str(value) for value in variant)
     key = f"variant:{page.head.pk}:{page.head.version}:{site}:{listing}:{year}:{variant}"
@@ -555,26 +565,29 @@ def reader_page_variant(request, page: ArticlePage, variant: tuple, build) -> st
         return stand_in, build(stand_in)
 
     stand_in, html = page_variant(request, page, ("logged-in", *variant), build_with_stand_in)
-    return html.replace(stand_in, page_csrf_token(request))
+    return html.replace(stand_in, get_token(request))
 
 
-def article_page(request, slug) -> ArticlePage:
-    """Return the article at `slug` with its page's parts (drafts too: the view decides).
+def article_page(request, slug, *, fetched: kept.Fetched | None = None) -> ArticlePage:
+    """Return the article at `slug` with its page's parts (drafts too: the view decides), reading
+    its keys from `fetched` (`page_keys(slug)`, fetched in the page's one round trip).
 
     Raise Http404 when there is no such article.
     """
-    site, listing, found = _generations(request, _head_key(slug))
-    head = found.get(_head_key(slug))
-    if head is None:
+    if fetched is None:
+        fetched = kept.fetch(page_keys(slug))
+    site, listing = _generations(request, fetched)
+    article_id = kept.read(SLUG, slug, fetched=fetched)
+    head = kept.read(HEAD, article_id, fetched=fetched) if article_id is not None else None
+    if head is None or head.slug != slug:
+        # The slug's kept pointer is to an article that has moved on: ask the database.
         head = _load_head(slug=slug)
         if head is None:
-            raise Http404("No article here.")  # not cached: unknown slugs make no keys
-        # Add, never set: a commit may have set a newer head since our query. The id's slug
-        # lets a later refresh find this head if the slug changes.
-        if cache.add(_head_key(slug), head, timeout=LOADED_HEAD_TIMEOUT):
-            cache.add(_slug_key(head.pk), slug, timeout=LOADED_HEAD_TIMEOUT)
-        else:
-            head = cache.get(_head_key(slug)) or head
+            raise Http404("No article here.")
+    elif _slug_ids.get(slug) != head.pk:
+        if len(_slug_ids) >= SLUG_IDS_LIMIT:
+            _slug_ids.clear()
+        _slug_ids[slug] = head.pk
     note_page_changes_at(request, head.published_at)  # going live, or coming down
     note_page_changes_at(request, head.unpublish_at)
     parts = cached_page_part(

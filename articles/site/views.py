@@ -23,7 +23,6 @@ from articles.models import Article, Author, Section, Tag
 from articles.previews import preview_link_lookup
 from articles.search import SEARCH_CANDIDATES, search_matches
 from subscriptions.access import Access
-from subscriptions.backends import reader_keys_fetched_together
 from subscriptions.forms import GiftForm
 from subscriptions.gifts import (
     SESSION_GIFT_KEY,
@@ -47,11 +46,13 @@ from subscriptions.paywall import (
     persona_reader,
     request_may_consume_reads,
 )
+from subscriptions.readers import fetch_page_and_reader
 
 from .pages import (
     article_page,
     article_page_as_saved,
     listing_part,
+    page_keys,
     page_number,
     page_of,
     page_variant,
@@ -221,9 +222,9 @@ def sitemap_index(request):
 def article_detail(request, slug):
     """Show an article: in full to an entitled reader, otherwise the preview and the prompt."""
     # The page's keys, the session and the reader's in one round trip to the cache.
-    with reader_keys_fetched_together(request):
-        page = article_page(request, slug)
-        reader = build_reader(request)
+    fetched = fetch_page_and_reader(request, page_keys(slug))
+    page = article_page(request, slug, fetched=fetched)
+    reader = build_reader(request, fetched=fetched)
     return _article_response(request, page, reader=reader)
 
 

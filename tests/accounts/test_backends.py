@@ -1,12 +1,12 @@
-"""The user's row kept in the cache for logged-in pages: never kept past a change that ends a
-session or a reader's access."""
+"""The user kept in the cache for logged-in pages (`accounts.backends`): never kept past a change
+that ends a session or a reader's access, and never with the password's hash."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from accounts.backends import KeptUserBackend, kept_user_key
+from accounts.backends import USER, KeptUserBackend
 from accounts.models import User
 from subscriptions.models import Subscription
 from tests.factories import make_article, paragraphs
@@ -107,11 +107,27 @@ def test_a_row_read_before_a_change_commits_never_replaces_the_changed_one():
     user = make_reader()
     backend = KeptUserBackend()
     backend.get_user(user.pk)  # kept
-    read_before_the_change = User.objects.get(pk=user.pk)
+    read_before_the_change = USER.load(user.pk)
 
     user.name = "Changed"
     user.save()  # on commit: the kept row is the committed one
     # What a request that read the row just before the commit does with it: refused.
-    cache.add(kept_user_key(user.pk), read_before_the_change, timeout=60)
+    caches["kept"].add(USER.key(user.pk), read_before_the_change, timeout=60)
 
     assert backend.get_user(user.pk).name == "Changed"
+
+
+def test_what_is_kept_of_a_user_holds_no_password_hash_and_saves_no_password(article):
+    user = make_subscription(user=make_reader()).user
+    client = logged_in(user)
+    assert reads_in_full(client, article)  # the user is kept
+
+    kept = caches["kept"].get(USER.key(user.pk))
+    assert "password" not in kept["fields"]
+    assert user.password not in repr(kept)
+    # A kept user saved by a page saves the fields it has, never an empty password.
+    reader = KeptUserBackend().get_user(user.pk)
+    reader.name = "A new name"
+    reader.save()
+    fresh = User.objects.get(pk=user.pk)
+    assert fresh.name == "A new name" and fresh.check_password(PASSWORD)

@@ -76,12 +76,22 @@ def warm_lists(client):
     return published
 
 
+def kept_value(kind, ident):
+    from django.core.cache import caches
+
+    return caches["kept"].get(kind.key(ident))
+
+
 def listing_generation():
-    from django.core.cache import cache
+    from articles.site.pages import ALL, LISTINGS
 
-    from articles.site.pages import LISTING_STATE_KEY
+    return kept_value(LISTINGS, ALL)["generation"]
 
-    return cache.get(LISTING_STATE_KEY)["generation"]
+
+def kept_head(article):
+    from articles.site.pages import HEAD
+
+    return kept_value(HEAD, article.pk)
 
 
 @pytest.mark.django_db
@@ -100,31 +110,46 @@ def test_saving_a_draft_leaves_every_public_list_cached(client, warm_lists):
 
 @pytest.mark.django_db
 def test_uploading_a_picture_nobody_shows_yet_leaves_every_page_cached(client, warm_lists):
-    from django.core.cache import cache
-
-    from articles.site.pages import _head_key
     from tests.factories import make_image
 
-    head = cache.get(_head_key(warm_lists.slug))
+    head = kept_head(warm_lists)
     before = listing_generation()
     make_image(caption="For next week")
     assert listing_generation() == before
-    assert cache.get(_head_key(warm_lists.slug)) == head  # same version: parts still valid
+    assert kept_head(warm_lists) == head  # same version: parts still valid
 
 
 @pytest.mark.django_db
-def test_editing_a_published_article_moves_only_its_own_version_and_the_lists(client, warm_lists):
-    from django.core.cache import cache
+def test_editing_a_published_headline_moves_only_its_own_version_and_the_lists(client, warm_lists):
+    other = make_article(headline="Another story")
+    client.get(other.get_absolute_url())
+    other_head = kept_head(other)
+    before = listing_generation()
+    warm_lists.headline = "Corrected headline"
+    warm_lists.save()
+    assert kept_head(warm_lists).headline == "Corrected headline"
+    assert kept_head(other) == other_head
+    assert listing_generation() != before  # cards show the headline
 
-    from articles.site.pages import _head_key
+
+@pytest.mark.django_db
+def test_editing_a_published_articles_body_renders_that_article_alone_again(client, warm_lists):
+    """A body edit shows on the article at once, and no list or other article is rebuilt."""
+    from django.urls import reverse
+
+    from articles.models import TextBlock
 
     other = make_article(headline="Another story")
     client.get(other.get_absolute_url())
-    other_head = cache.get(_head_key(other.slug))
-    warm_lists.headline = "Corrected headline"
-    warm_lists.save()
-    assert cache.get(_head_key(warm_lists.slug)).headline == "Corrected headline"
-    assert cache.get(_head_key(other.slug)) == other_head
+    client.get(reverse("home"))
+    other_head, before, head = kept_head(other), listing_generation(), kept_head(warm_lists)
+    block = TextBlock.objects.filter(parent=warm_lists).first()
+    block.text = "<p>A sentence added on the night desk.</p>"
+    block.save()
+    assert kept_head(warm_lists).version != head.version  # its page is rendered again
+    assert "added on the night desk" in client.get(warm_lists.get_absolute_url()).content.decode()
+    assert listing_generation() == before
+    assert kept_head(other) == other_head
 
 
 @pytest.mark.django_db
@@ -181,18 +206,16 @@ def test_a_changed_slug_takes_the_old_address_down_at_once(client):
 
 
 @pytest.mark.django_db
-def test_looking_for_scheduled_articles_does_not_rebuild_every_list(client, monkeypatch):
-    """The periodic look for new scheduled articles moves nothing when none is due."""
+def test_readers_move_no_list_while_no_scheduled_change_is_due(client):
     from datetime import timedelta
 
     from django.urls import reverse
-
-    from articles.site import pages
+    from django.utils import timezone
 
     make_article(headline="Already out")
+    make_article(headline="Tomorrow's", published_at=timezone.now() + timedelta(days=1))
     client.get(reverse("home"))
     before = listing_generation()
-    monkeypatch.setattr(pages, "SCHEDULE_RECHECK", timedelta(0))  # every request rechecks
     client.get(reverse("home"))
     client.get(reverse("home"))
     assert listing_generation() == before
@@ -284,3 +307,45 @@ def test_a_shared_logged_in_rendering_never_reaches_a_reader_with_another_decisi
     out_of_reads = registered_client.get(metered[1].get_absolute_url()).content.decode()
     assert MARKER not in out_of_reads and "subscribe" in out_of_reads.lower()
     assert MARKER in registered_client.get(metered[0].get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_refreshes_committing_apart_leave_the_access_of_the_last_commit(settings):
+    """The refresh of an earlier commit that writes after the refresh of a later one must not
+    leave the earlier access level kept: anonymous readers would read a now paid article."""
+    from tests.pausing_cache import Hold, PausingCache
+
+    backend = {"BACKEND": "tests.pausing_cache.PausingCache", "LOCATION": "refresh-race"}
+    settings.CACHES = {alias: backend for alias in ("default", "kept", "throttles")}
+    article = story(access=Article.Access.FREE)
+    url = article.get_absolute_url()
+    assert MARKER in Client().get(url).content.decode()  # free, and its head kept
+
+    def a_metered_head(value):
+        return type(value).__name__ == "ArticleHead" and value.access == Article.Access.METERED
+
+    PausingCache.hold = Hold(thread_name="first-editor", matches=a_metered_head)
+    try:
+
+        def first_change():
+            try:
+                first = Article.objects.get(pk=article.pk)
+                first.access = Article.Access.METERED
+                first.save()  # committed; its refresh read "metered" and is held before writing
+            finally:
+                connection.close()
+
+        first_editor = threading.Thread(target=first_change, name="first-editor")
+        first_editor.start()
+        assert PausingCache.hold.reached.wait(timeout=20)
+        second = Article.objects.get(pk=article.pk)
+        second.access = Article.Access.SUBSCRIBERS
+        second.save()  # committed later; its refresh writes "subscribers" first
+        PausingCache.hold.released.set()
+        first_editor.join(timeout=20)
+    finally:
+        PausingCache.hold = None
+
+    for _reader in range(2):
+        page = Client().get(url).content.decode()
+        assert MARKER not in page  # subscribers only: a preview for everyone without access

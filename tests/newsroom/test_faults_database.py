@@ -20,7 +20,7 @@ from django.db import OperationalError
 from django.db.backends.signals import connection_created
 from django.db.utils import ConnectionHandler
 
-from tests.newsroom.fault_services import BASE_DIR, DatabaseProxy, Site, environment
+from tests.fault_services import BASE_DIR, DatabaseProxy, Site, environment
 
 pytestmark = pytest.mark.faults
 
@@ -166,11 +166,13 @@ def test_production_settings_bound_every_wait_on_postgresql_and_redis():
     assert db["OPTIONS"]["connect_timeout"] == 2
     assert db["OPTIONS"]["options"] == "-c statement_timeout=3000"
     assert db["OPTIONS"]["answer_timeout"] == 4.0
-    assert caches["default"]["BACKEND"] == "newsroom.resilient_cache.ResilientRedisCache"
-    assert caches["default"]["OPTIONS"]["socket_connect_timeout"] == 0.25
-    assert caches["default"]["OPTIONS"]["socket_timeout"] == 0.4
-    assert caches["throttles"]["OPTIONS"]["fallback"] == "local"
-    assert "fallback" not in caches["default"]["OPTIONS"]  # pages: a miss, never a local copy
+    assert caches["default"]["BACKEND"] == "kept.backend.BreakerRedisCache"
+    assert caches["default"]["OPTIONS"]["SOCKET_CONNECT_TIMEOUT"] == 0.25
+    assert caches["default"]["OPTIONS"]["SOCKET_TIMEOUT"] == 0.4
+    # Pages: a miss, never a local copy; kept values: a failure the layer records.
+    assert caches["default"]["OPTIONS"]["ON_FAILURE"] == "miss"
+    assert caches["kept"]["OPTIONS"]["ON_FAILURE"] == "raise"
+    assert caches["throttles"]["OPTIONS"]["ON_FAILURE"] == "local"
 
 
 @pytest.fixture

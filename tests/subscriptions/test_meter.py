@@ -512,9 +512,9 @@ def test_a_read_deleted_in_the_admin_is_given_back_on_the_next_page(
 
 
 def test_reads_a_page_loaded_before_a_read_commits_never_replace_the_committed_ones():
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    from subscriptions.meter import kept_reads_key, kept_registered_reads, registered_reads
+    from subscriptions.meter import READS, ReadsOfTheMonth, kept_registered_reads, registered_reads
 
     user = make_reader()
     article = make_article()
@@ -523,7 +523,7 @@ def test_reads_a_page_loaded_before_a_read_commits_never_replace_the_committed_o
 
     read_article(article, user=user)  # recorded; on commit the kept reads are the new ones
     # What a page that read the rows just before the commit does with them: refused.
-    cache.add(kept_reads_key(user.pk, period), read_before_the_read, timeout=60)
+    caches["kept"].add(READS.key(ReadsOfTheMonth(user.pk, period)), read_before_the_read, 60)
 
     assert kept_registered_reads(user_id=user.pk, period=period) == {article.pk}
 

@@ -1,7 +1,9 @@
-"""Carry out publish and unpublish times as they come (`articles.scheduler`).
+"""Carry out publish and unpublish times as they come (`articles.scheduler`), and repair the
+kept values whose write the shared cache missed (`kept.values.repair`).
 
-Run one of these beside the web processes (`make run` starts one in development). With
-`--once` it runs once and stops (for cron, tests and a look by hand).
+Run one of these beside the web processes (`make run` starts one in development, production
+one under the same supervisor as gunicorn). With `--once` it runs once and stops (for cron,
+tests and a look by hand).
 """
 
 import logging
@@ -11,12 +13,19 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from articles.scheduler import INTERVAL, scheduler_run
+from kept.values import REPAIR_AFTER, repair
+
+# Kept values are repaired this often: within a second of the cache answering again.
+REPAIR_EVERY = 0.5
 
 logger = logging.getLogger("articles.scheduler")
 
 
 class Command(BaseCommand):
-    help = "Unpublish articles whose unpublish time has come and announce scheduled go-lives."
+    help = (
+        "Unpublish articles whose unpublish time has come, announce scheduled go-lives, and "
+        "repair the kept values the cache missed."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Run once, then stop.")
@@ -29,20 +38,29 @@ class Command(BaseCommand):
 
     def handle(self, *args, once=False, interval=15.0, **options):
         if once:
+            repair()
             self._report(scheduler_run())
             return
         self.stdout.write(
-            f"The scheduler looks at publish and unpublish times every {interval:g} s."
+            f"The scheduler looks at publish and unpublish times every {interval:g} s, and "
+            f"for kept values to repair every {REPAIR_EVERY:g} s."
         )
+        next_run = time.monotonic()
         while True:
             started = time.monotonic()
             close_old_connections()  # as a request would: never a broken or stale one
-            try:
-                self._report(scheduler_run())
-            except Exception:
-                # A database away for a while must not stop the schedule: try again next time.
-                logger.exception("The scheduler's run failed; it tries again in %g s", interval)
-            time.sleep(max(0.0, interval - (time.monotonic() - started)))
+            self._attempt(repair, "repair of kept values", older_than=REPAIR_AFTER)
+            if started >= next_run:
+                next_run = started + interval
+                self._attempt(lambda: self._report(scheduler_run()), "run")
+            time.sleep(max(0.0, REPAIR_EVERY - (time.monotonic() - started)))
+
+    def _attempt(self, work, what, **kwargs):
+        try:
+            work(**kwargs)
+        except Exception:
+            # A database away for a while must not stop the schedule: try again next time.
+            logger.exception("The scheduler's %s failed; it tries again shortly", what)
 
     def _report(self, run):
         for article_id in run.unpublished:

@@ -5,7 +5,8 @@
 - `DatabaseProxy`: a TCP proxy in front of the shared PostgreSQL that a test can stop (close
   every connection and refuse new ones), start again, freeze (accept and hold every byte, as a
   hung server does) and thaw.
-- `Site`: the site served by gunicorn, as production runs it, in a child process.
+- `Site`: the site served by gunicorn, as production runs it, in a child process; `Scheduler`:
+  `manage.py run_scheduler` beside it (publish times, and the repair of kept values).
 """
 
 import contextlib
@@ -18,13 +19,21 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+BASE_DIR = Path(__file__).resolve().parents[1]
 POSTGRES = ("127.0.0.1", 5432)
-# Straight to localhost, whatever proxy the environment names.
-NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class _Unfollowed(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect is an answer of its own (its status and Location)
+
+
+# Straight to localhost, whatever proxy the environment names, and no redirect followed.
+NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}), _Unfollowed())
 
 
 def free_port() -> int:
@@ -155,23 +164,29 @@ class DatabaseProxy:
 
 
 class Site:
-    """The site under gunicorn (tests.settings), in a child process, with `environment`."""
+    """The site under gunicorn (tests.settings), in a child process, with `environment`.
 
-    def __init__(self, environment, log_path):
+    Its access log names the worker (pid) that answered each request: `workers_since(mark)`.
+    """
+
+    def __init__(self, environment, log_path, *, workers=1, threads=4):
         self.port = free_port()
         self.environment = environment
         self.log_path = log_path
+        self.access_log = log_path.with_name(log_path.stem + ".access.log")
+        self.workers = workers
+        self.threads = threads
         self.process = None
 
     def start(self):
         self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         command = [sys.executable, "-m", "gunicorn", "newsroom.wsgi:application"]
+        command += ["--bind", f"127.0.0.1:{self.port}", "--worker-class", "gthread"]
+        command += ["--workers", str(self.workers), "--threads", str(self.threads)]
+        command += ["--access-logfile", str(self.access_log)]
+        command += ["--access-logformat", "pid=%(p)s %(m)s %(U)s %(s)s"]
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and a fixed command
-            [*command, "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--threads", "4"],
-            cwd=BASE_DIR,
-            env=self.environment,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+            command, cwd=BASE_DIR, env=self.environment, stdout=self.log, stderr=subprocess.STDOUT
         )
         wait_until(lambda: answers(self.port), timeout=30, what="gunicorn")
 
@@ -182,16 +197,77 @@ class Site:
             self.process = None
             self.log.close()
 
-    def get(self, path, timeout=30):
-        """Return (status, headers, body, seconds) for GET `path`; never raises on a status."""
+    def mark(self) -> int:
+        """Return a place in the access log: what is logged after it is `workers_since` it."""
+        return self.access_log.stat().st_size if self.access_log.exists() else 0
+
+    def workers_since(self, mark: int) -> set[str]:
+        """Return the workers (pids) that answered a request logged after `mark`."""
+        with self.access_log.open("rb") as log:
+            log.seek(mark)
+            lines = log.read().decode().splitlines()
+        return {line.split()[0] for line in lines if line.startswith("pid=")}
+
+    def request(
+        self, path, *, method="GET", cookies=None, form=None, body=None, headers=None, timeout=30
+    ):
+        """Return (status, headers, body, seconds); never raises on a status. `form`: fields to
+        post, form-encoded; `body`: the text to send as it is."""
         started = time.monotonic()
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}")
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        data = body.encode() if body is not None else data
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", data=data, method=method
+        )
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
+        if cookies:
+            request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()))
         try:
             with NO_PROXY.open(request, timeout=timeout) as response:
                 status, headers, body = response.status, response.headers, response.read()
         except urllib.error.HTTPError as error:
             status, headers, body = error.code, error.headers, error.read()
         return status, headers, body.decode(), time.monotonic() - started
+
+    def get(self, path, timeout=30):
+        """Return (status, headers, body, seconds) for GET `path`; never raises on a status."""
+        return self.request(path, timeout=timeout)
+
+
+class Scheduler:
+    """`manage.py run_scheduler` (tests.settings) in a child process, with `environment`."""
+
+    def __init__(self, environment, log_path):
+        self.environment = environment
+        self.log_path = log_path
+        self.process = None
+
+    def start(self):
+        self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        command = [sys.executable, "manage.py", "run_scheduler"]
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and a fixed command
+            command, cwd=BASE_DIR, env=self.environment, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        wait_until(lambda: b"looks at publish" in self.log_path.read_bytes(), what="scheduler")
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+            self.log.close()
+
+
+def served_database_url() -> str:
+    """Return the test database as a DATABASE_URL, for a site served by another process."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def environment(**overrides):

@@ -1,7 +1,9 @@
-"""Redis stopped or hung: the site keeps serving from the database, and never grants more.
+"""Redis stopped or hung, in one process: the site keeps serving from the database, never waits
+on Redis more than once per outage, and never grants more (`kept.backend`, `kept.values`).
 
 Each test starts its own `redis-server` (never the machine's) and points the site's caches at
-it, as `newsroom.settings` does for a redis:// CACHE_URL; they run in both passes of CI.
+it, as `newsroom.settings` does for a redis:// CACHE_URL; they run in both passes of CI. The
+same faults against gunicorn's workers and the scheduler: `tests/kept/test_faults.py`.
 """
 
 import logging
@@ -13,9 +15,10 @@ from django.urls import reverse
 
 from articles.models import Article
 from articles.site import pages
-from newsroom import resilient_cache
+from kept import backend, values
+from kept.models import MissedWrite
 from tests.factories import make_article, paragraphs
-from tests.newsroom.fault_services import RedisServer
+from tests.fault_services import RedisServer
 from tests.subscriptions.factories import PASSWORD, make_reader, make_subscription, page_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.faults]
@@ -35,20 +38,30 @@ def redis_server():
 
 @pytest.fixture
 def site_on_own_redis(settings, redis_server):
-    """Point the page cache and the throttles at our own Redis, as the settings do."""
-    options = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25, "retry_after": RETRY_AFTER}
-    backend = {
-        "BACKEND": "newsroom.resilient_cache.ResilientRedisCache",
-        "LOCATION": redis_server.url,
-    }
-    settings.CACHES = {
-        "default": {**backend, "OPTIONS": options},
-        "throttles": {**backend, "OPTIONS": {**options, "fallback": "local"}},
-    }
-    resilient_cache._outages.clear()
-    pages._recent_parts.clear()
+    """Point the site's three caches at our own Redis, as the settings do."""
+    settings.CACHES = caches_on(redis_server.url)
+    forget_outages()
     yield redis_server
-    resilient_cache._outages.clear()
+    forget_outages()
+
+
+def caches_on(url):
+    options = {
+        "SOCKET_CONNECT_TIMEOUT": 0.25,
+        "SOCKET_TIMEOUT": 0.25,
+        "BREAKER_SECONDS": RETRY_AFTER,
+    }
+    cache = {"BACKEND": "kept.backend.BreakerRedisCache", "LOCATION": url}
+    return {
+        alias: {**cache, "OPTIONS": {**options, "ON_FAILURE": how}}
+        for alias, how in (("default", "miss"), ("kept", "raise"), ("throttles", "local"))
+    }
+
+
+def forget_outages():
+    """This process forgets every outage it saw: breakers closed, kept values trusted."""
+    backend.forget_outages()
+    values.forget_outage()
     pages._recent_parts.clear()
 
 
@@ -65,16 +78,16 @@ def timed_get(client, url):
 
 def wait_until_the_cache_answers():
     """Wait out the pause the site's cache takes after a failure (at most 5 s)."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     deadline = time.monotonic() + 5
-    while not cache.answering() and time.monotonic() < deadline:
+    while not caches["kept"].answering() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert cache.answering()
+    assert caches["kept"].answering()
 
 
 def cache_warnings(caplog):
-    return [r.getMessage() for r in caplog.records if r.name == "newsroom.resilient_cache"]
+    return [r.getMessage() for r in caplog.records if r.name == "kept.backend"]
 
 
 def test_with_redis_stopped_readers_are_served_from_the_database_and_never_given_more(
@@ -89,7 +102,7 @@ def test_with_redis_stopped_readers_are_served_from_the_database_and_never_given
     assert reader.get("/").status_code == reader.get(url).status_code == 200
 
     site_on_own_redis.stop()
-    caplog.set_level(logging.WARNING, logger="newsroom.resilient_cache")
+    caplog.set_level(logging.WARNING, logger="kept.backend")
     for path in ("/", url, reverse("login"), "/search/?q=Headline", reverse("feed")):
         response, seconds = timed_get(reader, path)
         assert response.status_code == 200, path
@@ -169,8 +182,9 @@ def test_a_change_made_while_redis_is_hung_reaches_readers_once_it_answers(
     site_on_own_redis.freeze()  # Redis keeps its data, and the old head in it
     try:
         article.access = Article.Access.SUBSCRIBERS
-        article.save()  # its cache update is lost
-        assert "missed the update of article" in caplog.text
+        article.save()  # its cache update is lost, and recorded
+        assert MissedWrite.objects.filter(kind="article-head", ident=str(article.pk)).exists()
+        assert "did not take the new article-head" in caplog.text
         assert MARKER not in reader.get(url).content.decode()  # from the database meanwhile
     finally:
         site_on_own_redis.thaw()
@@ -211,9 +225,9 @@ def test_a_subscription_that_ends_while_redis_is_hung_stops_entitling_once_it_an
 def test_a_password_changed_while_redis_is_hung_ends_other_sessions_once_it_answers(
     site_on_own_redis,
 ):
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    from accounts.backends import kept_user_key
+    from accounts.backends import USER
 
     article = story(access=Article.Access.SUBSCRIBERS)
     url = article.get_absolute_url()
@@ -224,8 +238,8 @@ def test_a_password_changed_while_redis_is_hung_ends_other_sessions_once_it_answ
     assert MARKER in elsewhere.get(url).content.decode()  # the user's row kept in Redis
     assert MARKER in later.get(url).content.decode()
 
-    row_before_the_change = cache.get(kept_user_key(user.pk))
-    assert row_before_the_change.password == user.password
+    row_before_the_change = caches["kept"].get(USER.key(user.pk))
+    assert user.password not in repr(row_before_the_change)  # what is kept holds no secret
     site_on_own_redis.freeze()  # Redis keeps the row with the old password
     try:
         user.set_password("a-new-pass-2026")
@@ -237,7 +251,7 @@ def test_a_password_changed_while_redis_is_hung_ends_other_sessions_once_it_answ
     wait_until_the_cache_answers()
     # A frozen Redis may still run the write queued on its socket when it wakes: put the old
     # row back, as if that write had been lost.
-    cache.set(kept_user_key(user.pk), row_before_the_change)
+    caches["kept"].set(USER.key(user.pk), row_before_the_change)
     # A session not used during the outage meets Redis's old row: the missed update is made
     # before anything is read from it, so the session ends all the same.
     assert MARKER not in later.get(url).content.decode()
@@ -247,9 +261,9 @@ def test_a_password_changed_while_redis_is_hung_ends_other_sessions_once_it_answ
 def test_a_read_counted_while_redis_is_hung_is_counted_on_the_meter_once_it_answers(
     site_on_own_redis, settings
 ):
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    from subscriptions.meter import kept_reads_key, meter_period
+    from subscriptions.meter import READS, ReadsOfTheMonth, meter_period
 
     settings.NEWSROOM_METER_REGISTERED = 1
     first, second = story(access=Article.Access.METERED), story(access=Article.Access.METERED)
@@ -259,7 +273,8 @@ def test_a_read_counted_while_redis_is_hung_is_counted_on_the_meter_once_it_answ
     # No read yet: kept as such in Redis.
     preview = reader.get(story(access=Article.Access.SUBSCRIBERS).get_absolute_url())
     assert MARKER not in preview.content.decode()
-    reads_before = cache.get(kept_reads_key(user.pk, meter_period()))
+    reads_key = READS.key(ReadsOfTheMonth(user.pk, meter_period()))
+    reads_before = caches["kept"].get(reads_key)
     assert reads_before == frozenset()
 
     site_on_own_redis.freeze()  # Redis keeps "no read yet"
@@ -272,6 +287,6 @@ def test_a_read_counted_while_redis_is_hung_is_counted_on_the_meter_once_it_answ
     wait_until_the_cache_answers()
     # A frozen Redis may still run the write queued on its socket when it wakes: put the old
     # reads back, as if that write had been lost.
-    cache.set(kept_reads_key(user.pk, meter_period()), reads_before)
+    caches["kept"].set(reads_key, reads_before)
     assert MARKER not in reader.get(second.get_absolute_url()).content.decode()
     assert MARKER in reader.get(first.get_absolute_url()).content.decode()

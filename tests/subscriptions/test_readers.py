@@ -1,12 +1,13 @@
 """A logged-in reader's article page: the session fetched with the page's keys and the reader's
-kept rows, in one round trip to the cache, and still the only word on who the reader is."""
+kept values, in one round trip to the cache (`subscriptions.readers`), and still the only word
+on who the reader is."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from subscriptions import backends
+from subscriptions import readers
 from subscriptions.models import MeteredRead
 from tests.factories import make_article, paragraphs
 from tests.readers import BEYOND, logged_in, reads_in_full
@@ -24,22 +25,23 @@ def story(access):
 
 @pytest.fixture
 def round_trips(monkeypatch):
-    """The keys of each read of the cache (`get` and `get_many`), one list per round trip."""
+    """The keys of each read of the caches (`get` and `get_many`), one list per round trip."""
     asked, inside = [], []
-    for name in ("get", "get_many"):
-        original = getattr(cache, name)
+    for cache in (caches["default"], caches["kept"]):
+        for name in ("get", "get_many"):
+            original = getattr(cache, name)
 
-        def counting(key, *args, original=original, **kwargs):
-            if inside:  # the local-memory cache's get_many calls its own get
-                return original(key, *args, **kwargs)
-            asked.append([key] if isinstance(key, str) else list(key))
-            inside.append(True)
-            try:
-                return original(key, *args, **kwargs)
-            finally:
-                inside.pop()
+            def counting(key, *args, original=original, **kwargs):
+                if inside:  # the local-memory cache's get_many calls its own get
+                    return original(key, *args, **kwargs)
+                asked.append([key] if isinstance(key, str) else list(key))
+                inside.append(True)
+                try:
+                    return original(key, *args, **kwargs)
+                finally:
+                    inside.pop()
 
-        monkeypatch.setattr(cache, name, counting)
+            monkeypatch.setattr(cache, name, counting)
     return asked
 
 
@@ -56,7 +58,7 @@ def test_a_subscribers_page_is_one_round_trip_to_the_cache_and_no_query(
 
     assert len(round_trips) == 1
     (keys,) = round_trips
-    assert any(key.startswith("django.contrib.sessions") for key in keys)
+    assert any(key.startswith("kept:session:") for key in keys)
 
 
 def test_a_registered_reader_re_reading_is_one_round_trip_and_no_query(
@@ -84,13 +86,13 @@ def test_a_wrong_guess_of_the_sessions_user_costs_a_round_trip_never_the_wrong_r
     assert not reads_in_full(client, article)
     assert reads_in_full(logged_in(subscriber), article)  # the subscriber's rows are kept
     # This process now guesses the session is the subscriber's (a hash collision, say).
-    backends._session_users[hash(client.session.session_key)] = subscriber.pk
+    readers._session_users[hash(client.session.session_key)] = subscriber.pk
     round_trips.clear()
 
     assert not reads_in_full(client, article)
 
     assert len(round_trips) == 2  # the reader's own rows fetched after the session
-    backends._session_users[hash(client.session.session_key)] = other.pk
+    readers._session_users[hash(client.session.session_key)] = other.pk
     assert not reads_in_full(client, article)
 
 

@@ -1,0 +1,327 @@
+"""A change that takes access away while Redis is paused holds on every worker once it answers.
+
+The site runs as production runs it: gunicorn with two workers and the scheduler beside it, on
+the test database and a Redis of the test's own, with the Stripe stand-in behind the webhook.
+For each change that takes something away (a refund by webhook, an article made subscribers-only
+or unpublished, a log-out, a password change, a deactivated account), the test pauses Redis
+(SIGSTOP), makes the change, resumes Redis (SIGCONT) and then puts back every key Redis held
+before the pause: a paused Redis applies the writes queued on its sockets when it wakes, and
+putting the old values back plays what production meets when such writes are lost (a failover,
+a partition). Every write the cache missed must then be repaired within 5 s of Redis answering
+(`kept.values`), after which no request on either worker gets what the change took away.
+
+Each case runs twice: with both workers having noticed the pause (readers kept reading
+meanwhile) and with neither (nobody read: the workers' first requests after the pause meet
+Redis's old values). A last test replaces the workers while Redis is paused.
+"""
+
+import re
+import signal
+import time
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+from django.test import Client
+from django.utils import timezone
+
+from articles.services import article_change_access, article_unpublish
+from kept import backend, values
+from kept.models import MissedWrite
+from subscriptions.access import Access
+from subscriptions.models import PaymentCustomer, Subscription
+from tests.factories import make_article, paragraphs
+from tests.fault_services import RedisServer, Scheduler, Site, environment, served_database_url
+from tests.readers import BEYOND
+from tests.subscriptions.factories import make_plan, make_reader, make_subscription
+from tests.subscriptions.stripe_stand_in import DAY, SECRET_KEY, WEBHOOK_SECRET, signed_event
+
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+REPAIRED_WITHIN = 5.0  # seconds after Redis answers again
+READS = 16  # requests after the repair, over both workers
+
+
+@pytest.fixture
+def redis_server():
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def house(redis_server, stripe_stand_in, settings, tmp_path):
+    """The site (gunicorn, two workers) and the scheduler on the test database and our Redis;
+    this process, where editors' changes are made, on the same Redis."""
+    options = {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25, "BREAKER_SECONDS": 1}
+    cache = {"BACKEND": "kept.backend.BreakerRedisCache", "LOCATION": redis_server.url}
+    settings.CACHES = {
+        alias: {**cache, "OPTIONS": {**options, "ON_FAILURE": how}}
+        for alias, how in (("default", "miss"), ("kept", "raise"), ("throttles", "local"))
+    }
+    backend.forget_outages()
+    values.forget_outage()
+    env = environment(
+        DATABASE_URL=served_database_url(),
+        CACHE_URL=redis_server.url,
+        CACHE_CONNECT_TIMEOUT="0.25",
+        CACHE_SOCKET_TIMEOUT="0.25",
+        CACHE_RETRY_AFTER="1",
+        NEWSROOM_PAYMENT_PROVIDER="subscriptions.stripe_provider.StripeProvider",
+        NEWSROOM_DEVELOPMENT_CHECKOUT="false",
+        STRIPE_SECRET_KEY=SECRET_KEY,
+        STRIPE_PUBLISHABLE_KEY="pk_test_stand_in",
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_API_BASE=stripe_stand_in.url,
+    )
+    site = Site(env, tmp_path / "gunicorn.log", workers=2, threads=2)
+    scheduler = Scheduler(env, tmp_path / "scheduler.log")
+    site.start()
+    scheduler.start()
+    try:
+        yield House(site, scheduler, redis_server, stripe_stand_in)
+    finally:
+        redis_server.thaw()
+        scheduler.stop()
+        site.stop()
+        backend.forget_outages()
+        values.forget_outage()
+
+
+class House:
+    def __init__(self, site, scheduler, redis_server, stripe):
+        self.site = site
+        self.scheduler = scheduler
+        self.redis_server = redis_server
+        self.redis = redis.Redis.from_url(redis_server.url)
+        self.stripe = stripe
+
+    def read(self, path, cookies=None):
+        status, _headers, body, _seconds = self.site.request(path, cookies=cookies)
+        return status, body
+
+    def warm(self, paths_and_cookies):
+        """Read each page on both workers: what they read is kept in Redis."""
+        self.until_both_workers(paths_and_cookies)
+
+    def until_both_workers(self, paths_and_cookies, *, at_most=60):
+        """Read the pages in turn until both workers have answered; return every answer."""
+        mark, answers = self.site.mark(), []
+        for _round in range(at_most):
+            for path, cookies in paths_and_cookies:
+                answers.append((path, cookies, *self.read(path, cookies)))
+            if len(self.site.workers_since(mark)) == 2:
+                return answers
+        pytest.fail("one worker answered every request")
+
+    def pause(self):
+        """Remember every key Redis holds, then pause it."""
+        self.before = {
+            key: (self.redis.dump(key), self.redis.pttl(key)) for key in self.redis.scan_iter()
+        }
+        self.redis_server.freeze()
+
+    def resume_and_lose_the_writes_of_the_pause(self):
+        """Resume Redis, and put back what it held before the pause (the writes queued on its
+        sockets meanwhile are lost, as in a failover). The scheduler waits meanwhile: a repair
+        made before the old values are back would be a repair of writes not yet lost."""
+        self.scheduler.process.send_signal(signal.SIGSTOP)
+        try:
+            self.redis_server.thaw()
+            self.redis.ping()
+            for key, (dumped, ttl) in self.before.items():
+                self.redis.restore(key, max(ttl, 0), dumped, replace=True)
+        finally:
+            self.scheduler.process.send_signal(signal.SIGCONT)
+        self.answering_since = time.monotonic()
+
+    def wait_for_the_repair(self):
+        """Return once no missed write is left; fail if that took more than 5 s."""
+        while MissedWrite.objects.exists():
+            waited = time.monotonic() - self.answering_since
+            assert waited < REPAIRED_WITHIN, f"missed writes left after {waited:.1f} s"
+            time.sleep(0.05)
+
+
+def story(access):
+    return make_article(
+        access=access,
+        blocks=[("text", paragraphs(3)), ("break",), ("text", f"<p>{BEYOND}</p>")],
+    )
+
+
+def session_of(user) -> dict:
+    client = Client()
+    client.force_login(user)
+    name = django_settings.SESSION_COOKIE_NAME
+    return {name: client.cookies[name].value}
+
+
+def reads_in_full(answer) -> bool:
+    status, body = answer[-2:]
+    assert status == 200, body[:300]
+    return BEYOND in body
+
+
+# The cases: each makes its world, reads it, then takes something away during the pause.
+
+
+def refund_by_webhook(house):
+    """A subscriber refunded at Stripe: the subscription ends now."""
+    plan = make_plan(name="Monthly", slug="monthly", provider_price_id="price_monthly")
+    reader = make_reader()
+    PaymentCustomer.objects.create(user=reader, provider_customer_id="cus_refunded")
+    remote = house.stripe.add_subscription(
+        customer="cus_refunded",
+        price_id=plan.provider_price_id,
+        start=timezone.now().timestamp() - 10 * DAY,
+    )
+    delivered = deliver(house, "customer.subscription.created", remote)
+    assert delivered == 200 and Subscription.objects.filter(user=reader).exists()
+    article = story(Access.SUBSCRIBERS)
+    pages = [(article.get_absolute_url(), session_of(reader))]
+
+    def take_away():
+        now = int(timezone.now().timestamp())
+        ended = house.stripe.change(remote["id"], status="canceled", ended_at=now)
+        assert deliver(house, "customer.subscription.deleted", ended) == 200
+
+    return pages, take_away
+
+
+def deliver(house, event_type, obj):
+    body, signature = signed_event(event_type, obj)
+    status, *_rest = house.site.request(
+        "/payments/webhook/",
+        method="POST",
+        headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
+        body=body,
+    )
+    return status
+
+
+def made_subscribers_only(house):
+    article = story(Access.FREE)
+    editor = editor_account()
+    return [(article.get_absolute_url(), None)], lambda: article_change_access(
+        article=article, by=editor, access=Access.SUBSCRIBERS
+    )
+
+
+def unpublished(house):
+    article = story(Access.FREE)
+    editor = editor_account()
+    return [(article.get_absolute_url(), None)], lambda: article_unpublish(
+        article=article, by=editor
+    )
+
+
+def logged_out(house):
+    reader = make_subscription(user=make_reader()).user
+    cookies = session_of(reader)
+    article = story(Access.SUBSCRIBERS)
+    _status, headers, page, _seconds = house.site.request("/account/", cookies=cookies)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    csrf_cookie = re.search(r"csrftoken=([^;]+)", headers["Set-Cookie"]).group(1)
+
+    def take_away():
+        status, *_rest = house.site.request(
+            "/logout/",
+            method="POST",
+            cookies={**cookies, "csrftoken": csrf_cookie},
+            form={"csrfmiddlewaretoken": token},
+        )
+        assert status == 302
+
+    # A copy of the session's cookie (the same browser's other tab, or a stolen one).
+    return [(article.get_absolute_url(), cookies)], take_away
+
+
+def password_changed(house):
+    reader = make_subscription(user=make_reader()).user
+    article = story(Access.SUBSCRIBERS)
+
+    def take_away():
+        reader.set_password("a-new-pass-2026")
+        reader.save()
+
+    return [(article.get_absolute_url(), session_of(reader))], take_away
+
+
+def deactivated(house):
+    reader = make_subscription(user=make_reader()).user
+    article = story(Access.SUBSCRIBERS)
+
+    def take_away():
+        reader.is_active = False
+        reader.save()
+
+    return [(article.get_absolute_url(), session_of(reader))], take_away
+
+
+def editor_account():
+    from django.contrib.auth.models import Group
+
+    editor = make_reader(is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editor"))
+    return editor
+
+
+def taken_away(answer) -> bool:
+    """Whether the answer no longer gives what the change took: the full text (or the page)."""
+    _path, _cookies, status, body = answer
+    if status == 404:
+        return True
+    assert status == 200, body[:300]
+    return BEYOND not in body
+
+
+CASES = [
+    refund_by_webhook,
+    made_subscribers_only,
+    unpublished,
+    logged_out,
+    password_changed,
+    deactivated,
+]
+
+
+@pytest.mark.parametrize("noticed", [True, False], ids=["workers-noticed", "nobody-noticed"])
+@pytest.mark.parametrize("case", CASES, ids=[case.__name__ for case in CASES])
+def test_what_a_change_takes_away_during_a_pause_stays_away_on_every_worker(house, case, noticed):
+    pages, take_away = case(house)
+    house.warm(pages)
+    assert all(reads_in_full(answer) for answer in house.until_both_workers(pages))
+
+    house.pause()
+    if noticed:
+        house.until_both_workers(pages)  # each worker waits once on the paused Redis
+    take_away()
+    if noticed:
+        during = house.until_both_workers(pages)
+        assert all(taken_away(answer) for answer in during)  # read from the database
+    house.resume_and_lose_the_writes_of_the_pause()
+
+    house.wait_for_the_repair()
+    after = house.until_both_workers(pages * READS)
+    assert all(taken_away(answer) for answer in after)
+
+
+def test_workers_replaced_while_redis_is_paused_leave_nothing_unrepaired(house):
+    """The record of a missed write is in the database: a worker that dies takes nothing."""
+    pages, take_away = made_subscribers_only(house)
+    house.warm(pages)
+    house.pause()
+    house.until_both_workers(pages)
+    take_away()
+    house.site.process.send_signal(signal.SIGHUP)  # gunicorn replaces every worker
+    time.sleep(1)
+    house.resume_and_lose_the_writes_of_the_pause()
+
+    house.wait_for_the_repair()
+    after = house.until_both_workers(pages * READS)
+    assert all(taken_away(answer) for answer in after)
