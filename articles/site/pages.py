@@ -135,12 +135,17 @@ def _load_head(**lookup) -> ArticleHead | None:
     tags = Article.tags.through.objects.filter(article_id=row["pk"]).order_by("tag_id")
     row["access"] = Access(row["access"])
     card = (
-        *(row[name] for name in HEAD_FIELDS if name not in ("pk", "updated_at")),
+        *(_to_the_second(row[name]) for name in HEAD_FIELDS if name not in ("pk", "updated_at")),
         *card_values,
         tuple(authors.values_list("author_id", flat=True)),
         tuple(tags.values_list("tag_id", flat=True)),
     )
     return ArticleHead(**row, version=secrets.token_hex(8), card=card)
+
+
+def _to_the_second(value):
+    """Times as lists show them: an admin form sends them back to the second."""
+    return value.replace(microsecond=0) if isinstance(value, datetime) else value
 
 
 def _same_head(one, other) -> bool:
