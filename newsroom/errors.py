@@ -15,24 +15,37 @@ from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import requires_csrf_token
 
-from newsroom.request_log import current_request_id
-
 # A database that is down or hung (see `newsroom.unavailable`).
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 30
 
 
-def _error_page(request, template_name: str, *, status: int) -> HttpResponse:
+def _error_page(request, template_name: str, *, status: int, **context) -> HttpResponse:
     context = {
         "publication_name": settings.NEWSROOM_PUBLICATION_NAME,
         "contact_email": settings.NEWSROOM_CONTACT_EMAIL,
-        "reference": getattr(request, "request_id", None) or current_request_id.get(),
+        # Set first thing by `newsroom.request_log`, the outermost middleware.
+        "reference": getattr(request, "request_id", None),
+        **context,
     }
     return HttpResponse(
         render_to_string(template_name, context),
         status=status,
         content_type="text/html; charset=utf-8",
     )
+
+
+def unreadable_input(request, problem: str) -> HttpResponse:
+    """Return the 400 page for input that is not text (`newsroom.request_input`): what was
+    wrong, never cached."""
+    response = _error_page(request, "400.html", status=400, problem=problem)
+    add_never_cache_headers(response)
+    return response
+
+
+def bad_request(request, exception):
+    """Answer Django's own 400s (a host not allowed, a body too large) with the same page."""
+    return unreadable_input(request, "something this site cannot accept")
 
 
 def service_unavailable(request) -> HttpResponse:

@@ -9,6 +9,7 @@ admin.site.site_header = settings.NEWSROOM_PUBLICATION_NAME
 admin.site.site_title = "Newsroom"
 admin.site.index_title = "Write and publish"
 
+handler400 = "newsroom.errors.bad_request"
 handler500 = "newsroom.errors.server_error"
 
 urlpatterns = [

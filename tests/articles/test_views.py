@@ -225,7 +225,7 @@ def test_listings_never_count_the_archive(client, settings):
 
 
 @pytest.mark.parametrize("page", ["oops", "0", "4", "99999999", "1%00", "١"])
-def test_a_page_number_that_is_not_a_page_is_404_and_caches_nothing(client, settings, page):
+def test_a_page_number_that_is_not_a_page_is_refused_and_caches_nothing(client, settings, page):
     """Cached lists are keyed by the page number: nothing else may make a key."""
     from django.core.cache import cache
 
@@ -236,7 +236,9 @@ def test_a_page_number_that_is_not_a_page_is_404_and_caches_nothing(client, sett
     client.get(section.get_absolute_url())
     shows_keys = isinstance(cache._cache if hasattr(cache, "_cache") else None, dict)
     keys_before = set(cache._cache) if shows_keys else set()
-    assert client.get(section.get_absolute_url() + f"?page={page}").status_code == 404
+    # A NUL is refused before any view reads it (newsroom.request_input): 400, not 404.
+    expected = 400 if "%00" in page else 404
+    assert client.get(section.get_absolute_url() + f"?page={page}").status_code == expected
     if shows_keys:  # the local-memory cache shows its keys; on Redis the status is checked
         assert set(cache._cache) == keys_before
 
