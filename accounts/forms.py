@@ -6,6 +6,7 @@ from django.contrib.auth.forms import (
     UserChangeForm,
 )
 
+from accounts.display_names import DISPLAY_NAME_MAX_LENGTH
 from accounts.models import User
 from accounts.services import EMAIL_TAKEN
 
@@ -28,11 +29,19 @@ class SignUpForm(UniqueEmailMixin, BaseUserCreationForm):
         model = User
         fields = ["email", "name"]
         labels = {"name": "Name (optional)"}
-        help_texts = {"name": "How we greet you in emails."}
+        help_texts = {
+            "name": "How we greet you in emails, and whom a friend is told an article you "
+            "gift them is from."
+        }
         widgets = {
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
             "name": forms.TextInput(attrs={"autocomplete": "name"}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The column is wider than a name may be (`accounts.display_names`): say the limit.
+        self.fields["name"].widget.attrs["maxlength"] = DISPLAY_NAME_MAX_LENGTH
 
 
 class LogInForm(AuthenticationForm):

@@ -2,6 +2,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 
+from accounts.display_names import validate_display_name
+
 
 class UserManager(BaseUserManager):
     """Manage accounts identified by their email address."""
@@ -38,7 +40,9 @@ class User(AbstractUser):
     first_name = None
     last_name = None
     email = models.EmailField("email address", max_length=254, unique=True)
-    name = models.CharField(max_length=150, blank=True)
+    # Shown to others (a gift's email says who sent it): `accounts.display_names` says what it
+    # may hold. The column stays 150 wide for names kept from before the rule.
+    name = models.CharField(max_length=150, blank=True, validators=[validate_display_name])
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -12,6 +12,9 @@ import re
 import time
 import uuid
 
+from newsroom.errors import unreadable_input
+from newsroom.request_input import request_input_problem
+
 logger = logging.getLogger("newsroom.requests")
 current_request_id = contextvars.ContextVar("request_id", default="-")
 INCOMING_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
@@ -26,7 +29,8 @@ class RequestIdFilter(logging.Filter):
 
 
 class RequestLogMiddleware:
-    """Outermost: time the request, log one line, and send the request id back."""
+    """Outermost: time the request, log one line, and send the request id back; refuse
+    input that is not text with 400."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -38,7 +42,12 @@ class RequestLogMiddleware:
         token = current_request_id.set(request_id)
         started = time.perf_counter()
         try:
-            response = self.get_response(request)
+            # Input that is not text is refused before anything reads it (`request_input`
+            # says why here, and not in a middleware of its own).
+            if problem := request_input_problem(request):
+                response = unreadable_input(request, problem)
+            else:
+                response = self.get_response(request)
             response["X-Request-ID"] = request_id
             logger.info(
                 "%s %s %s %.1fms",

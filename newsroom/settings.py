@@ -318,6 +318,8 @@ LOGGING = {
 # The project's own knobs.
 NEWSROOM_PUBLICATION_NAME = env.str("NEWSROOM_PUBLICATION_NAME", default="The Daily Newsroom")
 NEWSROOM_SITE_URL = env.str("NEWSROOM_SITE_URL", default="http://127.0.0.1:8000")
+# The newsroom's address for readers, shown on the error pages (empty: none shown).
+NEWSROOM_CONTACT_EMAIL = env.str("NEWSROOM_CONTACT_EMAIL", default="")
 NEWSROOM_DEFAULT_ACCESS = env.str("NEWSROOM_DEFAULT_ACCESS", default="metered")
 NEWSROOM_PREVIEW_PARAGRAPHS = env.int("NEWSROOM_PREVIEW_PARAGRAPHS", default=3)
 NEWSROOM_METER_ANONYMOUS = env.int("NEWSROOM_METER_ANONYMOUS", default=3)

@@ -3,12 +3,13 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from newsroom import health
+from newsroom import health, site_root
 
 admin.site.site_header = settings.NEWSROOM_PUBLICATION_NAME
 admin.site.site_title = "Newsroom"
 admin.site.index_title = "Write and publish"
 
+handler400 = "newsroom.errors.bad_request"
 handler500 = "newsroom.errors.server_error"
 
 urlpatterns = [
@@ -16,6 +17,8 @@ urlpatterns = [
     # costs every page behind it (no two of these match the same address:
     # tests/newsroom/test_urls.py).
     path("", include("articles.site.urls")),
+    path("robots.txt", site_root.robots_txt, name="robots_txt"),
+    path("favicon.ico", site_root.favicon, name="favicon"),
     path("healthz", health.liveness, name="healthz"),
     path("readyz", health.readiness, name="readyz"),
     path("admin/", admin.site.urls),

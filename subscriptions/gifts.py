@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from accounts.display_names import display_name_is_safe
 from accounts.models import User
 from subscriptions.access import Access
 from subscriptions.emails import reader_email_send
@@ -127,8 +128,14 @@ def gift_create(
 
 
 def gift_sender_name(gift: GiftLink) -> str:
-    """Return how a gift's recipient is told who sent it (never the sender's email address)."""
-    return gift.sender.name or "a subscriber"
+    """Return how a gift's recipient is told who sent it (never the sender's email address).
+
+    The sender's name only if it is one the forms would accept today: it goes into the
+    subject of an email to any address, and a name stored before the rule (or around the
+    forms) could hold a link or a header.
+    """
+    name = gift.sender.name
+    return name if name and display_name_is_safe(name) else "a subscriber"
 
 
 def gift_revoke(*, gift: GiftLink, by: User, at: datetime | None = None) -> GiftLink:

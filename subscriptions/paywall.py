@@ -17,8 +17,9 @@ Templates show the decision and never recompute it:
 - `decision.granted`: the whole body, or the blocks before the cut and the prompt.
 - `decision.prompt`: `"subscribe_or_log_in"` (anonymous: subscribe button and a log-in link that
   returns here), `"subscribe"` (a registered reader: subscribe only) or `"none"`.
-- `decision.shows_meter_note`: show "{{ decision.reads_left }} of {{ decision.reads_limit }} free
-  articles left this month".
+- `decision.shows_meter_note`: show the meter's note, the one `decision.meter_note` names
+  (a `MeterNote`): "2 of 3 free articles left this month", "This is your last free article
+  this month", or that an article read earlier this month is free to read again.
 - `decision.reason`: why (an `AccessReason`), e.g. "staff" to add a note of what the public sees.
 """
 
@@ -80,6 +81,16 @@ class PaywallPrompt(StrEnum):
     SUBSCRIBE = "subscribe"  # registered: asked to subscribe, not to sign up
 
 
+class MeterNote(StrEnum):
+    """What the meter's note under the headline says about this read."""
+
+    NONE = "none"
+    READS_LEFT = "reads_left"  # "2 of 3 free articles left this month"
+    LAST_FREE_READ = "last_free_read"  # this read spent the last of the allowance
+    # Read earlier this month: it cost nothing now, whatever is left (perhaps nothing).
+    READ_AGAIN = "read_again"
+
+
 @dataclass(frozen=True)
 class Reader:
     """Who is reading, as far as the paywall cares; built from a request by `build_reader`."""
@@ -129,6 +140,17 @@ class AccessDecision:
     def shows_meter_note(self) -> bool:
         """Whether to show "2 of 3 free articles left this month"."""
         return self.granted and self.reads_left is not None
+
+    @property
+    def meter_note(self) -> MeterNote:
+        """Which note to show: a read again is never "your last free article"."""
+        if not self.shows_meter_note:
+            return MeterNote.NONE
+        if self.reason == AccessReason.ALREADY_READ:
+            return MeterNote.READ_AGAIN
+        if self.reads_left == 0:
+            return MeterNote.LAST_FREE_READ
+        return MeterNote.READS_LEFT
 
     @property
     def reads_used(self) -> int | None:

@@ -19,6 +19,8 @@ LAYOUT_SIZES = {
     "wide": "(min-width: 80rem) 72rem, 100vw",
     "inset": "(min-width: 48rem) 20rem, 100vw",
     "thumbnail": "(min-width: 48rem) 20rem, 100vw",
+    # The front page's first column: two thirds of the page beside the latest stories.
+    "lead_card": "(min-width: 72rem) 45rem, (min-width: 48rem) 62vw, 100vw",
 }
 ANY_FORMAT = ("webp", "jpeg", "png")
 
@@ -47,19 +49,21 @@ def figure(image, caption=None, credit=None, alt=None, lead=False, layout=None, 
 
 
 @register.inclusion_tag("media/includes/picture.html")
-def thumbnail_picture(image, alt=None, sizes=None):
+def thumbnail_picture(image, alt=None, sizes=None, lead=False):
     """Render `image` as a lazy <picture> without caption, e.g. on an article card.
 
     Unlike `figure`, an empty `alt` is taken as given: alt="" hides a picture that only
     repeats what the text beside it says. Without `alt`, the image's own alt text is used.
+    `lead`: the front page's lead story, whose picture is the page's largest paint: it loads
+    at once, first among the pictures, drawn at the width of the front's main column.
     """
     if image is None:
         return {"sources": None}
     return {
         "sources": renditions.picture_sources(image=image),
         "alt": alt if alt is not None else _alt(image, None),
-        "lead": False,
-        "sizes": sizes or LAYOUT_SIZES["thumbnail"],
+        "lead": bool(lead),
+        "sizes": sizes or LAYOUT_SIZES["lead_card" if lead else "thumbnail"],
     }
 
 

@@ -87,6 +87,46 @@ def test_sign_up_with_an_address_taken_in_another_case(client):
     assert User.objects.count() == 1
 
 
+# What a display name may hold: it goes into the subject of gift emails to any address.
+REFUSED_NAMES = {
+    "A" * 61: "at most 60 characters",
+    "Free money at http://evil.example": "a web address",
+    "Claim it on www.evil.example now": "a web address",
+    "Visit evil.example": "a web address",
+    "Visit evil．example": "a web address",  # a full-width dot is still a dot
+    "bit.ly/prize": "a web address",
+    "ann@evil.example": "an email address",
+    "Ann\nBcc: victim@example.com": "line breaks",
+    "Ann\r\nLee": "line breaks",
+    "Ann\u2028Lee": "line breaks",
+    "Ann\tLee": "control characters",
+    "Ann\x07Lee": "control characters",
+    "Ann \u202eeeL": "control characters",  # a right-to-left override
+}
+
+
+@pytest.mark.parametrize(("name", "why"), REFUSED_NAMES.items(), ids=range(len(REFUSED_NAMES)))
+def test_sign_up_refuses_a_name_that_could_carry_a_link_or_a_header(client, name, why):
+    response = sign_up(client, name=name)
+    assert response.status_code == 400
+    assert why in page_text(response)
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Ann Lee", "Siobhán O'Brien-Ní Dhuibhir", "J.R.R. Tolkien", "Dr. Ann Lee", "Zoë 李", "A" * 60],
+)
+def test_sign_up_keeps_a_persons_name(client, name):
+    assert sign_up(client, name=name).status_code == 302
+    assert User.objects.get().name == name
+
+
+def test_the_name_field_says_how_long_a_name_may_be(client):
+    html = client.get(reverse("signup")).content.decode()
+    assert re.search(r'<input type="text" name="name"[^>]*maxlength="60"', html)
+
+
 def test_sign_up_errors_are_tied_to_their_fields(client):
     response = client.post(
         reverse("signup"),

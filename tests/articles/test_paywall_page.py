@@ -40,6 +40,36 @@ def test_anonymous_meter_quota_rereads_and_note(client, settings):
     assert "Beyond." in rereading and PREVIEW not in rereading
 
 
+READ_AGAIN = "You read this article earlier this month: reading it again is free."
+LAST = "This is your last free article this month."
+
+
+@pytest.mark.parametrize("registered", [False, True], ids=["anonymous", "registered"])
+def test_rereading_with_the_free_reads_used_up_never_says_it_is_the_last(
+    client, settings, registered
+):
+    settings.NEWSROOM_METER_ANONYMOUS = 2
+    settings.NEWSROOM_METER_REGISTERED = 2
+    if registered:
+        client.force_login(make_reader())
+    first, second, third = metered(3)
+    read(client, first)
+    assert LAST in read(client, second)
+    assert PREVIEW in read(client, third)
+    for article in (first, second):
+        page = read(client, article)
+        assert "Beyond." in page and LAST not in page
+        assert READ_AGAIN in page and "You have no free articles left this month." in page
+
+
+def test_rereading_with_reads_left_says_how_many_are_left(client, settings):
+    settings.NEWSROOM_METER_ANONYMOUS = 3
+    first, _second = metered(2)
+    read(client, first)
+    page = read(client, first)
+    assert READ_AGAIN in page and "2 of 3 free articles left this month." in page
+
+
 def test_a_tampered_meter_cookie_is_a_fresh_reader(client, settings):
     settings.NEWSROOM_METER_ANONYMOUS = 1
     first, second = metered(2)

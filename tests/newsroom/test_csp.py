@@ -112,7 +112,7 @@ def test_the_error_page_carries_it_and_has_nothing_inline(db, settings):
     assert response.status_code == 500
     assert policy(response) == STRICT
     assert inline_code(response) == []
-    assert "/static/css/error.css" in response.content.decode()
+    assert "/static/css/site.css" in response.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -108,6 +108,35 @@ def test_a_recipient_gets_a_gift_received_email_without_the_senders_address(
     assert len(mailoutbox) == 1  # no address, no email
 
 
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "Win a prize at http://evil.example",
+        "Ann\nBcc: victim@example.com",
+        "ann@evil.example",
+        "A" * 61,
+    ],
+)
+def test_a_gift_email_subject_never_carries_a_name_that_a_form_would_refuse(
+    subscriber, mailoutbox, stored
+):
+    """Names stored before the rule, or by a way round the forms, stay out of the subject."""
+    type(subscriber).objects.filter(pk=subscriber.pk).update(name=stored)
+    subscriber.refresh_from_db()
+    gift_create(sender=subscriber, article=article(), recipient_email="friend@example.com")
+    [email] = mailoutbox
+    assert email.subject == "A subscriber gifted you an article from The Daily Newsroom"
+    assert stored not in email.body
+
+
+def test_a_gift_email_subject_shows_a_name_as_typed(subscriber, mailoutbox):
+    type(subscriber).objects.filter(pk=subscriber.pk).update(name="Siobhán O'Brien & Co")
+    subscriber.refresh_from_db()
+    gift_create(sender=subscriber, article=article(), recipient_email="friend@example.com")
+    [email] = mailoutbox
+    assert email.subject.startswith("Siobhán O'Brien & Co gifted you an article")
+
+
 def test_only_the_sender_withdraws_a_gift_and_the_first_time_is_kept(subscriber):
     gift = gift_create(sender=subscriber, article=article())
     with pytest.raises(PermissionDenied):

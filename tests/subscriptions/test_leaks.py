@@ -38,6 +38,8 @@ NOT_TEXT = {
     None: "uploaded files (image bytes, served in development only)",
     "healthz": "a load balancer's probe: plain 'ok'",
     "readyz": "a load balancer's probe: plain 'ready' or what is not",
+    "robots_txt": "rules for crawlers and the sitemaps' addresses",
+    "favicon": "the site's icon",
 }
 
 

@@ -17,6 +17,7 @@ from subscriptions.models import MeteredRead, Subscription
 from subscriptions.paywall import (
     AccessDecision,
     AccessReason,
+    MeterNote,
     PaywallPrompt,
     Reader,
     ReaderPersona,
@@ -212,6 +213,27 @@ def test_gift_reads_an_article_in_full_without_the_meter():
         decision = decide_article_access(article=article, reader=reader)
         assert (decision.granted, decision.reason) == (True, AccessReason.GIFT)
         assert not decision.consumes_read
+
+
+@pytest.mark.parametrize(
+    ("reason", "reads_left", "note"),
+    [
+        (AccessReason.METER_ALLOWANCE, 2, MeterNote.READS_LEFT),
+        (AccessReason.METER_ALLOWANCE, 0, MeterNote.LAST_FREE_READ),
+        (AccessReason.ALREADY_READ, 2, MeterNote.READ_AGAIN),
+        # Re-reading with the allowance used up: not "your last free article".
+        (AccessReason.ALREADY_READ, 0, MeterNote.READ_AGAIN),
+    ],
+)
+def test_meter_note_says_what_this_read_cost(reason, reads_left, note):
+    decision = AccessDecision(True, reason, reads_left=reads_left, reads_limit=3)
+    assert decision.meter_note == note
+
+
+def test_no_meter_note_without_a_read_on_the_meter():
+    assert AccessDecision(True, AccessReason.SUBSCRIBER).meter_note == MeterNote.NONE
+    exhausted = AccessDecision(False, AccessReason.METER_EXHAUSTED, 0, 3)
+    assert exhausted.meter_note == MeterNote.NONE
 
 
 def test_meter_note_shows_for_reads_on_the_meter_only():
