@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
 from accounts.models import User
-from newsroom.forms import InvalidFormStatusAdminMixin
+from foundation.forms import InvalidFormStatusAdminMixin
 
 
 @admin.register(User)

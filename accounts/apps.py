@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         # Checks register the system checks; sessions and backends their kinds of kept values,
-        # which every process must know to repair them (`kept.values.repair`).
+        # which every process must know to repair them (`foundation.kept.repair`).
         from accounts import checks, sessions  # noqa: F401
         from accounts.backends import user_saved
 

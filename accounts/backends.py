@@ -2,7 +2,7 @@
 
 Every page a logged-in reader opens loads their user (Django checks the session against a hash
 of the password on each request): a query, and on PostgreSQL a second round trip for the
-connection's health check. The user is a kept value instead (`kept.values`): set from the
+connection's health check. The user is a kept value instead (`foundation.kept`): set from the
 committed row after every save or deletion, repaired if the cache missed it, so a changed
 password, a deactivated account or a deleted one ends every session at its next request.
 
@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db import router
 
-from kept import values as kept
+from foundation import kept
 
 KEPT_USER_SECONDS = 15 * 60
 NOT_KEPT = {"password"}

@@ -2,7 +2,7 @@
 
 `session_user` is Django's `django.contrib.auth.get_user` for a session logged in through the
 site's backend (`accounts.backends.KeptUserBackend`), taking the user's kept row from the round
-trip the page made (`kept.values.fetch`) instead of making one of its own. It checks the session
+trip the page made (`foundation.kept.fetch`) instead of making one of its own. It checks the session
 exactly as Django does: the session's hash against the user's, then the fallback secrets (after a
 `SECRET_KEY` rotation, renewing the session), and otherwise ends the session. A session from any
 other backend goes to Django's own `get_user`.
@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.crypto import constant_time_compare
 
 from accounts.backends import KeptUserBackend
-from kept import values as kept
+from foundation import kept
 
 
 def session_user_id(request):

@@ -1,6 +1,6 @@
 """The session engine (`SESSION_ENGINE`): sessions in the database, read through the kept values.
 
-A session is written to the database, and its cached copy is a kept value (`kept.values`): set
+A session is written to the database, and its cached copy is a kept value (`foundation.kept`): set
 from the committed row after every save, kept as "none" after a log-out or a flush, filled by
 readers only where nothing is kept, and repaired if the cache missed the write. Django's own
 `cached_db` sets the copy from any reader that read the row, so a reader that read it just before
@@ -17,7 +17,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from kept import values as kept
+from foundation import kept
 
 # A kept "no such session" (a log-out, a made-up key): the database is asked again after this.
 ABSENT_SECONDS = 10 * 60

@@ -23,7 +23,7 @@ The decisions, in one place:
   account exists); a typo in the form does not.
 - Every count lives in the `throttles` cache (axes' too: `AXES_CACHE`). When the shared cache
   (Redis) does not answer, the counts go on in each process's own memory until it does
-  (`newsroom.resilient_cache`, fallback "local"): log-in, sign-up and search keep working and
+  (`foundation.cache`, ON_FAILURE "local"): log-in, sign-up and search keep working and
   keep being throttled, only more loosely (each of N processes counts to the limit, and counts
   made during the outage are forgotten after it). Failing closed (refusing every log-in while
   Redis is away) would lock every subscriber out of what they pay for because of a cache; not
@@ -31,14 +31,14 @@ The decisions, in one place:
   never depends on these counts.
 """
 
-import ipaddress
-
 from axes.handlers.cache import AxesCacheHandler
 from axes.helpers import get_cache, get_cache_timeout, get_client_username
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
+
+from foundation.rates import client_address, count
 
 SIGNUP_WINDOW_SECONDS = 3600
 
@@ -56,23 +56,6 @@ def axes_username(request, credentials):
     if username is None and request is not None:
         username = request.POST.get("username")
     return username.strip().lower() if isinstance(username, str) else None
-
-
-def client_address(request) -> str | None:
-    """Return the address of the client behind the request; set AXES_CLIENT_IP_CALLABLE to this.
-
-    With `NEWSROOM_PROXY_COUNT` = N, the N-th entry of X-Forwarded-For counted from the right
-    (the one the outermost trusted proxy appended); otherwise, or when the header is shorter or
-    that entry is not an address, the socket's address.
-    """
-    proxies = settings.NEWSROOM_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-    if proxies and len(forwarded) >= proxies:
-        try:
-            return str(ipaddress.ip_address(forwarded[-proxies].strip()))
-        except ValueError:
-            pass
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class LoginThrottle(AxesCacheHandler):
@@ -100,7 +83,7 @@ class LoginThrottle(AxesCacheHandler):
         super().user_login_failed(sender, credentials, request, **kwargs)
         if request is None or refused_unchecked or self.is_whitelisted(request, credentials):
             return
-        if _count(_address_key(request), get_cache_timeout(request), self.cache) < (
+        if count(_address_key(request), get_cache_timeout(request), self.cache) < (
             settings.NEWSROOM_LOGIN_ADDRESS_LIMIT
         ):
             return
@@ -130,14 +113,7 @@ def signups_paused(request) -> bool:
 
 def signup_counted(request) -> None:
     """Count a sign-up (or an attempt that found the address taken) against the address."""
-    _count(_signup_key(request), SIGNUP_WINDOW_SECONDS, caches["throttles"])
-
-
-def address_over_rate(request, *, name: str, limit: int, per_seconds: int) -> bool:
-    """Count one `name` request from the request's address; return True once the address has
-    made more than `limit` of them in a window of `per_seconds` (search, for instance)."""
-    key = f"newsroom:rate:{name}:{client_address(request) or 'unknown'}"
-    return _count(key, per_seconds, caches["throttles"]) > limit
+    count(_signup_key(request), SIGNUP_WINDOW_SECONDS, caches["throttles"])
 
 
 def _address_key(request):
@@ -146,14 +122,3 @@ def _address_key(request):
 
 def _signup_key(request):
     return f"newsroom:signups:{client_address(request) or 'unknown'}"
-
-
-def _count(key, timeout, store):
-    """Add one to the count at `key`, which expires `timeout` seconds after its first count."""
-    if store.add(key, 1, timeout):
-        return 1
-    try:
-        return store.incr(key)
-    except ValueError:  # it expired between the two calls
-        store.add(key, 1, timeout)
-        return 1

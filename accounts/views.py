@@ -19,7 +19,7 @@ from accounts.forms import LogInForm, SignUpForm
 from accounts.services import reader_sign_up
 from accounts.signals import reader_signed_up
 from accounts.throttling import SIGNUP_WINDOW_SECONDS, signup_counted, signups_paused
-from newsroom.forms import InvalidFormStatusMixin
+from foundation.forms import InvalidFormStatusMixin
 
 
 def next_path(request):

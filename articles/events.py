@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from django.dispatch import Signal
 
-from kept.transactions import collect
+from foundation.transactions import collect
 
 # Sent with: article_id (int), changes (a tuple of ArticleChange, in the order they were made),
 # by (the acting user, or None: the scheduler, carrying out a publish or unpublish time).

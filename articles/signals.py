@@ -1,6 +1,6 @@
 """Keep the readers' pages in step with the database: every write says what it changed.
 
-Each handler tells the kept values (`kept.values`, through `articles.site.pages`) inside the
+Each handler tells the kept values (`foundation.kept`, through `articles.site.pages`) inside the
 writing transaction; they follow once it commits, and are repaired if the cache misses it.
 Direct saves (the shell, a data migration) are covered as well as the services' writes, and all
 the saves of one admin form (the article, its blocks, byline and tags) are one refresh.

@@ -3,12 +3,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from foundation.forms import InvalidFormStatusAdminMixin
 from media.forms import ImageForm
 from media.models import Image
 from media.renditions import rendition_url
 from media.services import StorageUnavailable, image_find_duplicate, image_make_renditions
 from media.templatetags.media_tags import ANY_FORMAT, thumbnail
-from newsroom.forms import InvalidFormStatusAdminMixin
 
 
 class RightsExpiredFilter(admin.SimpleListFilter):

@@ -48,7 +48,7 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "axes",
     "csp",
-    "kept",
+    "foundation",
     "accounts",
     "media",
     "articles",
@@ -135,8 +135,8 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
 SILENCED_SYSTEM_CHECKS = []
 if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
     # Redis down or hung costs speed, never a page, and never a write the site forgets:
-    # kept.backend says how each of these three caches on the same Redis fails.
-    CACHES["default"]["BACKEND"] = "kept.backend.BreakerRedisCache"
+    # foundation.cache says how each of these three caches on the same Redis fails.
+    CACHES["default"]["BACKEND"] = "foundation.cache.BreakerRedisCache"
     CACHES["default"].setdefault("OPTIONS", {}).update(
         {
             "SOCKET_CONNECT_TIMEOUT": env.float("CACHE_CONNECT_TIMEOUT", default=0.25),
@@ -149,7 +149,7 @@ if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
     def _failing(how):
         return {**CACHES["default"], "OPTIONS": {**CACHES["default"]["OPTIONS"], "ON_FAILURE": how}}
 
-    # The kept values every decision reads (kept.values): a write Redis did not take is
+    # The kept values every decision reads (foundation.kept): a write Redis did not take is
     # recorded and repaired, so this cache must say when it fails.
     CACHES["kept"] = _failing("raise")
     # Log-in, sign-up and search throttles: counted in each process's memory while Redis is
@@ -289,7 +289,7 @@ AXES_USERNAME_CALLABLE = "accounts.throttling.axes_username"
 # How many proxies in front of the app append to X-Forwarded-For. 0: only the socket's address
 # is trusted; N: the N-th entry from the right, so a client cannot spoof its address.
 NEWSROOM_PROXY_COUNT = env.int("NEWSROOM_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
+AXES_CLIENT_IP_CALLABLE = "foundation.rates.client_address"
 
 LOGGING = {
     "version": 1,

@@ -14,7 +14,7 @@ from django.utils.text import Truncator
 
 from accounts.admin import UserAdmin
 from accounts.models import User
-from newsroom.forms import InvalidFormStatusAdminMixin
+from foundation.forms import InvalidFormStatusAdminMixin
 from subscriptions.churn import churn_report
 from subscriptions.forms import ComplimentaryGrantForm
 from subscriptions.models import (

@@ -7,7 +7,7 @@ class SubscriptionsConfig(AppConfig):
 
     def ready(self):
         # Checks register the system checks; entitlement and meter their kinds of kept values,
-        # which every process must know to repair them (`kept.values.repair`).
+        # which every process must know to repair them (`foundation.kept.repair`).
         from subscriptions import checks, entitlement, meter  # noqa: F401
         from subscriptions.signal_handlers import register_signal_handlers
 

@@ -3,7 +3,7 @@
 `has_entitling_subscription` asks the database (services that change subscriptions use it,
 under their locks). `reader_is_entitled` answers the paywall on every page without a query when
 it can: the reader's entitlement, and until when that answer holds, are a kept value
-(`kept.values`), set from the committed rows after every change to one of their subscriptions,
+(`foundation.kept`), set from the committed rows after every change to one of their subscriptions,
 repaired if the cache missed it, and kept no longer than the answer holds.
 """
 
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from kept import values as kept
+from foundation import kept
 from subscriptions.models import Subscription
 
 # Neither entitled nor about to be: look again at least this often all the same.

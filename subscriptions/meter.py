@@ -23,7 +23,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from kept import values as kept
+from foundation import kept
 from subscriptions.models import MeteredRead
 
 METER_COOKIE = "newsroom_meter"
@@ -33,7 +33,7 @@ MAX_COOKIE_READS = 50
 
 _STAGED = "_newsroom_meter_cookie"
 
-# A registered reader's reads of a month are a kept value (`kept.values`, set from the committed
+# A registered reader's reads of a month are a kept value (`foundation.kept`, set from the committed
 # rows after every change to them), so that their page makes no query. A safety net, not a
 # lifetime: they follow every change.
 KEPT_READS_SECONDS = 60 * 60

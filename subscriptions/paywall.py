@@ -35,7 +35,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
-from kept.values import Fetched
+from foundation.kept import Fetched
 from subscriptions.access import Access
 from subscriptions.entitlement import reader_is_entitled
 from subscriptions.meter import (

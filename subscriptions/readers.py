@@ -3,7 +3,7 @@
 A logged-in reader's article page reads, from the cache, the page's own keys (generations, the
 article's head), the session, the user's kept row, their kept entitlement and their kept reads of
 the month. Each would be a round trip of its own; `fetch_page_and_reader` asks for them all at
-once (`kept.values.fetch`), then hands what it found to whoever reads it: the session store
+once (`foundation.kept.fetch`), then hands what it found to whoever reads it: the session store
 (`SessionStore.read_from`), the user (`accounts.identity.session_user`, which sets
 `request.user`) and the reader (`build_reader(..., fetched=...)`). Which user's keys to ask for
 is only a guess, this process's memory of whose the session was last time: the session decides,
@@ -12,7 +12,7 @@ and a wrong guess costs the round trip saved.
 
 from accounts.backends import USER
 from accounts.identity import session_user, session_user_id
-from kept import values as kept
+from foundation import kept
 from subscriptions.entitlement import ENTITLEMENT
 from subscriptions.meter import READS, ReadsOfTheMonth, meter_period
 

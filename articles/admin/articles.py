@@ -41,10 +41,10 @@ from articles.previews import preview_link_create, preview_link_revoke
 from articles.revisions import may_prepare_changes
 from articles.site import views
 from articles.site.pages import article_page_as_saved
-from newsroom.csp import EditorPolicyAdminMixin
-from newsroom.forms import InvalidFormStatusAdminMixin
+from foundation.forms import InvalidFormStatusAdminMixin
 from subscriptions.paywall import ReaderPersona, persona_reader
 
+from .editor_policy import EditorPolicyAdminMixin
 from .filters import PictureRightsEndingFilter, warn_about_picture_rights
 from .forms import SEND_BACK, ArticleForm
 from .revisions import RevisionsAdminMixin

@@ -4,7 +4,7 @@ Caches follow versions, never time, and never decide anything:
 
 - An article's *head* (id, slug, headline, access level, status, its times, a version, and what
   a card shows of it) is what the access decision and the 404 rule read: a kept value
-  (`kept.values`, `HEAD`), set from the committed rows after every change to the article or one
+  (`foundation.kept`, `HEAD`), set from the committed rows after every change to the article or one
   of its parts, and repaired if the cache missed it. A slug's kept value (`SLUG`) only points
   to an article; the head it points to must carry that slug.
 - An article's own parts (head tags, header, body halves, tags) are keyed by its version, so
@@ -43,8 +43,8 @@ from django.utils.safestring import SafeString
 
 from articles.body import render_body
 from articles.models import Article, Byline, is_live_at, is_past, read_minutes
-from kept import values as kept
-from kept.backend import CacheUnavailable
+from foundation import kept
+from foundation.cache import CacheUnavailable
 from media.renditions import rendition_url
 from subscriptions.access import Access
 
@@ -52,7 +52,7 @@ from .structured_data import article_json_ld, json_ld_script
 
 logger = logging.getLogger(__name__)
 # A safety net, not a lifetime: heads follow every commit, and are repaired if the cache missed
-# one (`kept.values`).
+# one (`foundation.kept`).
 HEAD_TIMEOUT = 24 * 60 * 60
 PART_TIMEOUT = 24 * 60 * 60  # parts are keyed by version: this only frees memory
 # Search results are keyed by generation too; readers' queries are many and most are asked once.
@@ -227,7 +227,7 @@ LISTINGS = kept.kind(
 
 def article_changed(article_id: int, *, slug: str | None = None, created: bool = False) -> None:
     """Say that the article (or one of its parts) changed in this transaction: its head, and the
-    lists that show it, follow once it commits (`kept.values`). `slug`: its slug, if it may have
+    lists that show it, follow once it commits (`foundation.kept`). `slug`: its slug, if it may have
     moved; `created`: the article is new (no list showed it before)."""
     (kept.created if created else kept.changed)(HEAD, article_id)
     if slug is not None:
@@ -247,7 +247,7 @@ def site_changed() -> None:
 
 def page_keys(slug: str | None = None) -> list[str]:
     """Return the cache keys a page reads (an article's too, given its `slug`), for one round
-    trip (`kept.values.fetch`)."""
+    trip (`foundation.kept.fetch`)."""
     keys = [SITE.key(ALL), LISTINGS.key(ALL)]
     if slug is not None:
         keys.append(SLUG.key(slug))
@@ -325,7 +325,7 @@ def cached_page_part(request, key, build, *, keep_here=True, timeout=PART_TIMEOU
         value = build()
         cache.set(key, value, timeout=timeout)
     if not keep_here or not kept.trusting():
-        # Or the shared cache is away or not trusted (kept.values): every request then has new
+        # Or the shared cache is away or not trusted (foundation.kept): every request then has new
         # generations and keys, so keeping its parts here would only fill the memory.
         return value
     if len(_recent_parts) >= RECENT_PARTS_LIMIT:

@@ -17,11 +17,11 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.throttling import address_over_rate
 from articles.corrections import corrections_published
 from articles.models import Article, Author, Section, Tag
 from articles.previews import preview_link_lookup
 from articles.search import SEARCH_CANDIDATES, search_matches
+from foundation.rates import address_over_rate
 from subscriptions.access import Access
 from subscriptions.forms import GiftForm
 from subscriptions.gifts import (

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from accounts.throttling import axes_username, client_address
+from accounts.throttling import axes_username
+from foundation.rates import client_address
 from tests.subscriptions.factories import PASSWORD, make_reader, page_text
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from articles.events import article_changed
 from articles.site.pages import HEAD, LISTINGS
-from kept.values import refreshed
+from foundation.kept import refreshed
 from tests.articles.test_admin import change_form_data, change_url
 from tests.factories import make_article, make_tag, paragraphs
 

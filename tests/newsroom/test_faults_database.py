@@ -166,7 +166,7 @@ def test_production_settings_bound_every_wait_on_postgresql_and_redis():
     assert db["OPTIONS"]["connect_timeout"] == 2
     assert db["OPTIONS"]["options"] == "-c statement_timeout=3000"
     assert db["OPTIONS"]["answer_timeout"] == 4.0
-    assert caches["default"]["BACKEND"] == "kept.backend.BreakerRedisCache"
+    assert caches["default"]["BACKEND"] == "foundation.cache.BreakerRedisCache"
     assert caches["default"]["OPTIONS"]["SOCKET_CONNECT_TIMEOUT"] == 0.25
     assert caches["default"]["OPTIONS"]["SOCKET_TIMEOUT"] == 0.4
     # Pages: a miss, never a local copy; kept values: a failure the layer records.

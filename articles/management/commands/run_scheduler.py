@@ -1,5 +1,5 @@
 """Carry out publish and unpublish times as they come (`articles.scheduler`), and repair the
-kept values whose write the shared cache missed (`kept.values.repair`).
+kept values whose write the shared cache missed (`foundation.kept.repair`).
 
 Run one of these beside the web processes (`make run` starts one in development, production
 one under the same supervisor as gunicorn). With `--once` it runs once and stops (for cron,
@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from articles.scheduler import INTERVAL, scheduler_run
-from kept.values import REPAIR_AFTER, repair
+from foundation.kept import REPAIR_AFTER, repair
 
 # Kept values are repaired this often: within a second of the cache answering again.
 REPAIR_EVERY = 0.5

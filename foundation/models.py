@@ -5,8 +5,8 @@ class MissedWrite(models.Model):
     """A kept value whose source changed, not yet known to be in the shared cache.
 
     Written in the transaction of the change (so it commits with it, or not at all), deleted
-    once the cache has taken the new value; left, and repaired by `kept.values.repair`, when the
-    cache was down, hung or the process died first (`kept.values` says how).
+    once the cache has taken the new value; left, and repaired by `foundation.kept.repair`, when the
+    cache was down, hung or the process died first (`foundation.kept` says how).
     """
 
     kind = models.CharField(max_length=40)

@@ -17,8 +17,8 @@ value from the database, how long the cache keeps it. For every kind, and nowher
   meanwhile the value is set again. A refresh that read before a later commit therefore never
   lands last: the last write is always of rows read after every commit that came before it.
 - **Repaired durably** (`repair`): a write the cache did not take (down, hung, timed out:
-  `kept.backend` raises `CacheUnavailable`), or that a process dying after its commit never made,
-  leaves its `MissedWrite` row in the database. The scheduler repairs them every half second
+  `foundation.cache` raises `CacheUnavailable`), or that a process dying after its commit never
+  made, leaves its `MissedWrite` row in the database. The scheduler repairs them every half second
   (`run_scheduler`), and a process that saw the cache fail repairs before it trusts it again. A
   row is deleted only after its value has been set, so a worker recycled meanwhile loses nothing.
 - **Fails closed** (`trusting`): a process that saw the cache fail reads every value that could
@@ -45,9 +45,9 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from kept.backend import CacheUnavailable
-from kept.models import MissedWrite
-from kept.transactions import collect
+from foundation.cache import CacheUnavailable
+from foundation.models import MissedWrite
+from foundation.transactions import collect
 
 logger = logging.getLogger(__name__)
 

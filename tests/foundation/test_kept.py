@@ -1,8 +1,8 @@
-"""The kept-value layer's rules (`kept.values`), on the kinds the site keeps.
+"""The kept-value layer's rules (`foundation.kept`), on the kinds the site keeps.
 
 Each test here runs a writing transaction as `transaction.atomic()`: the suite runs its commit
 callbacks when the block ends, as a commit would (`tests/conftest.py`). The same rules under a
-paused Redis, with gunicorn's workers and the scheduler: `tests/kept/test_faults.py`.
+paused Redis, with gunicorn's workers and the scheduler: `tests/foundation/test_faults.py`.
 """
 
 import contextlib
@@ -13,15 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.sessions import SESSION, SessionStore
-from kept import values
-from kept.models import MissedWrite
+from foundation import kept
+from foundation.models import MissedWrite
 from subscriptions.entitlement import ENTITLEMENT
 from tests.subscriptions.factories import make_reader, make_subscription
 
 pytestmark = pytest.mark.django_db
 
 
-def kept(kind, ident):
+def kept_now(kind, ident):
     return caches["kept"].get(kind.key(ident), "nothing kept")
 
 
@@ -32,34 +32,34 @@ def refreshes():
     def count(sender, kind, ident, **kwargs):
         counted.append((kind.name, ident))
 
-    values.refreshed.connect(count)
+    kept.refreshed.connect(count)
     yield counted
-    values.refreshed.disconnect(count)
+    kept.refreshed.disconnect(count)
 
 
 def test_a_change_is_kept_once_its_transaction_commits_and_not_before():
     reader = make_reader()
-    assert values.read(ENTITLEMENT, reader.pk) == (False, None)
+    assert kept.read(ENTITLEMENT, reader.pk) == (False, None)
 
     with transaction.atomic():
         make_subscription(user=reader)
-        assert kept(ENTITLEMENT, reader.pk) == (False, None)  # nobody may see it yet
+        assert kept_now(ENTITLEMENT, reader.pk) == (False, None)  # nobody may see it yet
         assert MissedWrite.objects.filter(kind="entitlement").count() == 1  # recorded with it
 
-    entitled, until = kept(ENTITLEMENT, reader.pk)
+    entitled, until = kept_now(ENTITLEMENT, reader.pk)
     assert entitled and until > timezone.now()
     assert not MissedWrite.objects.exists()  # set, so nothing to repair
 
 
 def test_a_change_rolled_back_keeps_nothing_and_leaves_nothing_to_repair():
     reader = make_reader()
-    values.read(ENTITLEMENT, reader.pk)
+    kept.read(ENTITLEMENT, reader.pk)
 
     with contextlib.suppress(RuntimeError), transaction.atomic():
         make_subscription(user=reader)
         raise RuntimeError("the payment failed")
 
-    assert kept(ENTITLEMENT, reader.pk) == (False, None)
+    assert kept_now(ENTITLEMENT, reader.pk) == (False, None)
     assert not MissedWrite.objects.exists()
 
 
@@ -81,13 +81,13 @@ def test_a_row_gone_is_kept_as_none_and_no_fill_from_before_brings_it_back():
     session.save()
     key = session.session_key
     read_before_the_log_out = SESSION.load(key)
-    assert values.read(SESSION, key)["data"] == {"note": "logged in"}
+    assert kept.read(SESSION, key)["data"] == {"note": "logged in"}
 
     session.delete()  # on commit: kept as "no such session"
     # What a request that read the row just before the delete committed does: refused.
     caches["kept"].add(SESSION.key(key), read_before_the_log_out, 60)
 
-    assert values.read(SESSION, key) is None
+    assert kept.read(SESSION, key) is None
     assert SessionStore(key).load() == {}
 
 
@@ -98,19 +98,19 @@ def test_a_repair_sets_what_the_cache_missed_and_forgets_only_what_it_read():
     caches["kept"].set(ENTITLEMENT.key(reader.pk), (False, None))
     MissedWrite.objects.create(kind="entitlement", ident=str(reader.pk))
 
-    assert values.repair() == 0
+    assert kept.repair() == 0
 
-    assert kept(ENTITLEMENT, reader.pk)[0] is True
+    assert kept_now(ENTITLEMENT, reader.pk)[0] is True
     assert not MissedWrite.objects.exists()
 
 
 def test_a_missed_write_of_a_kind_no_process_knows_any_more_is_dropped(caplog):
     MissedWrite.objects.create(kind="a-kind-since-removed", ident="1")
 
-    assert values.repair() == 0
+    assert kept.repair() == 0
     assert "unknown kind of kept value" in caplog.text
 
 
 def test_two_kinds_of_the_same_name_cannot_be_defined():
     with pytest.raises(ValueError, match="already"):
-        values.kind("session", load=lambda ident: None, timeout=1)
+        kept.kind("session", load=lambda ident: None, timeout=1)

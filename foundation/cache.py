@@ -7,7 +7,7 @@ each cache's `ON_FAILURE` option:
 
 - "miss" (the `default` cache: page parts, search results): reads find nothing, writes are
   dropped. Every caller rebuilds what it misses from the database.
-- "raise" (the `kept` cache, read and written only by `kept.values`): `CacheUnavailable`, so
+- "raise" (the `kept` cache, read and written only by `foundation.kept`): `CacheUnavailable`, so
   that the kept-value layer knows a write did not land, records it durably and distrusts the
   cache until it is repaired. Dropping such a write silently is how a refunded reader kept
   reading.

@@ -8,7 +8,7 @@ or unpublished, a log-out, a password change, a deactivated account), the test p
 before the pause: a paused Redis applies the writes queued on its sockets when it wakes, and
 putting the old values back plays what production meets when such writes are lost (a failover,
 a partition). Every write the cache missed must then be repaired within 5 s of Redis answering
-(`kept.values`), after which no request on either worker gets what the change took away.
+(`foundation.kept`), after which no request on either worker gets what the change took away.
 
 Each case runs twice: with both workers having noticed the pause (readers kept reading
 meanwhile) and with neither (nobody read: the workers' first requests after the pause meet
@@ -26,8 +26,9 @@ from django.test import Client
 from django.utils import timezone
 
 from articles.services import article_change_access, article_unpublish
-from kept import backend, values
-from kept.models import MissedWrite
+from foundation import cache as breaker
+from foundation import kept
+from foundation.models import MissedWrite
 from subscriptions.access import Access
 from subscriptions.models import PaymentCustomer, Subscription
 from tests.factories import make_article, paragraphs
@@ -58,13 +59,13 @@ def house(redis_server, stripe_stand_in, settings, tmp_path):
     """The site (gunicorn, two workers) and the scheduler on the test database and our Redis;
     this process, where editors' changes are made, on the same Redis."""
     options = {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25, "BREAKER_SECONDS": 1}
-    cache = {"BACKEND": "kept.backend.BreakerRedisCache", "LOCATION": redis_server.url}
+    cache = {"BACKEND": "foundation.cache.BreakerRedisCache", "LOCATION": redis_server.url}
     settings.CACHES = {
         alias: {**cache, "OPTIONS": {**options, "ON_FAILURE": how}}
         for alias, how in (("default", "miss"), ("kept", "raise"), ("throttles", "local"))
     }
-    backend.forget_outages()
-    values.forget_outage()
+    breaker.forget_outages()
+    kept.forget_outage()
     env = environment(
         DATABASE_URL=served_database_url(),
         CACHE_URL=redis_server.url,
@@ -88,8 +89,8 @@ def house(redis_server, stripe_stand_in, settings, tmp_path):
         redis_server.thaw()
         scheduler.stop()
         site.stop()
-        backend.forget_outages()
-        values.forget_outage()
+        breaker.forget_outages()
+        kept.forget_outage()
 
 
 class House:

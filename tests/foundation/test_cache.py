@@ -1,9 +1,9 @@
 """Redis stopped or hung, in one process: the site keeps serving from the database, never waits
-on Redis more than once per outage, and never grants more (`kept.backend`, `kept.values`).
+on Redis more than once per outage, and never grants more (`foundation.cache`, `foundation.kept`).
 
 Each test starts its own `redis-server` (never the machine's) and points the site's caches at
 it, as `newsroom.settings` does for a redis:// CACHE_URL; they run in both passes of CI. The
-same faults against gunicorn's workers and the scheduler: `tests/kept/test_faults.py`.
+same faults against gunicorn's workers and the scheduler: `tests/foundation/test_faults.py`.
 """
 
 import logging
@@ -15,8 +15,9 @@ from django.urls import reverse
 
 from articles.models import Article
 from articles.site import pages
-from kept import backend, values
-from kept.models import MissedWrite
+from foundation import cache as breaker
+from foundation import kept
+from foundation.models import MissedWrite
 from tests.factories import make_article, paragraphs
 from tests.fault_services import RedisServer
 from tests.subscriptions.factories import PASSWORD, make_reader, make_subscription, page_text
@@ -51,7 +52,7 @@ def caches_on(url):
         "SOCKET_TIMEOUT": 0.25,
         "BREAKER_SECONDS": RETRY_AFTER,
     }
-    cache = {"BACKEND": "kept.backend.BreakerRedisCache", "LOCATION": url}
+    cache = {"BACKEND": "foundation.cache.BreakerRedisCache", "LOCATION": url}
     return {
         alias: {**cache, "OPTIONS": {**options, "ON_FAILURE": how}}
         for alias, how in (("default", "miss"), ("kept", "raise"), ("throttles", "local"))
@@ -60,8 +61,8 @@ def caches_on(url):
 
 def forget_outages():
     """This process forgets every outage it saw: breakers closed, kept values trusted."""
-    backend.forget_outages()
-    values.forget_outage()
+    breaker.forget_outages()
+    kept.forget_outage()
     pages._recent_parts.clear()
 
 
@@ -87,7 +88,7 @@ def wait_until_the_cache_answers():
 
 
 def cache_warnings(caplog):
-    return [r.getMessage() for r in caplog.records if r.name == "kept.backend"]
+    return [r.getMessage() for r in caplog.records if r.name == "foundation.cache"]
 
 
 def test_with_redis_stopped_readers_are_served_from_the_database_and_never_given_more(
@@ -102,7 +103,7 @@ def test_with_redis_stopped_readers_are_served_from_the_database_and_never_given
     assert reader.get("/").status_code == reader.get(url).status_code == 200
 
     site_on_own_redis.stop()
-    caplog.set_level(logging.WARNING, logger="kept.backend")
+    caplog.set_level(logging.WARNING, logger="foundation.cache")
     for path in ("/", url, reverse("login"), "/search/?q=Headline", reverse("feed")):
         response, seconds = timed_get(reader, path)
         assert response.status_code == 200, path

@@ -1,7 +1,9 @@
-"""The apps point one way (DESIGN.md): accounts <- media <- articles -> subscriptions -> accounts.
+"""The packages point one way (DESIGN.md): accounts <- media <- articles -> subscriptions ->
+accounts, all of them on `foundation`, which names none of them, and `newsroom` (settings, URLs,
+what every request passes through) on top of them all.
 
-An app names another only if it may depend on it: in an import, or in a dotted path given as a
-string (a backend, a view, a setting), which ties the apps together just the same.
+A package names another only if it may depend on it: in an import, or in a dotted path given as
+a string (a backend, a view, a setting), which ties them together just the same.
 """
 
 import ast
@@ -9,14 +11,16 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-# What each app may depend on besides `newsroom`, the project's own shared pieces (settings,
-# form mixins, the cache); `demo`, dev only, sits on top of them all and none names it.
+ROOT = Path(__file__).resolve().parents[1]
+# What each package may depend on; `demo`, dev only, sits on top of them all and none names it.
+APPS = {"accounts", "media", "subscriptions", "articles"}
 MAY_USE = {
-    "accounts": set(),
-    "media": {"accounts"},
-    "subscriptions": {"accounts"},
-    "articles": {"accounts", "media", "subscriptions"},
+    "foundation": set(),
+    "accounts": {"foundation"},
+    "media": {"foundation", "accounts"},
+    "subscriptions": {"foundation", "accounts"},
+    "articles": {"foundation", "accounts", "media", "subscriptions"},
+    "newsroom": {"foundation", *APPS},
 }
 
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
-from kept.values import KEPT_CACHE
+from foundation.kept import KEPT_CACHE
 
 
 @register(Tags.caches)
@@ -10,9 +10,9 @@ def check_kept_cache(app_configs, **kwargs):
     if KEPT_CACHE not in settings.CACHES:
         return [
             Error(
-                f"CACHES has no {KEPT_CACHE!r} cache, which kept.values reads and writes.",
+                f"CACHES has no {KEPT_CACHE!r} cache, which foundation.kept reads and writes.",
                 hint="newsroom.settings makes it beside 'default'.",
-                id="kept.E001",
+                id="foundation.E001",
             )
         ]
     options = settings.CACHES[KEPT_CACHE].get("OPTIONS") or {}
@@ -23,7 +23,7 @@ def check_kept_cache(app_configs, **kwargs):
                 f"The {KEPT_CACHE!r} cache must raise on failure (OPTIONS ON_FAILURE: 'raise'):"
                 " a write it drops silently would leave a value that grants what the database"
                 " no longer does.",
-                id="kept.E002",
+                id="foundation.E002",
             )
         ]
     return []
