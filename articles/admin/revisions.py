@@ -1,7 +1,7 @@
 """The article admin's revisions, prepared changes to live articles and stale-save refusals.
 
-A mixin for `ArticleAdmin`, kept apart so that the editorial admin stays readable: its views
-are thin, and every write goes through `articles.revisions`, which checks permission again.
+Its views are thin: every write goes through `articles.revisions`, which checks permission
+again.
 """
 
 import json
@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 
 from articles import revisions, services
 from articles.models import Article, ArticleRevision
@@ -67,34 +67,26 @@ class RevisionsAdminMixin:
         if obj is None or obj.pk is None:
             return {}
         context = {
-            "revisions_url": self._url("revisions", obj.pk),
+            "revisions_url": self.article_url("revisions", obj.pk),
             "may_publish_changes": request.user.has_perm(services.PUBLISH_PERMISSION),
             "publish_changes_name": PUBLISH_CHANGES,
         }
         if obj.draft_of_id is not None:
             context["changes_to"] = obj.draft_of
-            context["changes_to_url"] = self._url("change", obj.draft_of_id)
+            context["changes_to_url"] = self.article_url("change", obj.draft_of_id)
             context["live_changed"] = revisions.live_changed_since_prepared(obj)
             return context
         draft = Article.objects.filter(draft_of=obj).first()
         if draft is not None:
             by, since = revisions.changes_prepared_by(draft)
             context["changes_in_progress"] = {
-                "url": self._url("change", draft.pk),
+                "url": self.article_url("change", draft.pk),
                 "by": (by.get_full_name() or by.email) if by is not None else "",
                 "since": since,
             }
         elif revisions.may_prepare_changes(request.user, obj):
-            context["prepare_changes_url"] = self._url("prepare_changes", obj.pk)
+            context["prepare_changes_url"] = self.article_url("prepare_changes", obj.pk)
         return context
-
-    def _url(self, name, *args):
-        opts = self.opts
-        return reverse(
-            f"admin:{opts.app_label}_{opts.model_name}_{name}",
-            args=args,
-            current_app=self.admin_site.name,
-        )
 
     # Every save keeps a revision -----------------------------------------------------------
 
@@ -103,6 +95,12 @@ class RevisionsAdminMixin:
     def log_addition(self, request, obj, message):
         self.keep_revision(request, obj, message)
         return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        self.keep_revision(request, obj, message)  # every save keeps a revision
+        if message:  # else only status, time or access changed, and the services logged it
+            return super().log_change(request, obj, message)
+        return None
 
     def keep_revision(self, request, obj, message):
         note = LogEntry(change_message=json.dumps(message)).get_change_message() if message else ""
@@ -114,13 +112,13 @@ class RevisionsAdminMixin:
                 live = revisions.article_publish_changes(draft=obj, by=request.user)
             except ValidationError as refusal:
                 self.message_user(request, " ".join(refusal.messages), messages.ERROR)
-                return HttpResponseRedirect(self._url("change", obj.pk))
+                return HttpResponseRedirect(self.article_url("change", obj.pk))
             self.message_user(
                 request,
                 f"The changes are published: readers now see them on “{live}”.",
                 messages.SUCCESS,
             )
-            return HttpResponseRedirect(self._url("change", live.pk))
+            return HttpResponseRedirect(self.article_url("change", live.pk))
         return super().response_change(request, obj)
 
     # Views ---------------------------------------------------------------------------------
@@ -154,9 +152,7 @@ class RevisionsAdminMixin:
         ]
 
     def _viewable(self, request, object_id):
-        article = self.get_object(request, str(object_id))
-        if article is None:
-            raise Http404("No such article.")
+        article = self.article_or_404(request, object_id)
         if not self.has_view_or_change_permission(request, article):
             raise PermissionDenied
         return article
@@ -167,8 +163,8 @@ class RevisionsAdminMixin:
             "opts": self.opts,
             "article": article,
             "title": title,
-            "change_url": self._url("change", article.pk),
-            "revisions_url": self._url("revisions", article.pk),
+            "change_url": self.article_url("change", article.pk),
+            "revisions_url": self.article_url("revisions", article.pk),
         }
 
     def revisions_view(self, request, object_id):
@@ -178,7 +174,7 @@ class RevisionsAdminMixin:
         context = {
             **self._page_context(request, article, f"Revisions of “{article}”"),
             "revisions": history,
-            "compare_url": self._url("revision_compare", article.pk),
+            "compare_url": self.article_url("revision_compare", article.pk),
         }
         return TemplateResponse(request, "admin/articles/article/revisions.html", context)
 
@@ -228,14 +224,14 @@ class RevisionsAdminMixin:
             revisions.revision_restore(revision=revision, by=request.user)
         except ValidationError as refusal:
             self.message_user(request, " ".join(refusal.messages), messages.ERROR)
-            return HttpResponseRedirect(self._url("revisions", article.pk))
+            return HttpResponseRedirect(self.article_url("revisions", article.pk))
         self.message_user(
             request,
             f"“{article}” is as it was at {revision.created_at:%Y-%m-%d %H:%M} again; "
             "the version before is kept in the revisions.",
             messages.SUCCESS,
         )
-        return HttpResponseRedirect(self._url("change", article.pk))
+        return HttpResponseRedirect(self.article_url("change", article.pk))
 
     def prepare_changes_view(self, request, object_id):
         """Open the draft of changes to a live article, making it if there is none yet."""
@@ -251,4 +247,4 @@ class RevisionsAdminMixin:
             "published.",
             messages.INFO,
         )
-        return HttpResponseRedirect(self._url("change", draft.pk))
+        return HttpResponseRedirect(self.article_url("change", draft.pk))
