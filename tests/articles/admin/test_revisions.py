@@ -1,22 +1,15 @@
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
 from articles import revisions
 from articles.models import Article, ArticleRevision, TextBlock
 from articles.services import article_unpublish
-from tests.articles.test_admin import _FormReader, change_form_data, change_url
-from tests.factories import make_article, make_author, make_staff
+from tests.articles.admin.posting import change_form_data, change_url, form_data_of, member_of
+from tests.factories import make_article, make_author
 from tests.readers import logged_in
 
 pytestmark = pytest.mark.django_db
-
-
-def member_of(group_name, **fields):
-    user = make_staff(**fields)
-    user.groups.add(Group.objects.get(name=group_name))
-    return user
 
 
 def revisions_url(article):
@@ -253,13 +246,6 @@ def test_a_save_from_a_stale_form_is_refused_naming_who_saved_and_keeping_what_w
     ferry.refresh_from_db()
     assert (ferry.headline, ferry.standfirst) == ("Ann's headline", mine["standfirst"][0])
     assert text_of(ferry) == ["<p>Ann typed this paragraph.</p>"]
-
-
-def form_data_of(page):
-    """What a browser posts when the page's form is saved as it stands."""
-    reader = _FormReader()
-    reader.feed(page)
-    return {**reader.data, "_save": "Save"}
 
 
 def test_a_save_after_publishing_by_someone_else_is_refused_too(editor, ferry):
