@@ -264,10 +264,10 @@ class RevisionsAdminMixin:
             self.message_user(request, " ".join(refusal.messages), messages.ERROR)
             return HttpResponseRedirect(self.article_url("revisions", article.pk))
         article.refresh_from_db()
-        said = " readers see it now." if article.is_live else ""
+        said = ", and readers see it now" if article.is_live else ""
         self.message_user(
             request,
-            f"“{article}” is as it was at {revisions.revision_time(revision)} again:{said} "
+            f"“{article}” is as it was at {revisions.revision_time(revision)} again{said}. "
             "The version before is kept in the revisions.",
             messages.SUCCESS,
         )
@@ -292,7 +292,6 @@ class RevisionsAdminMixin:
             "access_to": Article.Access(access).label,
             "changed": [row for row in rows if row.changed],
             "missing": revisions.snapshot_missing_references(revision.snapshot),
-            "compare_url": self.article_url("revision_compare", article.pk) + f"?b={revision.pk}",
         }
         return TemplateResponse(request, "admin/articles/article/revision_restore.html", context)
 

@@ -11,7 +11,7 @@ from articles import revisions
 from articles.models import Article, ArticleRevision, TextBlock
 from articles.services import article_unpublish
 from tests.articles.admin.posting import change_form_data, change_url, form_data_of, member_of
-from tests.factories import make_article, make_author
+from tests.factories import make_article, make_author, make_tag
 from tests.readers import logged_in
 
 pytestmark = pytest.mark.django_db
@@ -205,6 +205,18 @@ def test_a_journalist_sees_no_restore_button_and_a_forged_restore_is_refused(fer
     assert forged.status_code == 403
     assert text_of(ferry) == ["<p>Later words.</p>"]
     assert ArticleRevision.objects.filter(article=ferry).count() == 2
+
+
+def test_a_revision_using_what_was_deleted_since_is_not_offered_to_restore(editor, ferry):
+    tag = make_tag(name="Ferries")
+    ferry.tags.add(tag)
+    revision = revisions.revision_record(article=ferry, by=editor)
+    tag.delete()
+
+    page = logged_in(editor).get(restore_url(revision)).content.decode()
+
+    assert "This version cannot be brought back: it uses what has been deleted since" in page
+    assert 'name="confirm"' not in page
 
 
 def test_opening_the_restore_page_restores_nothing(editor, ferry):
