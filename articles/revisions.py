@@ -28,8 +28,10 @@ from django.contrib.admin.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape, format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django_prose_editor.fields import ProseEditorField
 
 from media.models import Image
@@ -154,12 +156,13 @@ def _version_of(article_id: int) -> datetime:
 
 
 def revision_record(*, article: Article, by, note: str = "") -> ArticleRevision:
-    """Keep the article as saved now, dated with its version (`updated_at`), as a revision."""
+    """Keep the article as saved now, dated with its version (`updated_at`), as a revision;
+    `note` says what the save did (cut to fit, a long send-back note say)."""
     return ArticleRevision.objects.create(
         article=article,
         created_at=_version_of(article.pk),
         created_by=by,
-        note=note[:300],
+        note=Truncator(note).chars(ArticleRevision._meta.get_field("note").max_length),
         snapshot=article_snapshot(article),
     )
 
@@ -175,12 +178,18 @@ def _may_restore(user, article: Article) -> bool:
     return user is not None and user.has_perm(services.PUBLISH_PERMISSION)
 
 
+def revision_time(revision: ArticleRevision) -> str:
+    """Return when the revision was saved as the revision list says it: "4 Dec 2026, 09:00:12"."""
+    return date_format(timezone.localtime(revision.created_at), "j M Y, H:i:s")
+
+
 def revision_restore(*, revision: ArticleRevision, by) -> ArticleRevision:
     """Make the article what `revision` says again (access included), as a new revision.
 
     Editors only (`articles.publish_article`): on a live article the restored version goes out
-    at once. Raise `PermissionDenied` otherwise, and `ValidationError` (changing nothing) when
-    the revision uses a picture, author, tag or section deleted since.
+    at once, so the admin asks first. Logged "Restored the revision of …", in the admin log and
+    the new revision. Raise `PermissionDenied` otherwise, and `ValidationError` (changing
+    nothing) when the revision uses a picture, author, tag or section deleted since.
     """
     if not _may_restore(by, revision.article):
         raise PermissionDenied("Only editors may restore a revision.")
@@ -188,12 +197,12 @@ def revision_restore(*, revision: ArticleRevision, by) -> ArticleRevision:
         article = Article.objects.select_for_update().get(pk=revision.article_id)
         revision_keep_baseline(article_id=article.pk)
         article_apply_snapshot(article=article, snapshot=revision.snapshot)
+        note = f"Restored the revision of {revision_time(revision)}"
+        services.article_log(article=article, by=by, message=note)
         access = revision.snapshot.get("access")
         if access and access != article.access:
-            services.article_change_access(article=article, by=by, access=access)
-        when = timezone.localtime(revision.created_at)
-        note = f"Restored the revision of {when:%Y-%m-%d %H:%M}"
-        services.article_log(article=article, by=by, message=note)
+            article = services.article_change_access(article=article, by=by, access=access)
+            note += f". Access changed to {article.get_access_display()}."
         restored = revision_record(article=article, by=by, note=note)
         announce_article_change(article_id=article.pk, change=ArticleChange.EDITED, by=by)
     return restored

@@ -2,7 +2,9 @@ from datetime import datetime
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -175,12 +177,60 @@ class CancellationFeedbackAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MeteredRead)
-class MeteredReadAdmin(admin.ModelAdmin):
-    list_display = ["user", "article_id", "period", "read_at"]
+class MeteredReadAdmin(ReadOnlyAdmin):
+    """What registered readers read on the meter: a record, read-only like their others.
+
+    Deleting one gives the read back (support: a read counted by mistake), and stays, for
+    whoever has the delete permission; each is logged, naming whose read of which article.
+    """
+
+    list_display = ["user", "article", "period", "read_at"]
     list_select_related = ["user"]
     search_fields = ["user__email"]
-    raw_id_fields = ["user"]
     date_hierarchy = "read_at"
+    delete_confirmation_template = "subscriptions/admin/meteredread_delete_confirmation.html"
+    delete_selected_confirmation_template = (
+        "subscriptions/admin/meteredread_delete_selected_confirmation.html"
+    )
+
+    def has_delete_permission(self, request, obj=None):
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('delete', opts)}")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            function, name, _ = actions["delete_selected"]
+            actions[name] = (function, name, "Give back the selected reads (delete them)")
+        return actions
+
+    @admin.display(description="Article", ordering="article_id")
+    def article(self, read):
+        return article_link(read.article_id)
+
+    def log_deletions(self, request, queryset):
+        """Say, for each read given back, whose read of which article it was."""
+        return [
+            entry
+            for read in queryset
+            for entry in LogEntry.objects.log_actions(
+                user_id=request.user.pk,
+                queryset=[read],
+                action_flag=DELETION,
+                change_message=f"Gave back {read.user}'s read of article #{read.article_id} "
+                f"({read.period:%B %Y}): they may read another article free this month.",
+                single_object=False,
+            )
+        ]
+
+
+def article_link(article_id: int) -> str:
+    """Link to the article's admin page by its id (subscriptions knows articles only by id)."""
+    try:
+        url = reverse("admin:articles_article_change", args=[article_id])
+    except NoReverseMatch:
+        return f"Article #{article_id}"
+    return format_html('<a href="{}">Article #{}</a>', url, article_id)
 
 
 def _count_of(queryset, *, by):
@@ -225,11 +275,7 @@ class GiftLinkAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Article", ordering="article_id")
     def article(self, gift):
-        try:
-            url = reverse("admin:articles_article_change", args=[gift.article_id])
-        except NoReverseMatch:
-            return f"Article #{gift.article_id}"
-        return format_html('<a href="{}">Article #{}</a>', url, gift.article_id)
+        return article_link(gift.article_id)
 
     @admin.display(description="Status")
     def status(self, gift):

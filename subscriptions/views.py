@@ -115,7 +115,7 @@ def _cancel_page(request, subscription, *, form, switch_form):
         "switch_form": switch_form,
         "cheaper_plans": services.cheaper_plans(subscription=subscription),
     }
-    # Only a form sent back with errors answers a POST with a page (newsroom/forms.py).
+    # Only a form sent back with errors answers a POST with a page (foundation/forms.py).
     status = 400 if request.method == "POST" else 200
     return render(request, "subscriptions/subscription_cancel.html", context, status=status)
 

@@ -1,4 +1,5 @@
-"""What editors must act on, findable from the article list: pictures whose rights run out."""
+"""The article list's filters: where an article is in the newsroom's day, and what editors
+must act on (pictures whose rights run out), with the warning that leads to them."""
 
 from django.contrib import admin, messages
 from django.urls import reverse
@@ -7,6 +8,36 @@ from django.utils.html import format_html
 from articles.models import Article
 
 RIGHTS_WARNING_DAYS = 7
+
+
+class ArticleStateFilter(admin.SimpleListFilter):
+    """Where an article is in the newsroom's day: scheduled is its own state here."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("draft", "Draft"),
+            ("sent-back", "Sent back"),
+            ("review", "In review"),
+            ("scheduled", "Scheduled"),
+            ("published", "Published"),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "draft":
+                return queryset.drafts()
+            case "sent-back":
+                return queryset.sent_back()
+            case "review":
+                return queryset.in_review()
+            case "scheduled":
+                return queryset.scheduled()
+            case "published":
+                return queryset.published()
+        return queryset
 
 
 class PictureRightsEndingFilter(admin.SimpleListFilter):

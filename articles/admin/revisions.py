@@ -1,7 +1,7 @@
 """The article admin's revisions, prepared changes to live articles and stale-save refusals.
 
-A mixin for `ArticleAdmin`, kept apart so that the editorial admin stays readable: its views
-are thin, and every write goes through `articles.revisions`, which checks permission again.
+Its views are thin: every write goes through `articles.revisions`, which checks permission
+again.
 """
 
 import json
@@ -9,11 +9,12 @@ import json
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 
 from articles import revisions, services
 from articles.models import Article, ArticleRevision
@@ -22,7 +23,19 @@ CHANGES_READONLY = ["status", "published_at", "unpublish_at", "access", "slug"]
 PUBLISH_CHANGES = "_publish_changes"
 
 
+# Set on a POST of the change form: the admin log's last entry before the save, so that its
+# revision can say what the publishing services logged during it.
+LOG_MARK = "article_log_mark"
+
+
+def sentence(text: str) -> str:
+    return text if text.endswith((".", "?", "!")) else f"{text}."
+
+
 class RevisionsAdminMixin:
+    """The revisions of an article: kept at every save, listed, compared and restored; and
+    changes prepared on a copy of a live article."""
+
     @property
     def media(self):
         return super().media + forms.Media(css={"all": ["newsroom/revisions.css"]})
@@ -50,9 +63,12 @@ class RevisionsAdminMixin:
         return fields
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        if request.method == "POST" and object_id and str(object_id).isdigit():
-            # An article written before revisions were kept is kept as it was, first.
-            revisions.revision_keep_baseline(article_id=int(object_id))
+        if request.method == "POST":
+            if object_id and str(object_id).isdigit():
+                # An article written before revisions were kept is kept as it was, first.
+                revisions.revision_keep_baseline(article_id=int(object_id))
+            last = LogEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
+            setattr(request, LOG_MARK, last or 0)
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def render_change_form(self, request, context, *args, **kwargs):
@@ -67,34 +83,26 @@ class RevisionsAdminMixin:
         if obj is None or obj.pk is None:
             return {}
         context = {
-            "revisions_url": self._url("revisions", obj.pk),
+            "revisions_url": self.article_url("revisions", obj.pk),
             "may_publish_changes": request.user.has_perm(services.PUBLISH_PERMISSION),
             "publish_changes_name": PUBLISH_CHANGES,
         }
         if obj.draft_of_id is not None:
             context["changes_to"] = obj.draft_of
-            context["changes_to_url"] = self._url("change", obj.draft_of_id)
+            context["changes_to_url"] = self.article_url("change", obj.draft_of_id)
             context["live_changed"] = revisions.live_changed_since_prepared(obj)
             return context
         draft = Article.objects.filter(draft_of=obj).first()
         if draft is not None:
             by, since = revisions.changes_prepared_by(draft)
             context["changes_in_progress"] = {
-                "url": self._url("change", draft.pk),
+                "url": self.article_url("change", draft.pk),
                 "by": (by.get_full_name() or by.email) if by is not None else "",
                 "since": since,
             }
         elif revisions.may_prepare_changes(request.user, obj):
-            context["prepare_changes_url"] = self._url("prepare_changes", obj.pk)
+            context["prepare_changes_url"] = self.article_url("prepare_changes", obj.pk)
         return context
-
-    def _url(self, name, *args):
-        opts = self.opts
-        return reverse(
-            f"admin:{opts.app_label}_{opts.model_name}_{name}",
-            args=args,
-            current_app=self.admin_site.name,
-        )
 
     # Every save keeps a revision -----------------------------------------------------------
 
@@ -104,9 +112,32 @@ class RevisionsAdminMixin:
         self.keep_revision(request, obj, message)
         return super().log_addition(request, obj, message)
 
+    def log_change(self, request, obj, message):
+        self.keep_revision(request, obj, message)  # every save keeps a revision
+        if message:  # else only status, time or access changed, and the services logged it
+            return super().log_change(request, obj, message)
+        return None
+
     def keep_revision(self, request, obj, message):
-        note = LogEntry(change_message=json.dumps(message)).get_change_message() if message else ""
+        """Keep the saved article as a revision that says what the save did: what the form
+        changed, then what the publishing services did (sent back with the note, scheduled,
+        published, unpublished, access changed), as the admin log says it."""
+        typed = LogEntry(change_message=json.dumps(message)).get_change_message() if message else ""
+        done = [typed, *self._logged_during_save(request, obj)]
+        note = " ".join(sentence(part) for part in done if part)
         revisions.revision_record(article=obj, by=request.user, note=note or "Saved")
+
+    def _logged_during_save(self, request, obj) -> list[str]:
+        mark = getattr(request, LOG_MARK, None)
+        if mark is None:
+            return []
+        entries = LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=str(obj.pk),
+            user=request.user,
+            pk__gt=mark,
+        ).order_by("pk")
+        return [entry.get_change_message() for entry in entries]
 
     def response_change(self, request, obj):
         if PUBLISH_CHANGES in request.POST and obj.draft_of_id is not None:
@@ -114,13 +145,13 @@ class RevisionsAdminMixin:
                 live = revisions.article_publish_changes(draft=obj, by=request.user)
             except ValidationError as refusal:
                 self.message_user(request, " ".join(refusal.messages), messages.ERROR)
-                return HttpResponseRedirect(self._url("change", obj.pk))
+                return HttpResponseRedirect(self.article_url("change", obj.pk))
             self.message_user(
                 request,
                 f"The changes are published: readers now see them on “{live}”.",
                 messages.SUCCESS,
             )
-            return HttpResponseRedirect(self._url("change", live.pk))
+            return HttpResponseRedirect(self.article_url("change", live.pk))
         return super().response_change(request, obj)
 
     # Views ---------------------------------------------------------------------------------
@@ -154,9 +185,7 @@ class RevisionsAdminMixin:
         ]
 
     def _viewable(self, request, object_id):
-        article = self.get_object(request, str(object_id))
-        if article is None:
-            raise Http404("No such article.")
+        article = self.article_or_404(request, object_id)
         if not self.has_view_or_change_permission(request, article):
             raise PermissionDenied
         return article
@@ -167,8 +196,8 @@ class RevisionsAdminMixin:
             "opts": self.opts,
             "article": article,
             "title": title,
-            "change_url": self._url("change", article.pk),
-            "revisions_url": self._url("revisions", article.pk),
+            "change_url": self.article_url("change", article.pk),
+            "revisions_url": self.article_url("revisions", article.pk),
         }
 
     def revisions_view(self, request, object_id):
@@ -178,7 +207,7 @@ class RevisionsAdminMixin:
         context = {
             **self._page_context(request, article, f"Revisions of “{article}”"),
             "revisions": history,
-            "compare_url": self._url("revision_compare", article.pk),
+            "compare_url": self.article_url("revision_compare", article.pk),
         }
         return TemplateResponse(request, "admin/articles/article/revisions.html", context)
 
@@ -199,9 +228,7 @@ class RevisionsAdminMixin:
         earlier, later = sorted(chosen, key=lambda revision: (revision.created_at, revision.pk))
         rows = revisions.revision_compare(before=earlier.snapshot, after=later.snapshot)
         latest = history.first()
-        may_restore = request.user.has_perm(
-            services.PUBLISH_PERMISSION
-        ) and self.has_change_permission(request, article)
+        may_restore = self._may_restore(request, article)
         context = {
             **self._page_context(request, article, f"Changes to “{article}”"),
             "earlier": earlier,
@@ -216,26 +243,57 @@ class RevisionsAdminMixin:
         }
         return TemplateResponse(request, "admin/articles/article/revision_compare.html", context)
 
+    def _may_restore(self, request, article):
+        return request.user.has_perm(services.PUBLISH_PERMISSION) and self.has_change_permission(
+            request, article
+        )
+
     def revision_restore_view(self, request, object_id, revision_id):
-        """Restore a revision (editors): the article becomes what it says, as a new revision."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+        """Ask an editor whether to restore a revision, saying plainly what readers will see;
+        restore it once confirmed (a POST with "confirm"): the article becomes what it says, as
+        a new revision."""
         article = self._viewable(request, object_id)
-        if not self.has_change_permission(request, article):
+        if not self._may_restore(request, article):
             raise PermissionDenied
         revision = get_object_or_404(ArticleRevision, pk=revision_id, article=article)
+        if request.method != "POST" or "confirm" not in request.POST:
+            return self._restore_question(request, article, revision)
         try:
             revisions.revision_restore(revision=revision, by=request.user)
         except ValidationError as refusal:
             self.message_user(request, " ".join(refusal.messages), messages.ERROR)
-            return HttpResponseRedirect(self._url("revisions", article.pk))
+            return HttpResponseRedirect(self.article_url("revisions", article.pk))
+        article.refresh_from_db()
+        said = ", and readers see it now" if article.is_live else ""
         self.message_user(
             request,
-            f"“{article}” is as it was at {revision.created_at:%Y-%m-%d %H:%M} again; "
-            "the version before is kept in the revisions.",
+            f"“{article}” is as it was at {revisions.revision_time(revision)} again{said}. "
+            "The version before is kept in the revisions.",
             messages.SUCCESS,
         )
-        return HttpResponseRedirect(self._url("change", article.pk))
+        return HttpResponseRedirect(self.article_url("change", article.pk))
+
+    def _restore_question(self, request, article, revision):
+        """The page that asks before restoring: what readers will see, and what changes."""
+        access = revision.snapshot.get("access") or article.access
+        rows = revisions.revision_compare(
+            before=revisions.article_snapshot(article), after=revision.snapshot
+        )
+        when = revisions.revision_time(revision)
+        context = {
+            **self._page_context(request, article, f"Restore the revision of {when}?"),
+            "revision": revision,
+            "when": when,
+            "is_live": article.is_live,
+            "goes_live": services.describe_time(article.published_at)
+            if article.is_scheduled
+            else "",
+            "access_from": article.get_access_display() if access != article.access else "",
+            "access_to": Article.Access(access).label,
+            "changed": [row for row in rows if row.changed],
+            "missing": revisions.snapshot_missing_references(revision.snapshot),
+        }
+        return TemplateResponse(request, "admin/articles/article/revision_restore.html", context)
 
     def prepare_changes_view(self, request, object_id):
         """Open the draft of changes to a live article, making it if there is none yet."""
@@ -251,4 +309,4 @@ class RevisionsAdminMixin:
             "published.",
             messages.INFO,
         )
-        return HttpResponseRedirect(self._url("change", draft.pk))
+        return HttpResponseRedirect(self.article_url("change", draft.pk))

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from articles.models import Article, ArticleAutosave, TextBlock
-from tests.articles.test_admin import ADD_URL, article_form_data, change_form_data, change_url
+from tests.articles.admin.posting import ADD_URL, article_form_data, change_form_data, change_url
 from tests.factories import make_article, make_staff
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from articles.corrections import correction_delete, correction_save
 from articles.models import Article, Correction
-from tests.articles.test_admin import change_form_data, change_url, member_of
+from tests.articles.admin.posting import change_form_data, change_url, member_of
 from tests.factories import make_article, paragraphs
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.urls import reverse
 from articles.events import article_changed
 from articles.site.pages import HEAD, LISTINGS
 from foundation.kept import refreshed
-from tests.articles.test_admin import change_form_data, change_url
+from tests.articles.admin.posting import change_form_data, change_url
 from tests.factories import make_article, make_tag, paragraphs
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.contrib.admin.models import LogEntry
 from django.utils import timezone
 
 from articles.models import Article
-from tests.articles.test_admin import CHANGELIST_URL, change_form_data, change_url, member_of
+from tests.articles.admin.posting import CHANGELIST_URL, change_form_data, change_url, member_of
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db

@@ -166,6 +166,20 @@ def test_readers_and_staff_without_view_permission_get_no_preview(client):
     assert client.get(preview_url(article, "subscriber")).status_code == 200
 
 
+def test_the_change_form_links_to_a_preview_as_each_kind_of_reader(editor_client):
+    article = make_article(status="draft", published_at=None)
+    html = editor_client.get(
+        reverse("admin:articles_article_change", args=[article.pk])
+    ).content.decode()
+    for persona in ["subscriber", "reads-left", "out-of-reads", "registered-out-of-reads"]:
+        assert (
+            f'href="{reverse("admin:articles_article_preview", args=[article.pk, persona])}"'
+            in html
+        )
+    assert "?as=public" not in html
+    assert reverse("admin:articles_article_share_links", args=[article.pk]) in html
+
+
 # Share links ---------------------------------------------------------------------------------
 
 

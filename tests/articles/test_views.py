@@ -202,7 +202,7 @@ def test_listings_never_count_the_archive(client, settings):
 
     from articles.corrections import correction_save
     from articles.models import Correction
-    from tests.articles.test_admin import member_of
+    from tests.articles.admin.posting import member_of
 
     settings.NEWSROOM_ARTICLES_PER_PAGE = 2
     section, tag, author = make_section(), make_tag(), make_author()

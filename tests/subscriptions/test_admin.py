@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from subscriptions.models import Plan, Subscription
+from articles.models import Article
+from subscriptions.models import MeteredRead, Plan, Subscription
 from subscriptions.services import subscription_grant_complimentary
-from tests.factories import make_staff
+from tests.factories import make_article, make_staff, paragraphs
+from tests.readers import BEYOND, logged_in, reads_in_full
 from tests.subscriptions.factories import make_plan, make_reader, make_subscription
 
 pytestmark = pytest.mark.django_db
@@ -225,7 +227,100 @@ def test_staff_who_may_add_subscriptions_grant_complimentary_access(client):
     assert ada.subscriptions.get().granted_by == granter
 
 
-def test_metered_reads_admin(admin_client):
-    assert (
-        admin_client.get(reverse("admin:subscriptions_meteredread_changelist")).status_code == 200
+# Metered reads: a record of what readers read, read-only; a read may be given back.
+
+READS = reverse("admin:subscriptions_meteredread_changelist")
+
+
+def metered_story():
+    blocks = [("text", paragraphs(3)), ("break",), ("text", f"<p>{BEYOND}</p>")]
+    return make_article(access=Article.Access.METERED, headline="Harbour levy", blocks=blocks)
+
+
+@pytest.fixture
+def used_up(settings):
+    """A reader whose one free read of the month went on a metered article."""
+    settings.NEWSROOM_METER_REGISTERED = 1
+    reader = make_reader(email="ada@example.com")
+    read, other = metered_story(), metered_story()
+    client = logged_in(reader)
+    assert reads_in_full(client, read) and not reads_in_full(client, other)
+    return client, MeteredRead.objects.get(user=reader), other
+
+
+def test_metered_reads_are_listed_and_shown_but_not_added_or_changed_by_hand(admin_client, used_up):
+    _, read, _ = used_up
+    change = reverse("admin:subscriptions_meteredread_change", args=[read.pk])
+
+    listing = admin_client.get(READS).content.decode()
+    shown = admin_client.get(change).content.decode()
+    forged_add = admin_client.post(
+        reverse("admin:subscriptions_meteredread_add"),
+        {"user": read.user_id, "article_id": "99", "period": "2026-01-01"},
     )
+    forged_change = admin_client.post(
+        change, {"user": read.user_id, "article_id": "99", "period": "2020-01-01"}
+    )
+
+    assert "ada@example.com" in listing
+    assert reverse("admin:subscriptions_meteredread_add") not in listing
+    assert 'name="article_id"' not in shown and 'name="_save"' not in shown  # read-only
+    assert forged_add.status_code == 403 and forged_change.status_code == 403
+    assert MeteredRead.objects.get() == read and read.article_id != 99
+    assert not LogEntry.objects.exists()
+
+
+def test_deleting_a_read_gives_it_back_and_is_logged_saying_whose_and_of_which_article(
+    admin_client, admin_user, used_up, django_capture_on_commit_callbacks
+):
+    client, read, other = used_up
+    delete = reverse("admin:subscriptions_meteredread_delete", args=[read.pk])
+
+    asked = admin_client.get(delete).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = admin_client.post(delete, {"post": "yes"}, follow=True)
+
+    assert "Give back" in asked
+    assert done.status_code == 200
+    assert not MeteredRead.objects.exists()
+    assert reads_in_full(client, other)  # the read is theirs again
+    entry = LogEntry.objects.get()
+    assert entry.user == admin_user and entry.is_deletion()
+    assert entry.get_change_message() == (
+        f"Gave back ada@example.com's read of article #{read.article_id} "
+        f"({read.period:%B %Y}): they may read another article free this month."
+    )
+
+
+def test_reads_given_back_from_the_list_are_each_logged(admin_client, used_up):
+    _, read, _ = used_up
+    second = MeteredRead.objects.create(
+        user=read.user, article_id=read.article_id + 1000, period=read.period
+    )
+    selected = {"action": "delete_selected", ACTION_CHECKBOX_NAME: [read.pk, second.pk]}
+
+    listing = admin_client.get(READS).content.decode()
+    asked = admin_client.post(READS, selected)
+    assert asked.status_code == 200 and MeteredRead.objects.count() == 2  # asked first
+    assert "Give back these reads" in asked.content.decode()
+    admin_client.post(READS, {**selected, "post": "yes"})
+
+    assert "Give back the selected reads" in listing
+    assert not MeteredRead.objects.exists()
+    said = [entry.get_change_message() for entry in LogEntry.objects.all()]
+    assert sorted(said) == sorted(
+        f"Gave back ada@example.com's read of article #{article_id} ({read.period:%B %Y}): "
+        "they may read another article free this month."
+        for article_id in [read.article_id, second.article_id]
+    )
+
+
+def test_staff_without_the_delete_permission_cannot_give_a_read_back(client, used_up):
+    _, read, _ = used_up
+    client.force_login(make_staff("subscriptions.view_meteredread"))
+    delete = reverse("admin:subscriptions_meteredread_delete", args=[read.pk])
+
+    assert client.get(READS).status_code == 200
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert MeteredRead.objects.filter(pk=read.pk).exists()
+    assert not LogEntry.objects.exists()

@@ -7,6 +7,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from articles.models import Article, ArticleAutosave, TextBlock
+from articles.previews import preview_link_create
 from tests.admin_editor import add_block
 from tests.factories import make_article, make_author, make_image, make_tag, paragraphs
 
@@ -181,3 +182,21 @@ def test_a_closed_tab_loses_nothing(editor, live_server, article, settings, cont
     assert not ArticleAutosave.objects.exists()
     open_form(page, url)
     expect(page.locator(".autosave-banner")).to_have_count(0)
+
+
+def test_the_change_form_with_share_links_listed_passes_axe(
+    editor, live_server, article, django_user_model, tmp_path
+):
+    sharer = django_user_model.objects.get(email="ed@example.com")
+    for _ in range(2):
+        preview_link_create(article=article, by=sharer)
+    open_form(editor, f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    expect(editor.locator(".preview-links")).to_contain_text("Share links: 2 working")
+    editor.locator(".preview-links").screenshot(path=str(tmp_path / "share-links-on-form.png"))
+
+    assert serious_violations(editor) == []
+
+    editor.get_by_role("link", name="Create or revoke share links").click()
+    expect(editor.locator("#content-main caption")).to_contain_text("Share links of this article")
+    editor.screenshot(path=str(tmp_path / "share-links-page.png"), full_page=True)
+    assert serious_violations(editor) == []

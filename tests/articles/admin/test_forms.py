@@ -7,16 +7,10 @@ from django.contrib.admin.models import LogEntry
 from django.utils import timezone
 
 from articles.models import Article
-from tests.articles.test_admin import change_form_data, change_url
+from tests.articles.admin.posting import change_form_data, change_url
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
 
 
 def local_inputs(name, moment):

@@ -1,22 +1,20 @@
+from datetime import timedelta
+
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.admin.models import LogEntry
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
 
 from articles import revisions
 from articles.models import Article, ArticleRevision, TextBlock
 from articles.services import article_unpublish
-from tests.articles.test_admin import _FormReader, change_form_data, change_url
-from tests.factories import make_article, make_author, make_staff
+from tests.articles.admin.posting import change_form_data, change_url, form_data_of, member_of
+from tests.factories import make_article, make_author, make_tag
 from tests.readers import logged_in
 
 pytestmark = pytest.mark.django_db
-
-
-def member_of(group_name, **fields):
-    user = make_staff(**fields)
-    user.groups.add(Group.objects.get(name=group_name))
-    return user
 
 
 def revisions_url(article):
@@ -102,22 +100,93 @@ def test_the_history_compares_any_two_revisions_headline_and_blocks(editor, ferr
     assert "Restore this revision" in page
 
 
-def test_an_editor_restores_a_revision_from_the_comparison(editor, ferry):
-    client = logged_in(editor)
-    first = revisions.revision_record(article=ferry, by=editor)
+def rewritten(client, article):
+    """Keep the article as it is now as a revision, then save it rewritten; return the revision."""
+    first = revisions.revision_record(article=article, by=None)
     data = change_form_data(
-        client, ferry, **{"articles_textblock_set-0-text": "<p>Rewritten entirely.</p>"}
+        client, article, **{"articles_textblock_set-0-text": "<p>Rewritten entirely.</p>"}
     )
-    client.post(change_url(ferry), data)
+    assert client.post(change_url(article), data).status_code == 302
+    return first
 
-    response = client.post(restore_url(first), follow=True)
+
+def restored_entries(article):
+    return [
+        entry.get_change_message()
+        for entry in LogEntry.objects.filter(object_id=str(article.pk))
+        if entry.get_change_message().startswith("Restored")
+    ]
+
+
+def test_restoring_a_revision_of_a_live_article_asks_first_then_restores_and_logs_it(editor, ferry):
+    client = logged_in(editor)
+    first = rewritten(client, ferry)
+    kept = ArticleRevision.objects.filter(article=ferry).count()
+    comparison = client.get(compare_url(ferry, first, ArticleRevision.objects.first()))
+    assert f'href="{restore_url(first)}"' in comparison.content.decode()
+
+    asked = client.get(restore_url(first))
+
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "“Ferry fares frozen” is live: readers will see the restored version at once." in page
+    assert "<ins>council froze fares today.</ins>" in page  # what changes
+    assert 'name="confirm"' in page
+    assert text_of(ferry) == ["<p>Rewritten entirely.</p>"]  # nothing restored by asking
+    assert ArticleRevision.objects.filter(article=ferry).count() == kept
+    assert restored_entries(ferry) == []
+
+    response = client.post(restore_url(first), {"confirm": "1"}, follow=True)
 
     assert response.redirect_chain[-1][0] == change_url(ferry)
-    assert "is as it was at" in response.content.decode()
+    assert "readers see it now" in response.content.decode()
     assert text_of(ferry) == ["<p>The council froze fares today.</p>"]
-    newest = ArticleRevision.objects.filter(article=ferry).first()
-    assert newest.note.startswith("Restored the revision of") and newest.created_by == editor
     assert "froze fares today" in Client().get(ferry.get_absolute_url()).content.decode()
+    when = timezone.localtime(first.created_at)
+    said = f"Restored the revision of {when:%-d %b %Y, %H:%M:%S}"
+    assert restored_entries(ferry) == [said]  # the admin log (History)
+    newest = ArticleRevision.objects.filter(article=ferry).first()
+    assert newest.note == said and newest.created_by == editor
+    assert said in client.get(revisions_url(ferry)).content.decode()  # the revision list
+
+
+def test_a_restore_posted_without_the_confirmation_only_asks(editor, ferry):
+    client = logged_in(editor)
+    first = rewritten(client, ferry)
+
+    response = client.post(restore_url(first))  # an old comparison page's button, a script
+
+    assert response.status_code == 200
+    assert "readers will see the restored version at once" in response.content.decode()
+    assert text_of(ferry) == ["<p>Rewritten entirely.</p>"]
+    assert restored_entries(ferry) == []
+
+
+def test_restoring_a_draft_says_readers_see_nothing_until_it_is_published(editor):
+    draft = make_article(status=Article.Status.DRAFT, blocks=[("text", "<p>The first words.</p>")])
+    client = logged_in(editor)
+    first = rewritten(client, draft)
+
+    page = client.get(restore_url(first)).content.decode()
+
+    assert "It is not on the site: readers see nothing of it until it is published." in page
+    assert "readers will see the restored version at once" not in page
+
+
+def test_restoring_says_when_access_changes_with_it(editor, ferry):
+    client = logged_in(editor)
+    first = rewritten(client, ferry)
+    Article.objects.filter(pk=ferry.pk).update(access=Article.Access.SUBSCRIBERS)
+
+    page = client.get(restore_url(first)).content.decode()
+
+    assert "Access changes from Subscribers only to Free." in page
+    client.post(restore_url(first), {"confirm": "1"})
+    ferry.refresh_from_db()
+    assert ferry.access == Article.Access.FREE
+    newest = ArticleRevision.objects.filter(article=ferry).first()
+    assert newest.note.startswith("Restored the revision of ")
+    assert newest.note.endswith(". Access changed to Free.")
 
 
 def test_a_journalist_sees_no_restore_button_and_a_forged_restore_is_refused(ferry):
@@ -128,7 +197,7 @@ def test_a_journalist_sees_no_restore_button_and_a_forged_restore_is_refused(fer
     client = logged_in(journalist)
 
     comparison = client.get(compare_url(ferry, first, later))
-    forged = client.post(restore_url(first))
+    forged = client.post(restore_url(first), {"confirm": "1"})
 
     assert (
         comparison.status_code == 200 and "Restore this revision" not in comparison.content.decode()
@@ -138,10 +207,32 @@ def test_a_journalist_sees_no_restore_button_and_a_forged_restore_is_refused(fer
     assert ArticleRevision.objects.filter(article=ferry).count() == 2
 
 
-def test_restoring_is_a_post(editor, ferry):
+def test_a_revision_using_what_was_deleted_since_is_not_offered_to_restore(editor, ferry):
+    tag = make_tag(name="Ferries")
+    ferry.tags.add(tag)
     revision = revisions.revision_record(article=ferry, by=editor)
+    tag.delete()
 
-    assert logged_in(editor).get(restore_url(revision)).status_code == 405
+    page = logged_in(editor).get(restore_url(revision)).content.decode()
+
+    assert "This version cannot be brought back: it uses what has been deleted since" in page
+    assert 'name="confirm"' not in page
+
+
+def test_opening_the_restore_page_restores_nothing(editor, ferry):
+    """Restoring is a POST with the confirmation; a GET only asks."""
+    revision = revisions.revision_record(article=ferry, by=editor)
+    TextBlock.objects.filter(parent=ferry).update(text="<p>Later words.</p>")
+
+    assert logged_in(editor).get(restore_url(revision)).status_code == 200
+    assert text_of(ferry) == ["<p>Later words.</p>"]
+    assert ArticleRevision.objects.filter(article=ferry).count() == 1
+
+
+def test_a_journalist_is_not_even_asked(ferry):
+    revision = revisions.revision_record(article=ferry, by=None)
+
+    assert logged_in(member_of("Journalist")).get(restore_url(revision)).status_code == 403
 
 
 def test_a_revision_of_another_article_is_not_found(editor, ferry):
@@ -149,7 +240,7 @@ def test_a_revision_of_another_article_is_not_found(editor, ferry):
     revision = revisions.revision_record(article=other, by=editor)
     url = reverse("admin:articles_article_revision_restore", args=[ferry.pk, revision.pk])
 
-    assert logged_in(editor).post(url).status_code == 404
+    assert logged_in(editor).post(url, {"confirm": "1"}).status_code == 404
     compare = reverse("admin:articles_article_revision_compare", args=[ferry.pk])
     assert logged_in(editor).get(f"{compare}?a={revision.pk}&b=x").status_code == 404
 
@@ -255,13 +346,6 @@ def test_a_save_from_a_stale_form_is_refused_naming_who_saved_and_keeping_what_w
     assert text_of(ferry) == ["<p>Ann typed this paragraph.</p>"]
 
 
-def form_data_of(page):
-    """What a browser posts when the page's form is saved as it stands."""
-    reader = _FormReader()
-    reader.feed(page)
-    return {**reader.data, "_save": "Save"}
-
-
 def test_a_save_after_publishing_by_someone_else_is_refused_too(editor, ferry):
     ann = logged_in(editor)
     mine = change_form_data(ann, ferry, headline="Ann's headline")
@@ -286,3 +370,56 @@ def test_prepared_changes_warn_when_the_live_article_was_saved_since(editor, fer
 
     assert "Bob Desk saved the live article on" in page
     assert "publishing them replaces that version" in page
+
+
+# What each save did, in the revision list ----------------------------------------------------
+
+
+def saved(client, article, **changes):
+    data = change_form_data(client, article, **changes)
+    for button in ("_send_back", "_publish", "_submit_for_review"):
+        if button in changes:
+            data.pop("_save")
+    response = client.post(change_url(article), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return ArticleRevision.objects.filter(article=article).first().note
+
+
+def test_the_revision_list_says_what_each_save_did(editor):
+    client = logged_in(editor)
+    later = timezone.localtime() + timedelta(days=2)
+    story = make_article(status=Article.Status.DRAFT, headline="Ferry fares rise")
+    Article.objects.filter(pk=story.pk).update(status=Article.Status.REVIEW)
+
+    notes = [
+        saved(client, story, _send_back="1", send_back_note="Needs the council's reply."),
+        saved(
+            client,
+            story,
+            headline="Ferry fares rise by a fifth",
+            status="published",
+            published_at_0=later.strftime("%Y-%m-%d"),
+            published_at_1="09:00:00",
+        ),
+        saved(client, story, status="draft"),
+        saved(client, story, _publish="1", published_at_0="", published_at_1=""),
+        saved(client, story, access="subscribers"),
+    ]
+
+    assert notes == [
+        "Sent back to the journalist: Needs the council's reply.",
+        f"Changed Headline. Scheduled for {later:%Y-%m-%d} 09:00.",
+        "Unpublished.",
+        "Published.",
+        "Access changed to Subscribers only.",
+    ]
+    history = client.get(revisions_url(story)).content.decode()
+    for note in notes:
+        assert escape(note) in history
+    assert "<td>Saved</td>" not in history
+
+
+def test_a_save_that_changes_nothing_is_still_saved(editor, ferry):
+    client = logged_in(editor)
+
+    assert saved(client, ferry) == "Saved"

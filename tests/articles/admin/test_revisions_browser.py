@@ -1,11 +1,15 @@
 """An editor changes a live article as a draft revision, in Chromium: readers keep the live
 version while the changes are prepared and looked at, until they are published."""
 
+import re
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from playwright.sync_api import expect
 
-from articles.models import Article
+from articles import revisions
+from articles.models import Article, TextBlock
+from tests.articles.admin.test_change_form_browser import serious_violations
 from tests.factories import make_article
 
 pytestmark = [
@@ -132,3 +136,47 @@ def test_a_stale_save_is_refused_and_keeps_what_was_typed(
     page.screenshot(path=str(tmp_path / "stale-save.png"))
     article.refresh_from_db()
     assert article.headline == "Ferry fares frozen" and article.standfirst == "Bob was quicker."
+
+
+def test_restoring_a_live_article_asks_first_and_the_revisions_say_so(
+    live_server, page, django_user_model, tmp_path
+):
+    ann = django_user_model.objects.create_superuser(
+        email="ann@example.com", password="pass-word-4242", name="Ann Editor"
+    )
+    live = make_article(
+        headline="Ferry fares frozen",
+        access=Article.Access.FREE,
+        blocks=[("text", "<p>The council froze fares today.</p>")],
+    )
+    first = revisions.revision_record(article=live, by=ann, note="Saved")
+    TextBlock.objects.filter(parent=live).update(text="<p>A mistaken rewrite.</p>")
+    later = revisions.revision_record(article=live, by=ann, note="Saved")
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "ann@example.com")
+    page.fill("#id_password", "pass-word-4242")
+    page.click("input[type=submit]")
+    base = f"{live_server.url}/admin/articles/article/{live.pk}"
+
+    page.goto(f"{base}/revisions/compare/?a={first.pk}&b={later.pk}")
+    page.screenshot(path=str(tmp_path / "compare-offers-restore.png"), full_page=True)
+    page.get_by_role("link", name=re.compile(r"^Restore this revision \(")).first.click()
+
+    expect(page.locator("h1")).to_contain_text("Restore the revision of")
+    expect(page.locator("#content-main")).to_contain_text(
+        "“Ferry fares frozen” is live: readers will see the restored version at once."
+    )
+    page.screenshot(path=str(tmp_path / "restore-asks.png"), full_page=True)
+    assert serious_violations(page) == []
+    assert TextBlock.objects.get(parent=live).text == "<p>A mistaken rewrite.</p>"
+
+    page.get_by_role("button", name="Restore it: readers see it now").click()
+
+    expect(page.locator(".messagelist").first).to_contain_text("readers see it now")
+    assert TextBlock.objects.get(parent=live).text == "<p>The council froze fares today.</p>"
+    page.goto(f"{base}/revisions/")
+    expect(page.locator(".revision-list tbody tr").first).to_contain_text(
+        "Restored the revision of"
+    )
+    page.screenshot(path=str(tmp_path / "restored-revisions.png"), full_page=True)
+    assert serious_violations(page) == []

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
-from tests.articles.test_admin import JOURNALIST
+from tests.articles.admin.posting import JOURNALIST
 from tests.factories import make_article, make_image, make_staff
 
 pytestmark = pytest.mark.django_db
