@@ -267,8 +267,13 @@ def refresh(kept: Kind, ident):
 
 
 def _set_changed(rows: dict) -> None:
-    for (name, ident), row in rows.items():
-        _set_or_record(_kinds[name], ident, row=row)
+    taken = [
+        row
+        for (name, ident), row in rows.items()
+        if _set_or_record(_kinds[name], ident, recorded=row is not None) and row is not None
+    ]
+    if taken:  # forget the records of what the cache took, in one statement
+        MissedWrite.objects.filter(pk__in=taken).delete()
 
 
 def changed(kept: Kind, ident) -> None:
@@ -280,8 +285,12 @@ def changed(kept: Kind, ident) -> None:
     """
 
     def recorded(row):
-        if row is not None or not transaction.get_connection().in_atomic_block:
+        # Recorded with the transaction when a stale value could grant access; otherwise
+        # only if the cache does not take it.
+        if row is not None or not kept.grants_access:
             return row
+        if not transaction.get_connection().in_atomic_block:
+            return None
         return MissedWrite.objects.create(kind=kept.name, ident=str(ident)).pk
 
     collect("kept.values", (kept.name, ident), recorded, _set_changed)
@@ -302,14 +311,14 @@ def _record(kept: Kind, ident) -> None:
     MissedWrite.objects.create(kind=kept.name, ident=str(ident))
 
 
-def _set_or_record(kept: Kind, ident, *, row: int | None) -> None:
-    """Refresh `ident`'s value; forget its `MissedWrite` row once set, keep (or make) it if not."""
+def _set_or_record(kept: Kind, ident, *, recorded: bool = False) -> bool:
+    """Refresh `ident`'s value and return True; if the cache did not take it, make sure it is
+    recorded for repair (`recorded`: it is already) and return False."""
     try:
         refresh(kept, ident)
+        return True
     except CacheUnavailable as error:
         _saw_outage()
-        if row is None:
-            _record(kept, ident)
         logger.error(
             "The shared cache did not take the new %s of %s (%s): recorded, and set again as "
             "soon as it answers; meanwhile it is read from the database",
@@ -317,16 +326,13 @@ def _set_or_record(kept: Kind, ident, *, row: int | None) -> None:
             ident,
             error,
         )
-        return
     except Exception:
         logger.exception(
             "Refreshing the kept %s of %s failed; it is repaired later", kept.name, ident
         )
-        if row is None:
-            _record(kept, ident)
-        return
-    if row is not None:
-        MissedWrite.objects.filter(pk=row, kind=kept.name, ident=str(ident)).delete()
+    if not recorded:
+        _record(kept, ident)
+    return False
 
 
 def repair(*, older_than: timedelta = timedelta(0)) -> int:

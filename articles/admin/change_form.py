@@ -212,6 +212,7 @@ class ChangeFormAdminMixin:
         if submit and self.submit_saved_for_review(request, article):
             return
         check = services.article_check_for_publishing(article=article)
+        request.saved_article_check = check  # the answer's look at the body (`_needs_another_look`)
         if check.body_problems:
             self.message_user(
                 request,
@@ -306,11 +307,14 @@ class ChangeFormAdminMixin:
         asked_to_submit = SUBMIT_FOR_REVIEW in request.POST or (
             request.POST.get("status") == Article.Status.REVIEW and SEND_BACK not in request.POST
         )
-        return (
-            (asked_to_publish and article.status != Article.Status.PUBLISHED)
-            or (asked_to_submit and article.status == Article.Status.DRAFT)
-            or services.article_check_for_publishing(article=article).body_problems
-        )
+        if (asked_to_publish and article.status != Article.Status.PUBLISHED) or (
+            asked_to_submit and article.status == Article.Status.DRAFT
+        ):
+            return True
+        check = getattr(request, "saved_article_check", None)
+        if check is None:  # the save stopped before checking (a refused publish, a submit)
+            check = services.article_check_for_publishing(article=article)
+        return bool(check.body_problems)
 
     # A refused publish, marked in place ----------------------------------------------------
 
