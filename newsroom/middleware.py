@@ -15,6 +15,9 @@ class SharedCachePolicyMiddleware:
     NEWSROOM_PUBLIC_CACHE_SECONDS: the front page, listings, feeds and paywalled previews,
     and never past the next scheduled change the page knows of (`request.page_changes_at`,
     set by `articles.site.pages`): an article goes live or comes down at its minute at the CDN too.
+    Such a page also says how long an expired copy may still be served when the site does not
+    answer, or while it is fetched again (`stale-if-error`, `stale-while-revalidate`): the
+    settings, and again never past the next scheduled change. A private page never says so.
     """
 
     def __init__(self, get_response):
@@ -32,17 +35,27 @@ class SharedCachePolicyMiddleware:
             and not request.COOKIES
             and response.status_code in CACHEABLE_STATUS
         ):
-            patch_cache_control(response, public=True, max_age=_shared_max_age(request))
+            patch_cache_control(response, public=True, **_shared_lifetime(request))
         else:
             patch_cache_control(response, private=True)
         return response
 
 
-def _shared_max_age(request) -> int:
-    """Return how long a shared cache may keep this page: the setting, or less if the page
-    changes by itself sooner (a scheduled article goes live or comes down)."""
+def _shared_lifetime(request) -> dict[str, int]:
+    """Return how long a shared cache may keep this page (max_age), then serve it stale on an
+    origin error or while fetching it again: the settings, or less if the page changes by
+    itself sooner (a scheduled article goes live or comes down), so that no copy, fresh or
+    stale, outlives that change."""
     max_age = settings.NEWSROOM_PUBLIC_CACHE_SECONDS
+    stale = {
+        "stale_if_error": settings.NEWSROOM_STALE_IF_ERROR_SECONDS,
+        "stale_while_revalidate": settings.NEWSROOM_STALE_WHILE_REVALIDATE_SECONDS,
+    }
     changes_at = getattr(request, "page_changes_at", None)
     if changes_at is not None:
-        max_age = min(max_age, max(0, int((changes_at - timezone.now()).total_seconds())))
-    return max_age
+        left = max(0, int((changes_at - timezone.now()).total_seconds()))
+        max_age = min(max_age, left)
+        stale = {name: min(seconds, left - max_age) for name, seconds in stale.items()}
+    if max_age == 0:
+        return {"max_age": 0}  # a copy nobody may keep is never served stale either
+    return {"max_age": max_age} | {name: seconds for name, seconds in stale.items() if seconds > 0}

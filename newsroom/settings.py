@@ -343,6 +343,14 @@ NEWSROOM_RENDITION_WIDTHS = env.list(
 NEWSROOM_PAYMENT_PROVIDER = env.str("NEWSROOM_PAYMENT_PROVIDER", default="")
 # How long a shared cache may keep a page that is the same for every reader.
 NEWSROOM_PUBLIC_CACHE_SECONDS = env.int("NEWSROOM_PUBLIC_CACHE_SECONDS", default=60)
+# How much longer a shared cache may serve such a page once it has expired: while the site does
+# not answer (stale-if-error), and while one request fetches it again (stale-while-revalidate).
+# Never past the page's next scheduled change; an unscheduled change (a takedown, an access
+# change) cannot reach the cache while the site is down, so keep these short.
+NEWSROOM_STALE_IF_ERROR_SECONDS = env.int("NEWSROOM_STALE_IF_ERROR_SECONDS", default=60)
+NEWSROOM_STALE_WHILE_REVALIDATE_SECONDS = env.int(
+    "NEWSROOM_STALE_WHILE_REVALIDATE_SECONDS", default=10
+)
 NEWSROOM_ARTICLES_PER_PAGE = env.int("NEWSROOM_ARTICLES_PER_PAGE", default=12)
 # Searches one address may make in a minute; more answer 429 (Too Many Requests).
 NEWSROOM_SEARCHES_PER_MINUTE = env.int("NEWSROOM_SEARCHES_PER_MINUTE", default=30)

@@ -520,22 +520,132 @@ def test_gunicorn_behind_nginx_logs_each_request_with_its_id_and_stops_gracefull
         assert logged[0].endswith(f'id={request_id} fwd="127.0.0.1"')
 
 
+@contextmanager
+def gunicorn_behind_nginx(folder: Path, static_root: Path, **environment):
+    """Run gunicorn (with these settings) behind the shipped nginx; yield both."""
+    with (
+        running_gunicorn(folder, **environment) as (process, port, _),
+        running_nginx(
+            upstream=f"127.0.0.1:{port}", static_root=static_root, media_root=folder
+        ) as cdn,
+    ):
+        yield process, cdn
+
+
+def take_down(process: subprocess.Popen) -> None:
+    """Stop gunicorn at once (its quick shutdown), as a crash would: no waiting for requests."""
+    stop(process, signal.SIGQUIT)
+
+
+def cached_copies(cdn: CDN) -> str:
+    """Return everything nginx keeps in its cache folder, as text."""
+    files = (path for path in (cdn.folder / "cache").rglob("*") if path.is_file())
+    return "".join(path.read_bytes().decode(errors="replace") for path in files)
+
+
+# With the origin down: stale copies only as long as the site said, and only public ones. nginx
+# and gunicorn read the real clock, so the windows are a few seconds and the waits are real.
+
+
 def test_readers_get_the_last_public_copy_while_gunicorn_is_down(
     transactional_db, static_root, tmp_path
 ):
     path = story(Access.FREE).get_absolute_url()
-    with (
-        running_gunicorn(tmp_path, NEWSROOM_PUBLIC_CACHE_SECONDS="1") as (process, port, _),
-        running_nginx(
-            upstream=f"127.0.0.1:{port}", static_root=static_root, media_root=tmp_path
-        ) as cdn,
-    ):
+    with gunicorn_behind_nginx(
+        tmp_path,
+        static_root,
+        NEWSROOM_PUBLIC_CACHE_SECONDS="1",
+        NEWSROOM_STALE_IF_ERROR_SECONDS="5",
+    ) as (process, cdn):
         fresh = cdn.request(path)
         assert (fresh.status, fresh.cache) == (200, "MISS")
+        assert "stale-if-error=5" in fresh.headers["Cache-Control"]
         assert BEYOND in fresh.body
-        stop(process)
+        take_down(process)
         time.sleep(2.1)  # the copy's max-age, and nginx's whole second, are over
         stale = cdn.request(path)
         assert (stale.status, stale.cache) == (200, "STALE")
         assert stale.body == fresh.body
         assert cdn.request("/never-cached/").status == 502  # nothing to fall back on
+
+
+def test_a_public_copy_older_than_its_stale_window_is_not_served(
+    transactional_db, static_root, tmp_path
+):
+    path = story(Access.FREE).get_absolute_url()
+    with gunicorn_behind_nginx(
+        tmp_path,
+        static_root,
+        NEWSROOM_PUBLIC_CACHE_SECONDS="1",
+        NEWSROOM_STALE_IF_ERROR_SECONDS="2",
+    ) as (process, cdn):
+        assert cdn.request(path).status == 200
+        stored = time.monotonic()  # by now: nginx keeps the copy before it answers
+        take_down(process)
+        time.sleep(max(0, stored + 2.1 - time.monotonic()))
+        assert cdn.request(path).cache == "STALE"  # within its window
+        # max-age 1 + stale-if-error 2, and nginx's whole second: gone 4 s after it was stored.
+        time.sleep(max(0, stored + 4.3 - time.monotonic()))
+        for _ in range(2):
+            late = cdn.request(path)
+            assert late.status == 502, late.cache
+            assert BEYOND not in late.body
+
+
+def test_an_article_past_its_unpublish_time_is_not_served_stale(
+    transactional_db, static_root, tmp_path
+):
+    with gunicorn_behind_nginx(
+        tmp_path,
+        static_root,
+        NEWSROOM_PUBLIC_CACHE_SECONDS="60",
+        NEWSROOM_STALE_IF_ERROR_SECONDS="60",  # far longer than the wait: the schedule bounds it
+    ) as (process, cdn):
+        comes_down = timezone.now() + timedelta(seconds=4)
+        article = story(Access.FREE, unpublish_at=comes_down)
+        path = article.get_absolute_url()
+        assert cdn.request(path).status == 200
+        assert article.headline in cdn.request("/").body
+        take_down(process)
+        before = cdn.request(path)
+        assert (before.status, before.cache) == (200, "HIT")  # still in its time
+        time.sleep(max(0, (comes_down - timezone.now()).total_seconds()) + 1.2)  # nginx: whole s
+        after = cdn.request(path)
+        assert after.status == 502, after.cache
+        assert BEYOND not in after.body
+        front = cdn.request("/")
+        assert front.status == 502, front.cache
+        assert article.headline not in front.body
+
+
+def test_nothing_private_is_ever_served_from_the_cache(
+    transactional_db, static_root, tmp_path, client
+):
+    paywalled = story(Access.SUBSCRIBERS).get_absolute_url()
+    metered = story(Access.METERED).get_absolute_url()
+    subscriber = make_reader()
+    make_subscription(user=subscriber)
+    session = logged_in(client, subscriber)
+    with gunicorn_behind_nginx(
+        tmp_path,
+        static_root,
+        NEWSROOM_PUBLIC_CACHE_SECONDS="1",
+        NEWSROOM_STALE_IF_ERROR_SECONDS="30",  # what is public is served stale all along
+    ) as (process, cdn):
+        assert PROMPT in cdn.request(paywalled).body  # public: the preview
+        assert BEYOND in cdn.request(paywalled, cookie=session).body  # private: the full text
+        read = cdn.request(metered)  # private: a metered read, counted in this reader's meter
+        assert BEYOND in read.body
+        meter = f"{METER_COOKIE}={read.cookies[METER_COOKIE]}"
+        assert BEYOND in cdn.request(metered, cookie=meter).body
+        take_down(process)
+        time.sleep(2.1)
+        preview = cdn.request(paywalled)
+        assert (preview.status, preview.cache) == (200, "STALE")
+        assert BEYOND not in preview.body
+        for path, cookie in [(paywalled, session), (metered, ""), (metered, meter)]:
+            answer = cdn.request(path, cookie=cookie)
+            assert answer.status == 502, (path, cookie, answer.cache)
+            assert BEYOND not in answer.body
+        assert PROMPT in cached_copies(cdn)
+        assert BEYOND not in cached_copies(cdn)

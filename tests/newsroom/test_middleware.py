@@ -96,3 +96,84 @@ def test_a_shared_cache_never_keeps_a_page_past_its_next_scheduled_change(
     with django_capture_on_commit_callbacks(execute=True):
         goes_live.delete()
     assert 20 < max_age(client.get(comes_down.get_absolute_url())) <= 40
+
+
+def stale_extensions(response) -> dict[str, int]:
+    """Return the response's stale-if-error and stale-while-revalidate, in seconds."""
+    found = (part.split("=") for part in cache_control(response) if part.startswith("stale-"))
+    return {name: int(seconds) for name, seconds in found}
+
+
+def test_a_public_page_says_how_long_a_shared_cache_may_serve_it_stale(client, settings):
+    settings.NEWSROOM_STALE_IF_ERROR_SECONDS = 45
+    settings.NEWSROOM_STALE_WHILE_REVALIDATE_SECONDS = 7
+    article = make_article(access=Article.Access.FREE)
+    for page in [reverse("home"), article.get_absolute_url(), reverse("feed")]:
+        response = client.get(page)
+        assert "public" in cache_control(response), page
+        assert stale_extensions(response) == {
+            "stale-if-error": 45,
+            "stale-while-revalidate": 7,
+        }, page
+
+
+def test_a_private_page_is_never_to_be_served_stale(client):
+    metered = make_article()
+    read = client.get(metered.get_absolute_url())  # sets the meter cookie
+    assert "private" in cache_control(read)
+    assert stale_extensions(read) == {}
+    assert stale_extensions(client.get(reverse("login"))) == {}
+    client.force_login(make_reader())
+    for page in [reverse("home"), metered.get_absolute_url()]:
+        response = client.get(page)
+        assert "private" in cache_control(response)
+        assert stale_extensions(response) == {}, page
+
+
+def test_the_stale_window_ends_by_the_next_scheduled_change(client, settings):
+    """max-age and the stale window together never run past the page's next change."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    settings.NEWSROOM_PUBLIC_CACHE_SECONDS = 60
+    settings.NEWSROOM_STALE_IF_ERROR_SECONDS = 60
+    settings.NEWSROOM_STALE_WHILE_REVALIDATE_SECONDS = 10
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        article = make_article(
+            access=Article.Access.FREE, unpublish_at=timezone.now() + timedelta(seconds=90)
+        )
+        pages = [article.get_absolute_url(), reverse("home")]
+        for page in pages:
+            response = client.get(page)
+            assert max_age(response) == 60, page
+            assert stale_extensions(response) == {
+                "stale-if-error": 30,  # 60 + 30: the unpublish time
+                "stale-while-revalidate": 10,
+            }, page
+        clock.shift(25)  # 65 s left
+        for page in pages:
+            response = client.get(page)
+            assert max_age(response) == 60, page
+            assert stale_extensions(response) == {
+                "stale-if-error": 5,
+                "stale-while-revalidate": 5,
+            }, page
+        clock.shift(30)  # 35 s left: max-age alone reaches the unpublish time
+        for page in pages:
+            response = client.get(page)
+            assert max_age(response) == 35, page
+            assert stale_extensions(response) == {}, page
+
+
+def test_no_stale_window_where_the_settings_turn_it_off_or_nothing_may_be_kept(client, settings):
+    settings.NEWSROOM_STALE_IF_ERROR_SECONDS = 0
+    settings.NEWSROOM_STALE_WHILE_REVALIDATE_SECONDS = 0
+    assert stale_extensions(client.get(reverse("home"))) == {}
+    settings.NEWSROOM_STALE_IF_ERROR_SECONDS = 60
+    settings.NEWSROOM_STALE_WHILE_REVALIDATE_SECONDS = 10
+    settings.NEWSROOM_PUBLIC_CACHE_SECONDS = 0  # a copy nobody may keep is never served stale
+    response = client.get(reverse("home"))
+    assert max_age(response) == 0
+    assert stale_extensions(response) == {}
