@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -68,6 +69,22 @@ RECENT_PARTS_LIMIT = 1000
 # fetch in the page's round trip (the slug's kept value decides). Per process.
 _slug_ids: dict[str, int] = {}
 SLUG_IDS_LIMIT = 10_000
+
+
+def _rendering() -> str:
+    """Return a digest of what renders the parts (the templates, and the code that fills them):
+    a release that changes how a page looks renders it anew, whatever the versions say."""
+    base = Path(settings.BASE_DIR)
+    sources = sorted((base / "templates").rglob("*.html"))
+    sources += [base / "articles" / "body.py", base / "media" / "templatetags" / "media_tags.py"]
+    sources += sorted((base / "articles" / "site").glob("*.py"))
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+RENDERING = _rendering()
 
 
 def _new_generation():
@@ -309,10 +326,10 @@ def cached_page_part(request, key, build, *, keep_here=True, timeout=PART_TIMEOU
     `keep_here`: also keep it in this process (`_recent_parts`), for parts that many requests
     share; `timeout` frees the shared cache's memory, it is not a lifetime.
     """
-    prefix = getattr(request, "_page_part_prefix", None)
+    prefix = getattr(request, "page_part_prefix", None)
     if prefix is None:  # once per request: checking the host against ALLOWED_HOSTS costs
-        prefix = request._page_part_prefix = (
-            f"pages:part:{request.scheme}:{request.get_host()}:"
+        prefix = request.page_part_prefix = (
+            f"pages:part:{RENDERING}:{request.scheme}:{request.get_host()}:"
             f"{settings.NEWSROOM_PREVIEW_PARAGRAPHS}:"
         )
     key = prefix + key
