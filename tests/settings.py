@@ -10,8 +10,15 @@ os.environ.setdefault(
     "STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
 )
 
-from newsroom.settings import *  # noqa: F403
-from newsroom.settings import BASE_DIR
+# pytest-xdist runs the suite in several processes: each has a database of its own (pytest-django
+# names it after the worker) and, on Redis, a database of its own, since tests empty the cache.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and os.environ.get("CACHE_URL", "").startswith("redis://"):
+    _url, _, _db = os.environ["CACHE_URL"].rpartition("/")
+    os.environ["CACHE_URL"] = f"{_url}/{int(_db or 0) + 1 + int(_worker[2:])}"
+
+from newsroom.settings import *  # noqa: E402, F403
+from newsroom.settings import BASE_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = BASE_DIR / "var" / "test-uploads"
