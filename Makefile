@@ -25,9 +25,12 @@ run: $(STAMP) var
 	trap 'kill $$scheduler 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## make test: the whole suite (SQLite and the local-memory cache unless DATABASE_URL/CACHE_URL say otherwise)
+## make test: the whole suite (SQLite and the local-memory cache unless DATABASE_URL/CACHE_URL say
+## otherwise), in TEST_PROCESSES processes (pytest-xdist): much of it waits on browsers, servers
+## and clocks, so more processes than cores pay; TEST_PROCESSES=0 runs it in this one process.
+TEST_PROCESSES ?= 4
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
