@@ -259,6 +259,21 @@ class Scheduler:
             self.log.close()
 
 
+def caches_on(redis_url, *, socket_timeout=0.25, breaker_seconds=0.5) -> dict:
+    """Return the site's three caches on `redis_url`, as `newsroom.settings` makes them for a
+    redis:// CACHE_URL, with the short timeouts a fault test waits on."""
+    options = {
+        "SOCKET_CONNECT_TIMEOUT": 0.25,
+        "SOCKET_TIMEOUT": socket_timeout,
+        "BREAKER_SECONDS": breaker_seconds,
+    }
+    cache = {"BACKEND": "foundation.cache.BreakerRedisCache", "LOCATION": redis_url}
+    return {
+        alias: {**cache, "OPTIONS": {**options, "ON_FAILURE": how}}
+        for alias, how in (("default", "miss"), ("kept", "raise"), ("throttles", "local"))
+    }
+
+
 def served_database_url() -> str:
     """Return the test database as a DATABASE_URL, for a site served by another process."""
     from django.db import connection

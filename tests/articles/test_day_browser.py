@@ -16,7 +16,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -27,6 +26,7 @@ from playwright.sync_api import expect
 from articles.corrections import correction_save
 from articles.models import Article, Author, Correction, Section
 from tests.admin_editor import add_block, choose
+from tests.axe import serious_violations
 from tests.factories import make_article, make_author, make_staff
 
 pytestmark = [
@@ -86,16 +86,6 @@ def type_into_block(page, index, text):
     box = page.locator(".prose-editor [contenteditable=true]").nth(index)
     box.click()
     page.keyboard.type(text)
-
-
-def serious_violations(page):
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-        + ", ".join(str(node["target"]) for node in violation["nodes"][:5])
-        for violation in results.response["violations"]
-        if violation["impact"] in ("critical", "serious")
-    ]
 
 
 def test_a_story_goes_from_the_journalist_through_review_to_its_scheduled_minute(

@@ -31,6 +31,7 @@ from subscriptions.access import Access
 from subscriptions.meter import METER_COOKIE
 from subscriptions.models import MeteredRead
 from tests.factories import make_article, paragraphs
+from tests.fault_services import served_database_url
 from tests.subscriptions.factories import make_reader, make_subscription
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -450,17 +451,6 @@ def test_nginx_logs_the_request_id_the_site_sends_back(cdn):
 
 
 # gunicorn with the shipped configuration, behind the shipped nginx.
-
-
-def served_database_url() -> str:
-    """Return the test database as a DATABASE_URL, for a site served by another process."""
-    from django.db import connection
-
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from foundation import cache as breaker
 from foundation import kept
 from foundation.models import MissedWrite
 from tests.factories import make_article, paragraphs
-from tests.fault_services import RedisServer
+from tests.fault_services import RedisServer, caches_on
 from tests.subscriptions.factories import PASSWORD, make_reader, make_subscription, page_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.faults]
@@ -40,23 +40,10 @@ def redis_server():
 @pytest.fixture
 def site_on_own_redis(settings, redis_server):
     """Point the site's three caches at our own Redis, as the settings do."""
-    settings.CACHES = caches_on(redis_server.url)
+    settings.CACHES = caches_on(redis_server.url, breaker_seconds=RETRY_AFTER)
     forget_outages()
     yield redis_server
     forget_outages()
-
-
-def caches_on(url):
-    options = {
-        "SOCKET_CONNECT_TIMEOUT": 0.25,
-        "SOCKET_TIMEOUT": 0.25,
-        "BREAKER_SECONDS": RETRY_AFTER,
-    }
-    cache = {"BACKEND": "foundation.cache.BreakerRedisCache", "LOCATION": url}
-    return {
-        alias: {**cache, "OPTIONS": {**options, "ON_FAILURE": how}}
-        for alias, how in (("default", "miss"), ("kept", "raise"), ("throttles", "local"))
-    }
 
 
 def forget_outages():

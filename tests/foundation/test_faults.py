@@ -32,7 +32,14 @@ from foundation.models import MissedWrite
 from subscriptions.access import Access
 from subscriptions.models import PaymentCustomer, Subscription
 from tests.factories import make_article, paragraphs
-from tests.fault_services import RedisServer, Scheduler, Site, environment, served_database_url
+from tests.fault_services import (
+    RedisServer,
+    Scheduler,
+    Site,
+    caches_on,
+    environment,
+    served_database_url,
+)
 from tests.readers import BEYOND
 from tests.subscriptions.factories import make_plan, make_reader, make_subscription
 from tests.subscriptions.stripe_stand_in import DAY, SECRET_KEY, WEBHOOK_SECRET, signed_event
@@ -58,12 +65,7 @@ def redis_server():
 def house(redis_server, stripe_stand_in, settings, tmp_path):
     """The site (gunicorn, two workers) and the scheduler on the test database and our Redis;
     this process, where editors' changes are made, on the same Redis."""
-    options = {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25, "BREAKER_SECONDS": 1}
-    cache = {"BACKEND": "foundation.cache.BreakerRedisCache", "LOCATION": redis_server.url}
-    settings.CACHES = {
-        alias: {**cache, "OPTIONS": {**options, "ON_FAILURE": how}}
-        for alias, how in (("default", "miss"), ("kept", "raise"), ("throttles", "local"))
-    }
+    settings.CACHES = caches_on(redis_server.url, breaker_seconds=1)
     breaker.forget_outages()
     kept.forget_outage()
     env = environment(

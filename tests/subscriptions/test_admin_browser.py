@@ -2,28 +2,18 @@
 says first that it gives the read back."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.contrib.admin.models import LogEntry
 from playwright.sync_api import expect
 
 from subscriptions.meter import meter_period
 from subscriptions.models import MeteredRead
+from tests.axe import serious_violations
 from tests.subscriptions.factories import make_reader
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def serious_violations(page):
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-        + ", ".join(str(node["target"]) for node in violation["nodes"][:5])
-        for violation in results.response["violations"]
-        if violation["impact"] in ("critical", "serious")
-    ]
 
 
 def test_a_read_is_shown_read_only_and_given_back_after_saying_so(

@@ -3,12 +3,12 @@
 import time
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from articles.models import Article, ArticleAutosave, TextBlock
 from articles.previews import preview_link_create
 from tests.admin_editor import add_block
+from tests.axe import serious_violations
 from tests.factories import make_article, make_author, make_image, make_tag, paragraphs
 
 pytestmark = [
@@ -53,16 +53,6 @@ def open_form(page, url):
     page.goto(url)
     page.wait_for_load_state("networkidle")  # every editor has set itself up
     expect(page.locator(".prose-editor [contenteditable=true]").first).to_be_visible()
-
-
-def serious_violations(page):
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-        + ", ".join(str(node["target"]) for node in violation["nodes"][:5])
-        for violation in results.response["violations"]
-        if violation["impact"] in ("critical", "serious")
-    ]
 
 
 def test_the_side_column_sits_beside_the_body_on_a_wide_screen_and_below_on_a_narrow_one(
