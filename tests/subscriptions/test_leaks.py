@@ -263,6 +263,7 @@ def _urls(site, reader):
         # the addresses of others that any reader may have been given.
         "private_feed": [_feed_url(private_feed_token(feed=private_feed_create(user=user)))]
         + [_feed_url(token) for token in site["feeds"].values()],
+        "private_feed_new": [reverse("private_feed_new")],
     }
     unknown = {
         (name, route) for name, route in _routes() if name not in builders and name not in NOT_TEXT
