@@ -687,6 +687,7 @@ def _feed_listing(limit: int) -> list[tuple]:
     articles = (
         Article.objects.published()
         .select_related("section")
+        .only("standfirst", "section", "section__name")
         .prefetch_related(Prefetch("bylines", queryset=Byline.objects.select_related("author")))
         .latest_first()[:limit]
     )
