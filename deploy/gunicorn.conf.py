@@ -8,6 +8,9 @@ is gunicorn's to end and to log, and nginx still answers the reader.
 """
 
 import os
+import re
+
+from gunicorn.glogging import Logger
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
@@ -40,6 +43,23 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,
 # X-Request-ID, so `o` finds ids the site made, too). The site's own line (newsroom.requests,
 # on stderr) carries the same id; set GUNICORN_ACCESS_LOG= (empty) to keep only that one.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# A reader's private feed address is a key: its token is masked here as in the site's own log
+# (newsroom/request_log.py, whose pattern this is; a test keeps the two the same).
+PRIVATE_ADDRESS = re.compile(r"(/feed/private/)[^/?#\s\"']+")
+
+
+class AccessLogWithoutKeys(Logger):
+    """gunicorn's logger, with the token of a private feed's address masked in the access log."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for name, value in atoms.items():
+            if isinstance(value, str) and "/feed/private/" in value:
+                atoms[name] = PRIVATE_ADDRESS.sub(r"\1[token]", value)
+        return atoms
+
+
+logger_class = AccessLogWithoutKeys
 access_log_format = (
     '%(h)s "%(r)s" %(s)s %(B)s %(M)sms id=%({x-request-id}o)s fwd="%({x-forwarded-for}i)s"'
 )

@@ -4,6 +4,11 @@ The id comes from the proxy in front (`X-Request-ID`, when it looks like one) or
 here; it is sent back in `X-Request-ID`, shown on the error page, and added to every log
 record made while the request is served (`RequestIdFilter`), so "reference 3f9c…" on a
 reader's screen finds the traceback.
+
+An address that is a key (a reader's private feed, `/feed/private/<token>.rss`) is logged with
+its token masked (`mask_private_addresses`): in this line, and by `PrivateAddressFilter` in
+every other line the site logs (Django's own error lines name the path). gunicorn's and nginx's
+access logs mask it the same way (`deploy/`).
 """
 
 import contextvars
@@ -18,6 +23,26 @@ from newsroom.request_input import request_input_problem
 logger = logging.getLogger("newsroom.requests")
 current_request_id = contextvars.ContextVar("request_id", default="-")
 INCOMING_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+# The private feed's route (`articles.site.urls`); deploy/gunicorn.conf.py and
+# deploy/newsroom.nginx.conf mask the same, and tests/newsroom/test_request_log.py holds them to it.
+PRIVATE_ADDRESS = re.compile(r"(/feed/private/)[^/?#\s\"']+")
+MASKED = r"\1[token]"
+
+
+def mask_private_addresses(text: str) -> str:
+    """Return `text` with the token of every private feed address in it masked."""
+    return PRIVATE_ADDRESS.sub(MASKED, text) if "/feed/private/" in text else text
+
+
+class PrivateAddressFilter(logging.Filter):
+    """Mask private feed tokens in every log record, whoever made it."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        masked = mask_private_addresses(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
 
 
 class RequestIdFilter(logging.Filter):
@@ -52,7 +77,7 @@ class RequestLogMiddleware:
             logger.info(
                 "%s %s %s %.1fms",
                 request.method,
-                request.path,
+                mask_private_addresses(request.path),
                 response.status_code,
                 (time.perf_counter() - started) * 1000,
             )

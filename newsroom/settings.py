@@ -294,14 +294,18 @@ AXES_CLIENT_IP_CALLABLE = "foundation.rates.client_address"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "newsroom.request_log.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "newsroom.request_log.RequestIdFilter"},
+        # A private feed's address is a key: no log line holds it.
+        "private_addresses": {"()": "newsroom.request_log.PrivateAddressFilter"},
+    },
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["request_id"],
+            "filters": ["request_id", "private_addresses"],
             "formatter": "line",
         }
     },
@@ -359,6 +363,14 @@ NEWSROOM_SEARCHES_PER_MINUTE = env.int("NEWSROOM_SEARCHES_PER_MINUTE", default=3
 NEWSROOM_LOGIN_ADDRESS_LIMIT = env.int("NEWSROOM_LOGIN_ADDRESS_LIMIT", default=50)
 # Accounts one address may create in an hour.
 NEWSROOM_SIGNUPS_PER_HOUR = env.int("NEWSROOM_SIGNUPS_PER_HOUR", default=10)
+# A private feed's fetches in an hour (a feed reader polls every 15 to 60 minutes, perhaps on
+# a few devices); more answer 429. Counted per feed address: a shared one cannot be served to all.
+NEWSROOM_PRIVATE_FEED_FETCHES_PER_HOUR = env.int(
+    "NEWSROOM_PRIVATE_FEED_FETCHES_PER_HOUR", default=60
+)
+# Private feed addresses that find no feed (made up, or made anew since) that one address may
+# ask for in an hour; more answer 429.
+NEWSROOM_PRIVATE_FEED_MISSES_PER_HOUR = env.int("NEWSROOM_PRIVATE_FEED_MISSES_PER_HOUR", default=20)
 # Without a payment provider, start subscriptions at once without payment: development only
 # (check --deploy reports it as an error). Off, and without a provider, nobody can subscribe.
 NEWSROOM_DEVELOPMENT_CHECKOUT = env.bool("NEWSROOM_DEVELOPMENT_CHECKOUT", default=DEBUG)

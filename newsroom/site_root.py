@@ -16,10 +16,11 @@ from django.views.decorators.http import require_safe
 KEEP_SECONDS = 24 * 60 * 60
 
 # What crawlers have no business fetching: the newsroom's admin; share links of unpublished
-# articles and gift links (each a secret of its own; a crawler's visit would also count as a
-# gift's "open"); a reader's own account pages; and search results, which are `noindex` and
-# cost the database a search each.
-CRAWLERS_KEEP_OUT = ["/admin/", "/preview/", "/gift/", "/account/", "/search/"]
+# articles, gift links and readers' private feeds (each a secret of its own, which a crawler
+# could only have found where it leaked; a crawler's visit would also count as a gift's
+# "open"); a reader's own account pages; and search results, which are `noindex` and cost the
+# database a search each.
+CRAWLERS_KEEP_OUT = ["/admin/", "/preview/", "/gift/", "/feed/private/", "/account/", "/search/"]
 
 
 def _kept(response):

@@ -342,3 +342,23 @@ class GiftSignup(models.Model):
 
     def __str__(self):
         return f"{self.user} after {self.gift}"
+
+
+class PrivateFeed(models.Model):
+    """A reader's private feed address: the feed of the articles as the paywall gives them to
+    this reader, at an address only they know (`subscriptions.private_feeds` says how).
+
+    The address's token is never stored: `key` is random, the token is a keyed hash of it
+    (made with the site's secret key), and `token_hash` a plain hash of the token, by which a
+    request finds its feed. A copy of the database alone therefore gives no working address.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="private_feed"
+    )
+    key = models.CharField(max_length=64, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Private feed of {self.user}"

@@ -250,12 +250,39 @@ def build_reader(
             may_consume_reads=may_consume_reads,
             gifted_article_ids=gifted,
         )
+    return build_reader_for_user(
+        user=user,
+        at=at,
+        may_consume_reads=may_consume_reads,
+        gifted_article_ids=gifted,
+        fetched=fetched,
+    )
+
+
+def build_reader_for_user(
+    *,
+    user,
+    at: datetime | None = None,
+    may_consume_reads: bool = False,
+    gifted_article_ids: frozenset[int] = frozenset(),
+    fetched: Fetched | None = None,
+) -> Reader:
+    """Return the `Reader` that the registered reader `user` is at `at`, with no request: the
+    rules `build_reader` follows for a logged-in reader (it calls this), for channels that
+    serve a reader without a session, such as their private feed.
+
+    At most two queries (the entitling subscription, then this month's metered reads), none
+    when they are kept (`fetched`, or the cache). Such a channel never spends a read, so by
+    default the meter is frozen: the reader gets what they would get without spending anything.
+    """
+    at = at or timezone.now()
+    period = meter_period(at=at)
     registered = {
         "user_id": user.pk,
         "reads_limit": settings.NEWSROOM_METER_REGISTERED,
         "period": period,
         "may_consume_reads": may_consume_reads,
-        "gifted_article_ids": gifted,
+        "gifted_article_ids": gifted_article_ids,
     }
     if user.is_staff:
         return Reader(is_staff=True, **registered)

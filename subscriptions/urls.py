@@ -5,6 +5,7 @@ from subscriptions import views, webhooks
 urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/cancel/", views.cancel, name="subscription_cancel"),
+    path("account/feed/new-address/", views.private_feed_new_address, name="private_feed_new"),
     path("account/billing/", views.billing_portal, name="billing_portal"),
     path("account/resume/", views.resume, name="subscription_resume"),
     path("account/switch-plan/", views.switch_plan, name="subscription_switch_plan"),

@@ -14,6 +14,13 @@ from subscriptions.entitlement import has_entitling_subscription
 from subscriptions.forms import CancellationForm, PlanSwitchForm
 from subscriptions.meter import meter_period, registered_reads
 from subscriptions.models import Plan, Subscription
+from subscriptions.private_feeds import (
+    may_have_private_feed,
+    private_feed_create,
+    private_feed_of,
+    private_feed_rotate,
+    private_feed_token,
+)
 
 
 @login_required
@@ -30,7 +37,38 @@ def account(request):
         "reads_used": len(registered_reads(user_id=request.user.pk, period=meter_period(at=now))),
         "reads_limit": settings.NEWSROOM_METER_REGISTERED,
     }
-    return render(request, "subscriptions/account.html", context)
+    return render(request, "subscriptions/account.html", context | _private_feed(request, at=now))
+
+
+def _private_feed(request, *, at) -> dict:
+    """Return what the account page says of the reader's private feed: its address (made the
+    first time a subscriber looks), or nothing for a reader who has none and is not offered one.
+    """
+    feed = private_feed_of(user=request.user)
+    if feed is None and may_have_private_feed(user=request.user, at=at):
+        feed = private_feed_create(user=request.user)
+    if feed is None:
+        return {}
+    token = private_feed_token(feed=feed)
+    url = token and request.build_absolute_uri(reverse("private_feed", kwargs={"token": token}))
+    return {"private_feed": {"url": url}}
+
+
+@login_required
+@never_cache
+@require_POST
+def private_feed_new_address(request):
+    """Give the reader's private feed a new address: the old one stops working at once."""
+    if private_feed_of(user=request.user) is None and not may_have_private_feed(user=request.user):
+        messages.info(request, "Private feeds are for subscribers.")
+        return redirect("account")
+    private_feed_rotate(user=request.user)
+    messages.success(
+        request,
+        "Your private feed has a new address, below. The old one no longer works: "
+        "give the new one to your feed reader.",
+    )
+    return redirect(f"{reverse('account')}#private-feed-heading")
 
 
 def _nothing_to_cancel(subscription, *, at):

@@ -326,29 +326,68 @@ def cached_page_part(request, key, build, *, keep_here=True, timeout=PART_TIMEOU
     `keep_here`: also keep it in this process (`_recent_parts`), for parts that many requests
     share; `timeout` frees the shared cache's memory, it is not a lifetime.
     """
+    key = _part_key(request, key)
+    recent = _recent_part(key) if keep_here else None
+    if recent is not None:
+        return recent
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, timeout=timeout)
+    if keep_here:
+        _keep_here(key, value)
+    return value
+
+
+def cached_page_parts(request, builds: dict) -> dict:
+    """Return `{key: build()}` for every `key: build` of `builds`, each cached as
+    `cached_page_part` does (and kept in this process), in one round trip to the shared cache
+    for those this process does not have: a page made of many articles' parts (a feed)."""
+    keys = {key: _part_key(request, key) for key in builds}
+    found = {}
+    for key, full_key in keys.items():
+        recent = _recent_part(full_key)
+        if recent is not None:
+            found[key] = recent
+    missing = [full_key for key, full_key in keys.items() if key not in found]
+    shared = cache.get_many(missing) if missing else {}
+    built = {}
+    for key, build in builds.items():
+        if key in found:
+            continue
+        value = shared.get(keys[key])
+        if value is None:
+            value = built[keys[key]] = build()
+        found[key] = value
+        _keep_here(keys[key], value)
+    if built:
+        cache.set_many(built, timeout=PART_TIMEOUT)
+    return found
+
+
+def _part_key(request, key) -> str:
     prefix = getattr(request, "page_part_prefix", None)
     if prefix is None:  # once per request: checking the host against ALLOWED_HOSTS costs
         prefix = request.page_part_prefix = (
             f"pages:part:{RENDERING}:{request.scheme}:{request.get_host()}:"
             f"{settings.NEWSROOM_PREVIEW_PARAGRAPHS}:"
         )
-    key = prefix + key
-    now = time.monotonic()
-    recent = _recent_parts.get(key) if keep_here else None
-    if recent is not None and recent[0] > now:
-        return recent[1]
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, timeout=timeout)
-    if not keep_here or not kept.trusting():
-        # Or the shared cache is away or not trusted (foundation.kept): every request then has new
+    return prefix + key
+
+
+def _recent_part(key):
+    recent = _recent_parts.get(key)
+    return recent[1] if recent is not None and recent[0] > time.monotonic() else None
+
+
+def _keep_here(key, value) -> None:
+    if not kept.trusting():
+        # The shared cache is away or not trusted (foundation.kept): every request then has new
         # generations and keys, so keeping its parts here would only fill the memory.
-        return value
+        return
     if len(_recent_parts) >= RECENT_PARTS_LIMIT:
         _recent_parts.clear()
-    _recent_parts[key] = (now + PART_TIMEOUT, value)
-    return value
+    _recent_parts[key] = (time.monotonic() + PART_TIMEOUT, value)
 
 
 def listing_part(request, name, build):
@@ -612,14 +651,85 @@ def article_page(request, slug, *, fetched: kept.Fetched | None = None) -> Artic
         _slug_ids[slug] = head.pk
     note_page_changes_at(request, head.published_at)  # going live, or coming down
     note_page_changes_at(request, head.unpublish_at)
-    parts = cached_page_part(
-        request,
-        f"article:{head.pk}:{head.version}:{site}",
-        lambda: _build_article_parts(request, head.pk),
-    )
+    parts = article_parts(request, head)
     asides = cached_page_part(
         request,
         f"asides:{head.pk}:{site}:{listing}",
         lambda: _build_asides(request, head.pk),
     )
     return ArticlePage(head=head, asides=asides, **parts)
+
+
+def article_parts(request, head: ArticleHead) -> dict:
+    """Return the parts of the page of the article `head` names (header, the body's preview and
+    rest, ...), cached for its version: what the article page shows, and the private feed
+    carries (`articles.site.feeds`)."""
+    site, _listing = _generations(request)
+    return cached_page_part(
+        request,
+        f"article:{head.pk}:{head.version}:{site}",
+        lambda: _build_article_parts(request, head.pk),
+    )
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """A live article in a feed: its head (the decision's input, and the version of its parts)
+    and what its entry shows besides the head's own fields."""
+
+    head: ArticleHead
+    standfirst: str
+    authors: tuple[str, ...]
+    section: str | None
+
+
+def _feed_listing(limit: int) -> list[tuple]:
+    articles = (
+        Article.objects.published()
+        .select_related("section")
+        .only("standfirst", "section", "section__name")
+        .prefetch_related(Prefetch("bylines", queryset=Byline.objects.select_related("author")))
+        .latest_first()[:limit]
+    )
+    return [
+        (
+            article.pk,
+            article.standfirst,
+            tuple(byline.author.name for byline in article.bylines.all()),
+            article.section.name if article.section_id else None,
+        )
+        for article in articles
+    ]
+
+
+def feed_entries(request, *, limit: int, fetched: kept.Fetched | None = None) -> list[FeedEntry]:
+    """Return the newest `limit` live articles for a feed that carries their bodies, reading the
+    generations from `fetched` (`page_keys()`, fetched with the reader's keys) if given.
+
+    Which articles, with their standfirsts, bylines and sections, is a list kept per listing
+    generation (what it shows moves that generation); their heads, whose versions key their
+    parts, come in one round trip. No query once these are kept.
+    """
+    _generations(request, fetched)
+    listing = listing_part(request, f"feed-entries:{limit}", lambda: _feed_listing(limit))
+    fetched = kept.fetch(HEAD.key(row[0]) for row in listing)
+    entries = []
+    for pk, standfirst, authors, section in listing:
+        head = kept.read(HEAD, pk, fetched=fetched)
+        if head is not None and head.is_live:
+            entries.append(FeedEntry(head, standfirst, authors, section))
+    return entries
+
+
+def article_variants(request, wanted: list[tuple[ArticleHead, str]], build) -> list:
+    """Return `build(head, variant)` for each `(head, variant)` of `wanted`, in order, each
+    cached for that version of the article (and of the site), in one round trip: the pieces of a
+    page made of many articles, such as a feed's entries as each kind of reader gets them."""
+    site, _listing = _generations(request)
+    keys = [f"variant-of:{head.pk}:{head.version}:{site}:{variant}" for head, variant in wanted]
+    builds = {
+        key: (lambda head=head, variant=variant: build(head, variant))
+        for key, (head, variant) in zip(keys, wanted, strict=True)
+    }
+    found = cached_page_parts(request, builds)
+    return [found[key] for key in keys]

@@ -31,6 +31,8 @@ urlpatterns = [
     path("account/gifts/<int:pk>/withdraw/", views.gift_withdraw, name="gift_withdraw"),
     path("feed.rss", follows_the_schedule(feeds.LatestArticlesFeed()), name="feed"),
     path("feed.atom", follows_the_schedule(feeds.LatestArticlesAtomFeed()), name="feed_atom"),
+    # A reader's own feed: the token is its key, and is masked in every log (newsroom.request_log).
+    path("feed/private/<slug:token>.rss", feeds.private_feed, name="private_feed"),
     # An index of sitemaps, each of at most `limit` addresses: every article of any archive.
     path("sitemap.xml", follows_the_schedule(views.sitemap_index), name="sitemap"),
     path(

@@ -24,12 +24,18 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings as django_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from deploy.nginx_site import DEPLOY_DIR, render_site
 from subscriptions.access import Access
 from subscriptions.meter import METER_COOKIE
 from subscriptions.models import MeteredRead
+from subscriptions.private_feeds import (
+    private_feed_create,
+    private_feed_rotate,
+    private_feed_token,
+)
 from tests.factories import make_article, paragraphs
 from tests.fault_services import served_database_url
 from tests.subscriptions.factories import make_reader, make_subscription
@@ -639,3 +645,33 @@ def test_nothing_private_is_ever_served_from_the_cache(
             assert BEYOND not in answer.body
         assert PROMPT in cached_copies(cdn)
         assert BEYOND not in cached_copies(cdn)
+
+
+def test_a_private_feed_is_never_kept_and_its_address_reaches_no_log(
+    transactional_db, static_root, tmp_path
+):
+    """A subscriber's feed reader (no cookie) fetches their private feed through nginx and
+    gunicorn: nginx never keeps or serves a copy, and neither nginx's access log, nor
+    gunicorn's, nor the site's own lines hold the token; a replaced address is a 404 at once."""
+    story(Access.SUBSCRIBERS)
+    reader = make_reader()
+    make_subscription(user=reader)
+    token = private_feed_token(feed=private_feed_create(user=reader))
+    address = reverse("private_feed", args=[token])
+    with gunicorn_behind_nginx(tmp_path, static_root) as (_process, cdn):
+        for _ in range(2):
+            feed = cdn.request(address)
+            assert (feed.status, feed.cache) == (200, "MISS")
+            assert BEYOND in feed.body
+            assert feed.headers["Cache-Control"].startswith("private")
+            assert feed.headers["Referrer-Policy"] == "no-referrer"
+            assert feed.headers["X-Robots-Tag"] == "noindex"
+        private_feed_rotate(user=reader)
+        assert cdn.request(address).status == 404
+        assert cdn.logged('"GET /feed/private/[token] HTTP/1.1" 404')
+        assert BEYOND not in cached_copies(cdn) and token not in cached_copies(cdn)
+        nginx_log = (cdn.folder / "access.log").read_text()
+    site_log = (tmp_path / "gunicorn.log").read_text()  # gunicorn's access lines and the site's
+    assert token not in nginx_log and token not in site_log
+    assert '"GET /feed/private/[token] HTTP/1.1" 200' in site_log  # gunicorn's, from nginx
+    assert "newsroom.requests: GET /feed/private/[token] 404" in site_log

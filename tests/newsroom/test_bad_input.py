@@ -27,6 +27,7 @@ from articles.models import Article, ArticleRevision, Correction
 from articles.previews import preview_link_create
 from articles.revisions import revision_record
 from subscriptions.gifts import gift_create
+from subscriptions.private_feeds import private_feed_create, private_feed_token
 from tests.factories import make_article, make_author, make_image, make_section, make_tag
 from tests.subscriptions.factories import PASSWORD, make_plan, make_reader, make_subscription
 
@@ -91,6 +92,7 @@ def site(settings):
         "plan": plan,
         "gift": gift,
         "preview": preview,
+        "private_feed": private_feed_token(feed=private_feed_create(user=subscriber)),
         "editor": editor,
         "subscriber": subscriber,
         "reader": reader,
@@ -153,6 +155,7 @@ def _value(route, name, site):
         ("subscribe/", "slug"): site["plan"].slug,
         ("gift/", "token"): site["gift"].token,
         ("preview/", "token"): site["preview"].token,
+        ("feed/private/", "token"): site["private_feed"],
         ("account/gifts/", "pk"): str(site["gift"].pk),
         ("sitemap-", "section"): "articles",
         ("account/password/reset/", "uidb64"): urlsafe_base64_encode(force_bytes(user.pk)),

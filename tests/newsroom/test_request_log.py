@@ -32,3 +32,45 @@ def test_an_error_shows_a_reference_and_no_internals_and_logs_them_together(sett
     error = next(r for r in caplog.records if r.levelno >= logging.ERROR)
     assert error.request_id == "ref-abcdef123456"
     assert "hunter2" in caplog.text  # the internals go to the log, not to the reader
+
+
+def test_a_private_feed_address_is_masked_in_every_access_log_the_same_way():
+    """The site's line, gunicorn's access line and nginx's mask the token of the route
+    `private_feed` resolves to; gunicorn's and nginx's files hold their own copy of the
+    pattern (neither can import the site), kept equal to the site's here."""
+    import re
+    import runpy
+    from datetime import timedelta
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from django.urls import reverse
+    from gunicorn.config import Config
+
+    from newsroom.request_log import PRIVATE_ADDRESS, mask_private_addresses
+
+    root = Path(__file__).resolve().parents[2]
+    token = "Abc-_123" * 5
+    path = reverse("private_feed", args=[token])
+    assert mask_private_addresses(path) == "/feed/private/[token]"
+    assert mask_private_addresses("/feed.rss") == "/feed.rss"
+
+    gunicorn = runpy.run_path(str(root / "deploy" / "gunicorn.conf.py"))
+    assert gunicorn["PRIVATE_ADDRESS"].pattern == PRIVATE_ADDRESS.pattern
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"{path}?x=1",
+        "PATH_INFO": path,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+    }
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    atoms = gunicorn["AccessLogWithoutKeys"](Config()).atoms(
+        response, SimpleNamespace(headers=[]), environ, timedelta(seconds=1)
+    )
+    assert atoms["r"] == "GET /feed/private/[token]?x=1 HTTP/1.1"
+    assert atoms["U"] == "/feed/private/[token]"
+    assert token not in str(atoms)
+
+    nginx = (root / "deploy" / "newsroom.nginx.conf").read_text()
+    assert "/feed/private/)[^/?#\\s]+" in nginx  # what tests/deploy/test_cdn.py runs
+    assert re.search(r'"\$newsroom_logged_request"', nginx)

@@ -43,10 +43,10 @@ def test_robots_txt_names_https_when_the_reader_came_over_https(client, settings
     assert "Sitemap: https://news.example.com/sitemap.xml" in rules(response)
 
 
-def test_robots_txt_keeps_crawlers_out_of_the_admin_share_links_and_gifts(client):
+def test_robots_txt_keeps_crawlers_out_of_the_admin_share_links_gifts_and_private_feeds(client):
     lines = rules(robots(client))
     assert lines[0] == "User-agent: *"
-    for private in ("/admin/", "/preview/", "/gift/", "/account/"):
+    for private in ("/admin/", "/preview/", "/gift/", "/feed/private/", "/account/"):
         assert f"Disallow: {private}" in lines
     # The readers' pages stay open: nothing disallows the front page or an article.
     assert "Disallow: /" not in lines and "Disallow: /articles/" not in lines

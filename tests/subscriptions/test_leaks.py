@@ -4,7 +4,8 @@ Articles carry a unique marker right after their cut: in the text, in a pull quo
 caption and alt text of a picture. Readers who are not entitled fetch every URL the project
 serves (every route is listed below; a route that is not fails the test) with GET and HEAD,
 and the marker must not appear in a body or a header. A subscriber finds it, which shows the
-test would see a leak.
+test would see a leak. Private feeds are fetched as their addresses allow: a reader's own, the
+feed of a reader whose subscription ended, an address made anew since and one nobody made.
 """
 
 import uuid
@@ -22,6 +23,11 @@ from articles.models import Article, Correction, PreviewLink
 from articles.previews import preview_link_create, preview_link_revoke
 from subscriptions.gifts import gift_create, gift_revoke
 from subscriptions.models import GiftLink, Subscription
+from subscriptions.private_feeds import (
+    private_feed_create,
+    private_feed_rotate,
+    private_feed_token,
+)
 from tests.factories import make_article, make_author, make_image, make_section, make_tag
 from tests.factories import paragraphs as public_paragraphs
 from tests.subscriptions.factories import make_plan, make_reader, make_subscription
@@ -105,6 +111,7 @@ def site(settings):
     plan = make_plan(slug="monthly")
     built = {"gifts": _gifts(filler=filler, marked=[metered, subscribers_only])}
     built["preview_links"] = _preview_links(common=common, live_marked=metered)
+    built["feeds"] = _private_feeds(plan)
     correction_save(
         correction=Correction(article=metered, text="The ferry leaves at 7, not 6."),
         by=make_reader(is_staff=True, is_superuser=True),
@@ -159,6 +166,38 @@ def _preview_links(*, common, live_marked):
         "marked_draft": marked_draft,
         "editor": editor,
     }
+
+
+def _lapsed_subscriber(plan):
+    """Return a reader whose subscription ended forty days ago."""
+    reader = make_reader()
+    make_subscription(
+        user=reader,
+        plan=plan,
+        status=Subscription.Status.EXPIRED,
+        current_period_start=timezone.now() - timedelta(days=70),
+        days_left=-40,
+    )
+    return reader
+
+
+def _private_feeds(plan):
+    """Private feed addresses for the route list: the feed of a reader whose subscription ended
+    (made while it ran), and the old address of a subscriber who has made a new one since."""
+    lapsed = _lapsed_subscriber(plan)
+    subscriber = make_reader()
+    make_subscription(user=subscriber, plan=plan)
+    old = private_feed_token(feed=private_feed_create(user=subscriber))
+    private_feed_rotate(user=subscriber)
+    return {
+        "lapsed": private_feed_token(feed=private_feed_create(user=lapsed)),
+        "rotated": old,
+        "made_up": "A" * 43,
+    }
+
+
+def _feed_url(token):
+    return reverse("private_feed", args=[token])
 
 
 def _urls(site, reader):
@@ -220,6 +259,11 @@ def _urls(site, reader):
         ]
         + [reverse("article_preview_link", args=["not-a-token-anyone-made"])],
         "corrections": [reverse("corrections")],
+        # The reader's own feed (for an entitled reader, in full: it warms every cache), and
+        # the addresses of others that any reader may have been given.
+        "private_feed": [_feed_url(private_feed_token(feed=private_feed_create(user=user)))]
+        + [_feed_url(token) for token in site["feeds"].values()],
+        "private_feed_new": [reverse("private_feed_new")],
     }
     unknown = {
         (name, route) for name, route in _routes() if name not in builders and name not in NOT_TEXT
@@ -363,3 +407,45 @@ def test_a_valid_share_link_of_a_draft_shows_it_in_full_privately(client, site):
             client.get(reverse("article_preview_link", args=[links[state].token])).status_code
             == 404
         )
+
+
+def _feed(client, token):
+    response = client.get(_feed_url(token))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_subscribers_private_feed_carries_the_marker_and_a_lapsed_readers_does_not(client, site):
+    """The positive control for private feeds, after every cache was warmed by entitled
+    readers' feeds: a subscriber's feed carries the text beyond the cut (so the route list
+    would see a leak), the feed of a reader whose subscription ended only the public part and
+    the invitation, in its body and in its headers."""
+    subscriber = make_reader()
+    make_subscription(user=subscriber, plan=site["plan"])
+    assert MARKER in _feed(client, private_feed_token(feed=private_feed_create(user=subscriber)))
+    response = client.get(_feed_url(site["feeds"]["lapsed"]))
+    feed = response.content.decode()
+    assert MARKER not in feed and MARKER not in str(response.headers)
+    assert "Open ferry 2" in feed  # the public part
+    assert "You're reading a preview, subscribe to read more." in feed
+    for token in (site["feeds"]["rotated"], site["feeds"]["made_up"]):
+        assert client.get(_feed_url(token)).status_code == 404
+
+
+def test_a_cancelled_subscriptions_feed_gives_previews_once_access_ends(client, site):
+    """The same decision at the time of each request: in full until the paid-for period ends,
+    then previews, though the feed's full text was fetched (and kept) a moment before."""
+    import time_machine
+
+    reader = make_reader()
+    subscription = make_subscription(
+        user=reader, plan=site["plan"], days_left=2, cancel_at_period_end=True
+    )
+    token = private_feed_token(feed=private_feed_create(user=reader))
+    with time_machine.travel(subscription.current_period_end - timedelta(minutes=1), tick=False):
+        assert MARKER in _feed(client, token)
+    with time_machine.travel(subscription.current_period_end + timedelta(minutes=1), tick=False):
+        feed = _feed(client, token)
+    assert MARKER not in feed
+    assert "Open ferry 2" in feed
+    assert "You're reading a preview, subscribe to read more." in feed

@@ -22,6 +22,7 @@ from subscriptions.paywall import (
     Reader,
     ReaderPersona,
     build_reader,
+    build_reader_for_user,
     decide_article_access,
     meter_record_read,
     persona_reader,
@@ -417,6 +418,43 @@ def test_staff_costs_no_query(django_assert_num_queries):
         reader = build_reader(article_request(user=user))
 
     assert reader.is_staff
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["staff", "subscriber", "lapsed", "on the meter"])
+def test_a_reader_without_a_request_is_who_their_head_request_would_be(kind):
+    """A channel with no session (a private feed) builds its owner by `build_reader`'s rules:
+    the reader a HEAD request of theirs would be, the meter frozen."""
+    user = make_reader(is_staff=kind == "staff")
+    if kind == "subscriber":
+        make_subscription(user=user)
+    if kind == "lapsed":
+        make_subscription(user=user, status=Subscription.Status.EXPIRED, days_left=-3)
+    read = make_article()
+    MeteredRead.objects.create(user=user, article_id=read.pk, period=meter_period())
+    now = timezone.now()
+
+    reader = build_reader_for_user(user=user, at=now)
+
+    assert reader == build_reader(article_request(user=user, method="head"), at=now)
+    assert not reader.may_consume_reads
+    assert reader.is_staff == (kind == "staff")
+    assert reader.has_entitling_subscription == (kind == "subscriber")
+
+
+@pytest.mark.django_db
+def test_a_reader_without_a_request_reads_again_but_spends_nothing():
+    user = make_reader()
+    read, unread = make_article(), make_article()
+    MeteredRead.objects.create(user=user, article_id=read.pk, period=meter_period())
+    reader = build_reader_for_user(user=user)
+
+    again = decide_article_access(article=read, reader=reader)
+    new = decide_article_access(article=unread, reader=reader)
+
+    assert (again.granted, again.reason) == (True, AccessReason.ALREADY_READ)
+    assert (new.granted, new.reason) == (False, AccessReason.UNCOUNTED_REQUEST)
+    assert not new.consumes_read
 
 
 def test_anonymous_user_object_is_anonymous():

@@ -93,6 +93,117 @@ def test_account_after_a_subscription_ended(client):
     assert "Your subscription has ended." in page_text(client.get(reverse("account")))
 
 
+# The private feed on the account page ---------------------------------------------------------
+
+
+def _feed_address(response) -> str:
+    """Return the private feed's address the account page shows (the field's value)."""
+    import re
+
+    match = re.search(r'id="private-feed-url"[^>]* value="([^"]+)"', response.content.decode())
+    assert match, "the account page shows no feed address"
+    return match[1]
+
+
+def test_a_subscriber_finds_their_private_feed_address_on_the_account_page(client):
+    from django.test import Client
+
+    user = make_reader()
+    make_subscription(user=user)
+    client.force_login(user)
+
+    response = client.get(reverse("account"))
+
+    text = page_text(response)
+    assert "Your private feed" in text
+    assert "Read every article in full in your feed reader" in text
+    address = _feed_address(response)
+    assert address.startswith("http://testserver/feed/private/") and address.endswith(".rss")
+    assert 'data-copy="private-feed-url"' in response.content.decode()
+    assert "Make a new address" in text
+    assert _feed_address(client.get(reverse("account"))) == address  # made once, shown again
+    feed = Client().get(address.removeprefix("http://testserver"))  # no session: a feed reader
+    assert feed.status_code == 200 and feed["Content-Type"].startswith("application/rss+xml")
+
+
+def test_a_reader_who_never_subscribed_is_offered_no_feed(client):
+    from subscriptions.models import PrivateFeed
+
+    user = make_reader()
+    client.force_login(user)
+    assert "private feed" not in page_text(client.get(reverse("account"))).lower()
+    assert not PrivateFeed.objects.filter(user=user).exists()
+
+
+def test_a_reader_whose_subscription_ended_keeps_their_address_and_is_told_what_it_carries(
+    client,
+):
+    user = make_reader()
+    subscription = make_subscription(user=user)
+    client.force_login(user)
+    address = _feed_address(client.get(reverse("account")))
+    Subscription.objects.filter(pk=subscription.pk).update(
+        status=Subscription.Status.EXPIRED, current_period_end=timezone.now()
+    )
+
+    response = client.get(reverse("account"))
+
+    assert _feed_address(response) == address
+    assert "Your subscription has ended, so your feed carries the start of each article" in (
+        page_text(response)
+    )
+
+
+def test_making_a_new_address_ends_the_old_one_at_once(client):
+    from django.test import Client
+
+    user = make_reader()
+    make_subscription(user=user)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    page = browser.get(reverse("account"))
+    old = _feed_address(page).removeprefix("http://testserver")
+
+    response = browser.post(
+        reverse("private_feed_new"), {"csrfmiddlewaretoken": page.context["csrf_token"]}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('account')}#private-feed-heading"
+    page = browser.get(reverse("account"))
+    assert "The old one no longer works" in page_text(page)
+    new = _feed_address(page).removeprefix("http://testserver")
+    assert new != old
+    assert Client().get(old).status_code == 404
+    assert Client().get(new).status_code == 200
+
+
+def test_a_new_address_is_made_only_by_a_post_with_the_readers_csrf_token(client):
+    from django.test import Client
+
+    user = make_reader()
+    make_subscription(user=user)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    address = _feed_address(browser.get(reverse("account")))
+
+    assert browser.get(reverse("private_feed_new")).status_code == 405
+    assert browser.post(reverse("private_feed_new")).status_code == 403
+    assert _feed_address(browser.get(reverse("account"))) == address
+
+
+def test_a_reader_without_a_subscription_cannot_make_a_feed_address(client):
+    from subscriptions.models import PrivateFeed
+
+    user = make_reader()
+    client.force_login(user)
+
+    response = client.post(reverse("private_feed_new"), follow=True)
+
+    assert "Private feeds are for subscribers." in page_text(response)
+    assert not PrivateFeed.objects.filter(user=user).exists()
+
+
 def test_cancel_asks_first_then_cancels_at_the_end_of_the_period(client):
     user = make_reader()
     subscription = make_subscription(user=user, plan=make_plan())
