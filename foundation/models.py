@@ -56,6 +56,9 @@ class BackgroundTask(DBTaskResult):
         verbose_name = "background task"
         permissions = [("retry_backgroundtask", "Can run a failed background task again")]
 
+    def __str__(self):
+        return f"{self.task_path.rsplit('.', 1)[-1].replace('_', ' ')} ({self.pk})"
+
 
 class OutboxMessage(models.Model):
     """One email to one reader, queued with the event that asks for it (`foundation.outbox`)."""
