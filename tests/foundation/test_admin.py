@@ -123,9 +123,9 @@ def test_an_editor_sends_a_failed_email_again(editor, mailoutbox):
     assert [m.subject for m in mailoutbox] == ["Reset your password"]
 
 
-@pytest.mark.parametrize("page", [TASKS, OUTBOX, WORKERS])
-def test_journalists_see_none_of_it(journalist, page):
-    assert client_for(journalist).get(page).status_code == 403
+@pytest.mark.parametrize("address", [TASKS, OUTBOX, WORKERS])
+def test_journalists_see_none_of_it(journalist, address):
+    assert client_for(journalist).get(address).status_code == 403
 
 
 def test_who_may_only_look_runs_nothing_again(mailoutbox):
