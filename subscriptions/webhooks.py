@@ -131,7 +131,7 @@ class RowChanged(Exception):
 
 # A delivery whose subscription keeps changing while Stripe is asked gives up after this many
 # rounds, with a 503: Stripe delivers it again later.
-RECONCILE_ROUNDS = 5
+RECONCILE_ROUNDS = 10
 
 
 class SubscriptionBusy(Exception):
@@ -270,10 +270,14 @@ def subscription_reconcile(*, reference: str, row: Subscription | None, remote) 
         if row.status in WELCOMED_STATUSES:
             _email(row, "welcome", f"subscription:{row.pk}:welcome")
         return Reconciled(row, f"Created: {row.status}.")
-    for name, value in fields.items():
-        setattr(row, name, value)
-    row.plan = plan or row.plan
-    row.save(update_fields=[*fields, "plan", "updated_at"])
+    fields["plan"] = plan or row.plan
+    changed = [name for name, value in fields.items() if getattr(row, name) != value]
+    if not changed:
+        # Left as it is, so that deliveries asking Stripe meanwhile need not ask again.
+        return Reconciled(row, f"Unchanged: {row.status}.")
+    for name in changed:
+        setattr(row, name, fields[name])
+    row.save(update_fields=[*changed, "updated_at"])
     return Reconciled(row, f"Updated: {row.status}.")
 
 
