@@ -198,3 +198,35 @@ def test_after_its_last_attempt_a_message_fails_and_an_editor_may_send_it_again(
     message.refresh_from_db()
     assert message.status == "sent" and len(mail_server.accepted) == 1
     assert outbox_retry(message_ids=[message.pk], by=editor) == []  # only failed ones
+
+
+def test_a_message_in_the_hands_of_a_live_task_is_left_to_it_and_a_dead_ones_is_sent(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from foundation.outbox import outbox_send
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    message = queue()
+    (first,) = DBTaskResult.objects.all()
+    first.claim("worker-1")
+    outbox_send.call(_context(first), message.pk)  # it hands the message over
+    message.refresh_from_db()
+    assert message.status == "sent"
+
+    other = queue(2)
+    OutboxMessage.objects.filter(pk=other.pk).update(status="sending", task_id=str(first.pk))
+    DBTaskResult.objects.filter(pk=first.pk).update(status="RUNNING")
+    duplicate = DBTaskResult.objects.exclude(pk=first.pk).get()
+
+    # Another task finds it being handed over by a task that is still running: leaves it.
+    assert outbox_send.call(_context(duplicate), other.pk) == "Nothing to send."
+    # That task's worker died and it failed: the message is sent by whoever comes next.
+    DBTaskResult.objects.filter(pk=first.pk).update(status="FAILED")
+    assert outbox_send.call(_context(duplicate), other.pk) == "Sent."
+    assert [m.to for m in mail.outbox] == [["reader1@example.com"], ["reader2@example.com"]]
+
+
+def _context(result):
+    from django_tasks import TaskContext
+
+    return TaskContext(task_result=result.task_result)
