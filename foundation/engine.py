@@ -45,7 +45,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
-from django_tasks import task_backends
 from django_tasks.base import TaskResultStatus
 from django_tasks.signals import task_finished, task_started
 from django_tasks_db import DatabaseBackend
@@ -251,8 +250,3 @@ class WorkerPresence:
                     logger.exception("Worker %s could not beat; it tries again", self.worker_id)
         finally:
             connection.close()
-
-
-def engine_backend_is_database() -> bool:
-    """Return whether tasks are rows in the database (and so need `run_worker`)."""
-    return isinstance(task_backends["default"], DatabaseBackend)

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.contrib.auth.models import Group
 from django_tasks.base import TaskResultStatus
 from playwright.sync_api import expect
 
 from foundation.models import OutboxMessage
 from tests.factories import make_staff
-from tests.foundation.test_admin import failed_message, failed_task
+from tests.foundation.test_admin import EDITOR, failed_message, failed_task
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,8 +39,7 @@ def look(page, name):
 
 
 def test_an_editor_finds_failed_work_reads_why_and_runs_it_again(live_server, page):
-    editor = make_staff(email="eve@example.com")
-    editor.groups.add(Group.objects.get(name="Editor"))
+    make_staff(*EDITOR, email="eve@example.com")
     task, message = failed_task(), failed_message()
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", "eve@example.com")
