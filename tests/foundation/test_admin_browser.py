@@ -3,16 +3,17 @@ email, reads why, and runs each again; every page passes axe-core."""
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from playwright.sync_api import expect
 
-from foundation.models import OutboxMessage
-from tests.factories import make_staff
-from tests.foundation.test_admin import EDITOR, failed_message, failed_task
+from foundation.models import OutboxMessage, TaskWorker
+from tests.foundation.test_admin import failed_message, failed_task, make_editor
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,7 +40,7 @@ def look(page, name):
 
 
 def test_an_editor_finds_failed_work_reads_why_and_runs_it_again(live_server, page):
-    make_staff(*EDITOR, email="eve@example.com")
+    make_editor(email="eve@example.com")
     task, message = failed_task(), failed_message()
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", "eve@example.com")
@@ -75,5 +76,12 @@ def test_an_editor_finds_failed_work_reads_why_and_runs_it_again(live_server, pa
     message.refresh_from_db()
     assert message.status == OutboxMessage.Status.SENT
 
+    TaskWorker.objects.create(worker_id="web-1-42-a", host="web-1", pid=4242, task_id=str(task.pk))
+    TaskWorker.objects.create(
+        worker_id="web-2-77-b", host="web-2", pid=77, beat_at=timezone.now() - timedelta(hours=1)
+    )
     page.goto(f"{live_server.url}/admin/foundation/taskworker/")
+    expect(page.locator("#result_list")).to_contain_text("web-1 pid 4242")
+    expect(page.locator("#result_list img[alt=True]")).to_have_count(1)  # alive
+    expect(page.locator("#result_list img[alt=False]")).to_have_count(1)  # silent for an hour
     look(page, "task-workers")
