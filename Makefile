@@ -17,12 +17,14 @@ var:
 	mkdir -p var/uploads
 
 ## make run: install, migrate, load the demo content and serve on http://$(HOST):$(PORT),
-## with the scheduler (publish and unpublish times) beside it; Ctrl-C stops both
+## with the scheduler (publish and unpublish times) and a worker (emails, renditions) beside it;
+## Ctrl-C stops all three
 run: $(STAMP) var
 	DEBUG=true $(BIN)/python manage.py migrate --no-input
 	DEBUG=true NEWSROOM_SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py seed_demo
 	DEBUG=true $(BIN)/python manage.py run_scheduler & scheduler=$$!; \
-	trap 'kill $$scheduler 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	DEBUG=true $(BIN)/python manage.py run_worker & worker=$$!; \
+	trap 'kill $$scheduler $$worker 2>/dev/null; wait' EXIT; trap 'exit 130' INT TERM; \
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: the whole suite (SQLite and the local-memory cache unless DATABASE_URL/CACHE_URL say

@@ -1,14 +1,19 @@
+import hashlib
+
 from django import forms
 from django.contrib.auth.forms import (
     AdminUserCreationForm,
     AuthenticationForm,
     BaseUserCreationForm,
+    PasswordResetForm,
     UserChangeForm,
 )
+from django.template import loader
 
 from accounts.display_names import DISPLAY_NAME_MAX_LENGTH
 from accounts.models import User
 from accounts.services import EMAIL_TAKEN
+from foundation.outbox import email_queue
 
 
 class UniqueEmailMixin:
@@ -70,3 +75,36 @@ class UserAdminChangeForm(UniqueEmailMixin, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class ReaderPasswordResetForm(PasswordResetForm):
+    """Django's password reset, its email queued in the outbox (`foundation.outbox`): sent even
+    if the mail server refuses it for a while, and once per link however often the form is
+    sent within the same second."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        subject = loader.render_to_string(subject_template_name, context)
+        text = loader.render_to_string(email_template_name, context)
+        html = (
+            loader.render_to_string(html_email_template_name, context)
+            if html_email_template_name
+            else None
+        )
+        # The link's token names the request (it changes with the time and the password);
+        # only a digest of it is kept as the key.
+        digest = hashlib.sha256(context["token"].encode()).hexdigest()[:24]
+        email_queue(
+            to=to_email,
+            subject=subject,
+            text=text,
+            html=html,
+            event_key=f"password-reset:{context['user'].pk}:{digest}",
+        )

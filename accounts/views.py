@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.backends import password_backend
-from accounts.forms import LogInForm, SignUpForm
+from accounts.forms import LogInForm, ReaderPasswordResetForm, SignUpForm
 from accounts.services import reader_sign_up
 from accounts.signals import reader_signed_up
 from accounts.throttling import SIGNUP_WINDOW_SECONDS, signup_counted, signups_paused
@@ -70,7 +70,7 @@ class PasswordChangeView(InvalidFormStatusMixin, auth_views.PasswordChangeView):
 
 
 class PasswordResetView(InvalidFormStatusMixin, auth_views.PasswordResetView):
-    pass
+    form_class = ReaderPasswordResetForm
 
 
 class PasswordResetConfirmView(InvalidFormStatusMixin, auth_views.PasswordResetConfirmView):

@@ -8,6 +8,7 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         from media.models import Image
+        from media.signals import renditions_made
 
         from . import checks, signals  # noqa: F401 - checks registers the system checks
         from .blocks import BLOCK_MODELS
@@ -21,3 +22,4 @@ class ArticlesConfig(AppConfig):
                 signal.connect(signals.taxonomy_saved, sender=model)
             signal.connect(signals.image_saved, sender=Image)
         m2m_changed.connect(signals.article_tags_changed, sender=Article.tags.through)
+        renditions_made.connect(signals.image_renditions_made, sender=Image)

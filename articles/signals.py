@@ -50,3 +50,8 @@ def image_saved(sender, instance, **kwargs):
         pages.article_changed(article_id)
     if shown_in_lists:
         pages.listings_changed()  # cards show the lead picture
+
+
+def image_renditions_made(sender, image, **kwargs):
+    """A picture's renditions are made: pages that showed its original may show them now."""
+    image_saved(sender, instance=image)

@@ -350,6 +350,8 @@ def prepare_database(env: dict, articles: int | None) -> None:
     # takes half a minute at 100,000 articles.
     manage(env | {"DATABASE_STATEMENT_TIMEOUT_MS": "0"}, "migrate", "--no-input", "-v", "0")
     manage(env | {"NEWSROOM_DEMO": "true"}, "seed_demo")  # the flag: in case the command needs it
+    # The pictures' renditions, which workers make in production: pages as readers get them.
+    manage(env, "run_worker", "--batch", "-v", "0")
     if articles:
         started = time.monotonic()
         seeding = env | {"NEWSROOM_DEMO": "true", "DATABASE_STATEMENT_TIMEOUT_MS": "0"}

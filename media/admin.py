@@ -7,7 +7,7 @@ from foundation.forms import InvalidFormStatusAdminMixin
 from media.forms import ImageForm
 from media.models import Image
 from media.renditions import rendition_url
-from media.services import StorageUnavailable, image_find_duplicate, image_make_renditions
+from media.services import StorageUnavailable, image_find_duplicate, image_queue_renditions
 from media.templatetags.media_tags import ANY_FORMAT, thumbnail
 
 
@@ -179,11 +179,9 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
     @admin.action(description="Make missing renditions", permissions=["change"])
     def make_renditions(self, request, queryset):
         for image in queryset:
-            try:
-                image_make_renditions(image=image)
-            except ValidationError as error:
-                self.message_user(request, f"{image}: {error.messages[0]}", messages.ERROR)
-            except StorageUnavailable as error:
-                self.message_user(request, f"{image}: {error}", messages.ERROR)
-                return  # the others would wait for the storage in vain
-        self.message_user(request, f"Renditions checked for {len(queryset)} pictures.")
+            image_queue_renditions(image=image)
+        self.message_user(
+            request,
+            f"Renditions queued for {len(queryset)} pictures: the background worker makes "
+            "those missing in a moment.",
+        )

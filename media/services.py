@@ -4,8 +4,9 @@ Every picture enters through `image_create` or `image_replace_file`, so every st
 been through upload hygiene (`media.hygiene`): checked, turned upright, stripped of metadata.
 
 Files go through Django's storage API only (never `.path`), so the same code stores them under
-MEDIA_ROOT or on S3-compatible object storage. An upload is written once and never read back:
-its renditions are made from the clean bytes in memory.
+MEDIA_ROOT or on S3-compatible object storage. The upload answers once the clean original is
+stored: its renditions are made by a task on the engine (`media.tasks`), queued with the
+picture, and pages show the original until they are there (`media.renditions`).
 """
 
 import logging
@@ -16,6 +17,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
+from foundation.engine import task_enqueue
 from media import hygiene
 from media.hygiene import CleanUpload
 from media.models import Image, Rendition
@@ -58,7 +60,7 @@ def image_clean_upload(*, file: File) -> CleanUpload:
 
 
 def image_create(*, file: File | CleanUpload, uploaded_by=None, **fields) -> Image:
-    """Add a picture to the library, with its renditions, and return it.
+    """Add a picture to the library and return it; its renditions follow on the engine.
 
     `file` is an upload, or what `image_clean_upload` returned for it (so a form that has
     already checked the file does not decode it twice). `fields` are the metadata the
@@ -70,14 +72,11 @@ def image_create(*, file: File | CleanUpload, uploaded_by=None, **fields) -> Ima
     _check_field_names(fields, "image_create")
     upload = file if isinstance(file, CleanUpload) else image_clean_upload(file=file)
     image = Image(uploaded_by=uploaded_by, **fields)
-    # All or nothing: no row is left pointing at a file that was never stored.
+    # All or nothing: no row is left pointing at a file that was never stored, and the
+    # renditions are queued with the row.
     with transaction.atomic():
         _use_upload(image, upload)
-        try:
-            image_make_renditions(image=image, original=upload.content)
-        except Exception:
-            _delete_stored_files(image)
-            raise
+        _queue_renditions(image)
     return image
 
 
@@ -96,21 +95,19 @@ def image_replace_file(*, image: Image, file: File | CleanUpload) -> Image:
     """Put a new file behind a picture, keeping what was said about it.
 
     The new file goes through the same hygiene as an upload; the old file and renditions are
-    deleted once the change is committed, and new renditions are made. Raise
+    deleted once the change is committed, and new renditions are queued. Raise
     StorageUnavailable if the storage fails: then the picture keeps its old file.
     """
     upload = file if isinstance(file, CleanUpload) else image_clean_upload(file=file)
     old_name = image.file.name
     with transaction.atomic():
+        # The row's lock first: a rendition of the old file being saved meanwhile waits, then
+        # finds the file replaced (`_store_rendition`), so none of the old picture survives.
+        Image.objects.select_for_update().filter(pk=image.pk).exists()
         # Deleting the rows deletes their files after commit (media.signals).
         Rendition.objects.filter(image=image).delete()
         _use_upload(image, upload)
-        try:
-            image_make_renditions(image=image, original=upload.content)
-        except Exception:
-            _delete_stored_files(image)
-            image.file.name = old_name  # as the rolled-back row says
-            raise
+        _queue_renditions(image)
         file_delete_on_commit(storage=image.file.storage, name=old_name)
     return image
 
@@ -128,8 +125,8 @@ def image_make_renditions(*, image: Image, original: bytes | None = None) -> lis
 
     One WebP and one fallback per width: JPEG, or PNG when the picture has transparency.
     Renditions that exist are reused, so calling this again makes nothing. `original` is the
-    stored file's content when the caller still has it (just uploaded), so that it is not
-    downloaded back from the storage; without it, the stored file is read.
+    stored file's content when the caller has it; without it, the stored file is read. Raise
+    `FileReplaced` if the picture's file was replaced meanwhile (nothing of the old is kept).
     """
     widths = rendition_widths(original_width=image.width)
     existing = {(r.width, r.format): r for r in Rendition.objects.filter(image=image)}
@@ -148,6 +145,21 @@ def image_make_renditions(*, image: Image, original: bytes | None = None) -> lis
         (r for r in existing.values() if r.width in widths),
         key=lambda r: (r.width, r.format),
     )
+
+
+class FileReplaced(Exception):
+    """The picture's file was replaced while its renditions were being made."""
+
+
+def image_queue_renditions(*, image: Image) -> None:
+    """Queue the making of the picture's missing renditions on the task engine."""
+    _queue_renditions(image)
+
+
+def _queue_renditions(image: Image) -> None:
+    from media.tasks import image_renditions_make  # the task module imports this one
+
+    task_enqueue(image_renditions_make, image.pk, file_name=image.file.name)
 
 
 def rendition_widths(*, original_width: int) -> list[int]:
@@ -199,13 +211,6 @@ def _store(field_file, content: ContentFile) -> None:
         # Any storage: a full disk, a refused connection, an expired key, a missing bucket.
         logger.exception("Storing %s failed", field_file.field)
         raise StorageUnavailable from error
-
-
-def _delete_stored_files(image: Image) -> None:
-    """Delete the files of a write that is about to be rolled back: original and renditions."""
-    for rendition in Rendition.objects.filter(image=image):
-        _delete_quietly(rendition.file.storage, rendition.file.name)
-    _delete_quietly(image.file.storage, image.file.name)
 
 
 def _delete_quietly(storage, name: str) -> None:
@@ -267,9 +272,19 @@ def _store_rendition(image: Image, width: int, height: int, fmt: str, content: b
     _store(rendition.file, ContentFile(content, name=name))
     try:
         with transaction.atomic():
+            # Under the picture's lock, and only while its file is the one this was made from.
+            if (
+                not Image.objects.select_for_update()
+                .filter(pk=image.pk, file=image.file.name)
+                .exists()
+            ):
+                raise FileReplaced(image.file.name)
             rendition.save()
+    except FileReplaced:
+        _delete_quietly(rendition.file.storage, rendition.file.name)
+        raise
     except IntegrityError:
-        # Another request made the same rendition meanwhile: keep theirs. On a storage that
+        # Another task made the same rendition meanwhile: keep theirs. On a storage that
         # overwrites (S3), their file has our name and the same content: keep it too.
         theirs = Rendition.objects.filter(image=image, width=width, format=fmt).first()
         if theirs is None or theirs.file.name != rendition.file.name:

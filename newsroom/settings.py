@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "axes",
     "csp",
+    # The task engine: Django's Tasks API (django-tasks, the backport of Django 6's django.tasks)
+    # with its database backend (django-tasks-db) on the site's own database.
+    "django_tasks",
+    "django_tasks_db",
     "foundation",
     "accounts",
     "media",
@@ -242,9 +246,27 @@ NEWSROOM_SERVE_UPLOADS = env.bool("NEWSROOM_SERVE_UPLOADS", default=DEBUG)
 
 FILE_UPLOAD_PERMISSIONS = 0o644
 
+# Background work (README: "Background work"): tasks are rows in the site's own database, queued
+# in the transaction of the event that asks for them, and run by `manage.py run_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Seconds a task may run before it is stopped and recorded as failed; a worker that stops
+# answering altogether is ended this long plus a minute after its task started.
+NEWSROOM_TASK_TIME_LIMIT = env.int("NEWSROOM_TASK_TIME_LIMIT", default=600)
+# How often each worker says it is alive; one silent for six beats is dead, and the task it was
+# running is run again by another (a task whose workers died under it three times fails).
+NEWSROOM_WORKER_HEARTBEAT_SECONDS = env.float("NEWSROOM_WORKER_HEARTBEAT_SECONDS", default=5)
+
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="newsroom@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds an SMTP server may take to answer before the attempt counts as refused (Django waits
+# for ever by default, which would hold a worker).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# The outbox (foundation.outbox): a message the email backend refuses is tried again after
+# NEWSROOM_EMAIL_RETRY_SECONDS, then twice as long each time (at most an hour), up to
+# NEWSROOM_EMAIL_ATTEMPTS attempts (20: about 13 hours).
+NEWSROOM_EMAIL_RETRY_SECONDS = env.float("NEWSROOM_EMAIL_RETRY_SECONDS", default=30)
+NEWSROOM_EMAIL_ATTEMPTS = env.int("NEWSROOM_EMAIL_ATTEMPTS", default=20)
 
 # Behind a proxy that sets X-Forwarded-Proto (Heroku, a load balancer, a CDN).
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):

@@ -1,28 +1,26 @@
-"""Emails to readers: one template pair per message, sent after the write that caused it.
+"""Emails to readers: one template pair per message, queued in the outbox with their event.
 
 Each message is `templates/subscriptions/email/<name>_subject.txt` and `<name>.txt`, rendered
-with the publication's name and the given context, and sent through Django's email (the
-console in development). Sending waits for the transaction to commit, so a rolled-back change
-sends nothing.
+with the publication's name and the given context, and queued with `foundation.outbox` in the
+transaction of the change that caused it: a rolled-back change sends nothing, a committed one
+is sent by the task engine even if the mail server refuses it for a while, and once per
+`event_key`.
 """
 
-from functools import partial
-
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 
+from foundation.models import OutboxMessage
+from foundation.outbox import email_queue
 
-def reader_email_send(*, to: str, name: str, context: dict) -> None:
-    """Send the message `name` to `to` once the current transaction commits."""
+
+def reader_email_queue(*, to: str, name: str, context: dict, event_key: str) -> OutboxMessage:
+    """Queue the message `name` to `to`, once per `event_key`, with the current transaction."""
     context = {
         "publication_name": settings.NEWSROOM_PUBLICATION_NAME,
         "site_url": settings.NEWSROOM_SITE_URL.rstrip("/"),
         **context,
     }
-    subject = " ".join(render_to_string(f"subscriptions/email/{name}_subject.txt", context).split())
-    body = render_to_string(f"subscriptions/email/{name}.txt", context)
-    transaction.on_commit(
-        partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [to]), robust=True
-    )
+    subject = render_to_string(f"subscriptions/email/{name}_subject.txt", context)
+    text = render_to_string(f"subscriptions/email/{name}.txt", context)
+    return email_queue(to=to, subject=subject, text=text, event_key=event_key)

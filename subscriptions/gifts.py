@@ -24,7 +24,7 @@ from django.utils.formats import date_format
 from accounts.display_names import display_name_is_safe
 from accounts.models import User
 from subscriptions.access import Access
-from subscriptions.emails import reader_email_send
+from subscriptions.emails import reader_email_queue
 from subscriptions.entitlement import has_entitling_subscription
 from subscriptions.meter import meter_period, period_end
 from subscriptions.models import GiftLink, GiftSignup, Subscription
@@ -113,17 +113,18 @@ def gift_create(
             created_at=at,
             expires_at=at + timedelta(days=settings.NEWSROOM_GIFT_LINK_DAYS),
         )
-    if recipient_email:
-        reader_email_send(  # sent once the gift is committed
-            to=recipient_email,
-            name="gift_received",
-            context={
-                "sender_name": gift_sender_name(gift),
-                "headline": article.headline,
-                "gift_path": gift_path(gift),
-                "expires_at": gift.expires_at,
-            },
-        )
+        if recipient_email:
+            reader_email_queue(  # in the outbox with the gift: sent once it is committed
+                to=recipient_email,
+                name="gift_received",
+                context={
+                    "sender_name": gift_sender_name(gift),
+                    "headline": article.headline,
+                    "gift_path": gift_path(gift),
+                    "expires_at": gift.expires_at,
+                },
+                event_key=f"gift:{gift.pk}:received",
+            )
     return gift
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accounts.models import User
-from subscriptions.emails import reader_email_send
+from subscriptions.emails import reader_email_queue
 from subscriptions.entitlement import has_entitling_subscription
 from subscriptions.gifts import gift_attribute_subscription
 from subscriptions.models import CancellationFeedback, Plan, Subscription, add_months
@@ -94,8 +94,8 @@ def subscription_cancel(
     The reader keeps access until the period ends and may resume until then. A subscription
     whose payment is overdue is cancelled outright (it gets no further grace). A subscription
     paid through the payment provider is cancelled there too, before ours changes. The reader
-    is sent "cancellation confirmed" after commit. Raise `SubscriptionError` if it cannot be
-    cancelled (already cancelled, or ended).
+    is sent "cancellation confirmed" (queued in the outbox with the change). Raise
+    `SubscriptionError` if it cannot be cancelled (already cancelled, or ended).
     """
     at = at or timezone.now()
     if reason not in CancellationFeedback.Reason.values:
@@ -113,13 +113,14 @@ def subscription_cancel(
         feedback = CancellationFeedback.objects.create(
             subscription=locked, reason=reason, text=text, created_at=at
         )
-        reader_email_send(
+        reader_email_queue(
             to=locked.user.email,
             name="cancellation_confirmed",
             context={
                 "subscription": locked,
                 "can_resume": can_resume(subscription=locked, at=at),
             },
+            event_key=f"cancellation:{feedback.pk}:confirmed",
         )
     _copy_state(locked, into=subscription)
     return feedback
@@ -143,8 +144,9 @@ def subscription_resume(*, subscription: Subscription, at: datetime | None = Non
     """Undo a cancellation before the period ends: the subscription renews again.
 
     The provider is told first for a subscription paid through it. The latest cancellation's
-    feedback is kept, marked resumed. The reader is sent "subscription resumed" after commit.
-    Raise `SubscriptionError` once the period has ended, or if there is nothing to resume.
+    feedback is kept, marked resumed. The reader is sent "subscription resumed" (queued in the
+    outbox with the change). Raise `SubscriptionError` once the period has ended, or if there
+    is nothing to resume.
     """
     at = at or timezone.now()
     with transaction.atomic():
@@ -159,10 +161,13 @@ def subscription_resume(*, subscription: Subscription, at: datetime | None = Non
         if feedback is not None:
             feedback.resumed_at = at
             feedback.save(update_fields=["resumed_at"])
-        reader_email_send(
+        reader_email_queue(
             to=locked.user.email,
             name="subscription_resumed",
             context={"subscription": locked},
+            # One resumption per cancellation; one without feedback, once per moment.
+            event_key=f"subscription:{locked.pk}:resumed:"
+            + (f"cancellation-{feedback.pk}" if feedback is not None else f"{at:%Y%m%dT%H%M%S%f}"),
         )
     _copy_state(locked, into=subscription)
     return subscription

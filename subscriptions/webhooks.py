@@ -10,11 +10,16 @@ Each decision, and why:
   subscription: each one names a subscription, and our row is made to say what Stripe says
   about it *now* (`stripe_subscription_state`). A stale "updated" cannot bring a deleted
   subscription back, and a replayed "invoice.paid" cannot extend a cancelled one.
-- The row is locked while it is reconciled (or created under its unique provider reference),
-  so concurrent deliveries apply one after the other, each from Stripe's current state.
+- Stripe is asked with no lock and no transaction held (a slow Stripe holds no reader's row).
+  Its answer is applied under the row's lock only if the row is still as it was before asking:
+  if another delivery changed it meanwhile, Stripe is asked again. So the state applied last
+  is always one asked after every state applied before it, and concurrent deliveries converge
+  on Stripe's current state. A new row is created under its unique provider reference.
 - A subscription of a customer who is not a reader here is logged and answered 200: Stripe
   would otherwise retry it for days.
-- Emails go out after commit, once per event (a replay sends nothing).
+- Emails are queued in the outbox (`foundation.outbox`) with the change, once per event:
+  the welcome once per subscription, the trial's end once per trial, a failed payment once
+  per Stripe event; the task engine sends them.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from subscriptions.emails import reader_email_send
+from subscriptions.emails import reader_email_queue
 from subscriptions.gifts import gift_attribute_subscription
 from subscriptions.models import PaymentCustomer, ProviderEvent, Subscription
 from subscriptions.stripe_provider import (
@@ -70,7 +75,7 @@ def stripe_webhook(request):
         return HttpResponseBadRequest("Malformed event.", content_type="text/plain")
     try:
         outcome = stripe_event_process(event=event)
-    except stripe.StripeError:
+    except (stripe.StripeError, SubscriptionBusy):
         logger.exception("Stripe event %s not applied: Stripe could not be asked", event["id"])
         return HttpResponse(
             "Stripe could not be reached; deliver again later.",
@@ -83,44 +88,89 @@ def stripe_webhook(request):
 def stripe_event_process(*, event: dict) -> str:
     """Apply the verified Stripe `event` (a plain dict) once; return what it did.
 
-    Raise `stripe.StripeError` when Stripe cannot be asked: nothing is recorded then.
+    Stripe is asked outside any transaction; the answer is applied under the row's lock only if
+    the row is as it was before asking (else asked again). Raise `stripe.StripeError` when
+    Stripe cannot be asked, and `SubscriptionBusy` when the row kept changing meanwhile:
+    nothing is recorded then, and Stripe delivers the event again.
     """
-    with transaction.atomic():
-        record, created = ProviderEvent.objects.get_or_create(
-            event_id=event["id"], defaults={"type": event["type"][:100]}
-        )
-        if not created:
-            return "Already processed."
-        outcome = _apply(event)
-        record.processed_at = timezone.now()
-        record.outcome = outcome[:500]
-        record.save(update_fields=["processed_at", "outcome"])
-    logger.info("Stripe event %s (%s): %s", event["id"], event["type"], outcome)
-    return outcome
+    if ProviderEvent.objects.filter(event_id=event["id"]).exists():
+        return "Already processed."
+    reference = _subscription_reference(event)
+    for _round in range(RECONCILE_ROUNDS):
+        seen = _row_version(reference)
+        remote = _stripe_subscription(reference) if reference else None
+        try:
+            with transaction.atomic():
+                record, created = ProviderEvent.objects.get_or_create(
+                    event_id=event["id"], defaults={"type": event["type"][:100]}
+                )
+                if not created:
+                    return "Already processed."
+                if not reference:
+                    outcome = _ignored(event["type"])
+                else:
+                    row = _locked_row(reference)
+                    if _version(row) != seen:
+                        raise RowChanged
+                    outcome = _apply(event, reference=reference, row=row, remote=remote)
+                record.processed_at = timezone.now()
+                record.outcome = outcome[:500]
+                record.save(update_fields=["processed_at", "outcome"])
+        except RowChanged:
+            # Another delivery changed the row while Stripe was asked: what we were told may
+            # be older than what it applied. This round is rolled back; ask again.
+            continue
+        logger.info("Stripe event %s (%s): %s", event["id"], event["type"], outcome)
+        return outcome
+    raise SubscriptionBusy(f"Subscription {reference} changed under {RECONCILE_ROUNDS} rounds")
 
 
-def _apply(event: dict) -> str:
+class RowChanged(Exception):
+    """The subscription's row is not as it was before Stripe was asked."""
+
+
+# A delivery whose subscription keeps changing while Stripe is asked gives up after this many
+# rounds, with a 503: Stripe delivers it again later.
+RECONCILE_ROUNDS = 10
+
+
+class SubscriptionBusy(Exception):
+    """The subscription's row changed under every round of asking Stripe: deliver again."""
+
+
+def _subscription_reference(event: dict) -> str:
     kind, obj = event["type"], event["data"]["object"]
     if kind == "checkout.session.completed":
-        reference = _id(obj.get("subscription"))
-    elif kind.startswith("customer.subscription."):
-        reference = _id(obj.get("id"))
-    elif kind.startswith("invoice."):
-        reference = _invoice_subscription(obj)
-    else:
-        return f"Ignored: {kind} is not an event this site uses."
-    if not reference:
+        return _id(obj.get("subscription"))
+    if kind.startswith("customer.subscription."):
+        return _id(obj.get("id"))
+    if kind.startswith("invoice."):
+        return _invoice_subscription(obj)
+    return ""
+
+
+def _ignored(kind: str) -> str:
+    if kind == "checkout.session.completed" or kind.startswith(
+        ("customer.subscription.", "invoice.")
+    ):
         return "Ignored: no subscription."
-    reconciled = subscription_reconcile(reference=reference)
+    return f"Ignored: {kind} is not an event this site uses."
+
+
+def _apply(event: dict, *, reference: str, row, remote) -> str:
+    kind = event["type"]
+    reconciled = subscription_reconcile(reference=reference, row=row, remote=remote)
     subscription = reconciled.subscription
     if subscription is None:
         return reconciled.outcome
     if kind == "customer.subscription.trial_will_end" and (
         subscription.status == Subscription.Status.TRIALING
     ):
-        _email(subscription, "trial_ending")
+        # Once per trial, however often Stripe says so.
+        end = f"{subscription.current_period_end:%Y%m%dT%H%M%S}"
+        _email(subscription, "trial_ending", f"subscription:{subscription.pk}:trial-ending:{end}")
     if kind == "invoice.payment_failed" and subscription.status == Subscription.Status.PAST_DUE:
-        _email(subscription, "payment_failed")
+        _email(subscription, "payment_failed", f"stripe:{event['id']}:payment-failed")
     return reconciled.outcome
 
 
@@ -136,25 +186,50 @@ def _invoice_subscription(invoice: dict) -> str:
     return _id(details.get("subscription")) or _id(invoice.get("subscription"))
 
 
+def _row_version(reference: str):
+    if not reference:
+        return None
+    return (
+        Subscription.objects.filter(provider_reference=reference)
+        .values_list("pk", "updated_at")
+        .first()
+    )
+
+
+def _version(row):
+    return None if row is None else (row.pk, row.updated_at)
+
+
+def _locked_row(reference: str):
+    return Subscription.objects.select_for_update().filter(provider_reference=reference).first()
+
+
+def _stripe_subscription(reference: str) -> dict | None:
+    """Return Stripe's subscription `reference` now (None: Stripe has none), asked without any
+    lock or transaction held. Raise `stripe.StripeError` when Stripe cannot be asked."""
+    try:
+        return stripe_client().v1.subscriptions.retrieve(reference).to_dict()
+    except stripe.InvalidRequestError as error:
+        if error.code != "resource_missing":
+            raise
+        return None
+
+
 @dataclass(frozen=True)
 class Reconciled:
     subscription: Subscription | None
     outcome: str
 
 
-def subscription_reconcile(*, reference: str) -> Reconciled:
-    """Make our row for the Stripe subscription `reference` say what Stripe says now.
+def subscription_reconcile(*, reference: str, row: Subscription | None, remote) -> Reconciled:
+    """Make our `row` (locked, or None) for the Stripe subscription `reference` say what
+    Stripe said of it (`remote`, None if Stripe has none).
 
-    Run inside `transaction.atomic()`: the row stays locked until the caller commits. Create
+    Run inside `transaction.atomic()`, with the row locked until the caller commits. Create
     the row the first time (and welcome the reader if it entitles); an unknown subscription
     or customer changes nothing.
     """
-    row = Subscription.objects.select_for_update().filter(provider_reference=reference).first()
-    try:
-        remote = stripe_client().v1.subscriptions.retrieve(reference).to_dict()
-    except stripe.InvalidRequestError as error:
-        if error.code != "resource_missing":
-            raise
+    if remote is None:
         logger.warning("Stripe has no subscription %s; event ignored", reference)
         return Reconciled(None, "Unknown subscription.")
     state = stripe_subscription_state(remote)
@@ -189,23 +264,26 @@ def subscription_reconcile(*, reference: str) -> Reconciled:
                 "source": Subscription.Source.PROVIDER,
             },
         )
-        if created:
-            gift_attribute_subscription(subscription=row)
-            if row.status in WELCOMED_STATUSES:
-                _email(row, "welcome")
-            return Reconciled(row, f"Created: {row.status}.")
-        # Another delivery created it a moment ago: apply Stripe's state on top, in turn.
-        row = Subscription.objects.select_for_update().get(pk=row.pk)
-    for name, value in fields.items():
-        setattr(row, name, value)
-    row.plan = plan or row.plan
-    row.save(update_fields=[*fields, "plan", "updated_at"])
+        if not created:
+            raise RowChanged  # another delivery created it meanwhile
+        gift_attribute_subscription(subscription=row)
+        if row.status in WELCOMED_STATUSES:
+            _email(row, "welcome", f"subscription:{row.pk}:welcome")
+        return Reconciled(row, f"Created: {row.status}.")
+    fields["plan"] = plan or row.plan
+    changed = [name for name, value in fields.items() if getattr(row, name) != value]
+    if not changed:
+        # Left as it is, so that deliveries asking Stripe meanwhile need not ask again.
+        return Reconciled(row, f"Unchanged: {row.status}.")
+    for name in changed:
+        setattr(row, name, fields[name])
+    row.save(update_fields=[*changed, "updated_at"])
     return Reconciled(row, f"Updated: {row.status}.")
 
 
-def _email(subscription: Subscription, name: str) -> None:
+def _email(subscription: Subscription, name: str, event_key: str) -> None:
     grace = timedelta(days=settings.NEWSROOM_PAST_DUE_GRACE_DAYS)
-    reader_email_send(
+    reader_email_queue(
         to=subscription.user.email,
         name=name,
         context={
@@ -215,4 +293,5 @@ def _email(subscription: Subscription, name: str) -> None:
             "grace_end": subscription.current_period_end + grace,
             "account_url": settings.NEWSROOM_SITE_URL.rstrip("/") + reverse("account"),
         },
+        event_key=event_key,
     )

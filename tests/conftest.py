@@ -112,6 +112,17 @@ def fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def nothing_deferred():
+    """Start each test with no task kept for later (tests/engine.py)."""
+    from django_tasks import task_backends
+
+    backend = task_backends["default"]
+    if hasattr(backend, "deferred"):
+        backend.deferred.clear()
+    yield
+
+
 @pytest.fixture
 def staff_user(django_user_model):
     return django_user_model.objects.create_superuser(

@@ -295,3 +295,48 @@ def environment(**overrides):
     env["DJANGO_SETTINGS_MODULE"] = "tests.settings"
     env.update(overrides)
     return env
+
+
+class Worker:
+    """`manage.py run_worker` (tests.settings, the database backend) in a child process.
+
+    Its heartbeat is fast (`heartbeat` seconds; dead after six silent beats), so that a test
+    that kills it with SIGKILL sees its task run again within seconds.
+    """
+
+    def __init__(self, environment, log_path, *, heartbeat=0.2):
+        self.environment = {
+            **environment,
+            "NEWSROOM_TEST_TASKS": "database",
+            "NEWSROOM_WORKER_HEARTBEAT_SECONDS": str(heartbeat),
+        }
+        self.log_path = log_path
+        self.process = None
+        self.pid = None
+
+    def start(self):
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        command = [sys.executable, "manage.py", "run_worker", "--interval", "0.1"]
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and a fixed command
+            command, cwd=BASE_DIR, env=self.environment, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        self.pid = self.process.pid
+        return self
+
+    def kill(self):
+        """End it at once, as the kernel's OOM killer or a pulled plug would: SIGKILL."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.process = None
+        self.log.close()
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+            self.process = None
+            self.log.close()

@@ -23,7 +23,12 @@ from newsroom.settings import BASE_DIR  # noqa: E402
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = BASE_DIR / "var" / "test-uploads"
 NEWSROOM_SERVE_UPLOADS = True
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if os.environ.get("NEWSROOM_TEST_TASKS") != "database":
+    # Tasks run at once, when the transaction that queued them commits (tests/engine.py), and
+    # emails stay in memory. The workers that the worker tests start as child processes use the
+    # database backend and EMAIL_URL (a stand-in mail server), as production does.
+    TASKS = {"default": {"BACKEND": "tests.engine.ImmediateBackend"}}
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The suite runs in one process; CI runs it again against Redis (CACHE_URL).
 SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 # Serve static files from the apps' folders, as in development: no collectstatic before tests.

@@ -34,7 +34,7 @@ def test_journalists_write_but_neither_publish_nor_delete_articles():
     }
 
 
-def test_editors_do_everything_with_content_publish_and_see_readers():
+def test_editors_do_everything_with_content_publish_see_readers_and_background_work():
     models = ["article", *BODY_AND_BYLINE, "section", "author", "tag"]
     assert permissions_of("Editor") == {
         *(f"articles.{action}_{model}" for model in models for action in ALL),
@@ -42,6 +42,12 @@ def test_editors_do_everything_with_content_publish_and_see_readers():
         *(f"media.{action}_image" for action in ALL),
         "accounts.view_user",
         "subscriptions.view_subscription",
+        # The engine's failed tasks and the outbox, with a retry for each; the workers.
+        "foundation.view_backgroundtask",
+        "foundation.retry_backgroundtask",
+        "foundation.view_outboxmessage",
+        "foundation.retry_outboxmessage",
+        "foundation.view_taskworker",
     }
 
 

@@ -24,7 +24,9 @@ UPLOADS = tempfile.mkdtemp(prefix="newsroom-demo-")
 class TheSeededDemo(TestCase):
     @classmethod
     def setUpTestData(cls):
-        cls.output = seed_demo()
+        # What is queued after commit (the pictures' renditions) runs, as a worker would.
+        with cls.captureOnCommitCallbacks(execute=True):
+            cls.output = seed_demo()
 
     @classmethod
     def tearDownClass(cls):

@@ -26,7 +26,9 @@ import newsroom.settings
 from articles.models import Article
 from media.checks import check_object_storage_deployed
 from media.models import Image, Rendition
+from media.renditions import picture_sources
 from media.services import StorageUnavailable, image_create, image_replace_file
+from tests.engine import deferred_tasks
 from tests.factories import make_article, make_staff
 from tests.media.factories import picture_bytes, upload
 
@@ -117,6 +119,14 @@ def stored_names(image):
     return {image.file.name} | {r.file.name for r in Rendition.objects.filter(image=image)}
 
 
+def written_and_read(requests, image):
+    """Return the names written (each once) and how often the original was downloaded."""
+    puts = [line.split()[1].split("/", 2)[2] for line in requests if line.startswith("PUT ")]
+    assert len(puts) == len(set(puts)), "a file was written twice"
+    gets = [line for line in requests if line.startswith("GET ") and image.file.name in line]
+    return set(puts), len(gets)
+
+
 def nothing_on_local_disk(media_root: Path):
     return not media_root.exists() or not any(media_root.rglob("*"))
 
@@ -148,8 +158,8 @@ def test_an_upload_stores_the_original_and_every_rendition_in_the_bucket(
     webp = renditions.get(width=480, format="webp").file.name
     assert bucket.head(webp)["ContentType"] == "image/webp"
     assert bucket.head(image.file.name)["CacheControl"] == "public, max-age=31536000, immutable"
-    # Written once, never read back: the renditions came from the upload in memory.
-    assert {line.split()[0] for line in requests} == {"PUT"}
+    # Each file written once; the original read once, by the renditions task on the engine.
+    assert written_and_read(requests, image) == (stored_names(image), 1)
     assert nothing_on_local_disk(media_root)
 
 
@@ -169,7 +179,7 @@ def test_a_journalist_uploads_through_the_admin_into_the_bucket(
     assert (image.caption, image.uploaded_by) == ("Dawn", journalist)
     assert bucket.object_names() == stored_names(image)
     assert len(bucket.object_names()) == 1 + 4  # the original, WebP and JPEG at 480 and 800
-    assert {line.split()[0] for line in requests} == {"PUT"}
+    assert written_and_read(requests, image) == (stored_names(image), 1)
     assert nothing_on_local_disk(media_root)
 
 
@@ -312,7 +322,7 @@ def test_a_storage_that_hangs_fails_the_upload_within_its_timeouts(
     assert not Image.objects.exists()
 
 
-def test_the_renditions_action_reports_a_storage_that_is_down(
+def test_renditions_wait_for_a_storage_that_is_down_and_the_original_stands_in(
     client, journalist, s3_environment, monkeypatch, settings
 ):
     server, endpoint = start_s3_server()
@@ -330,7 +340,13 @@ def test_the_renditions_action_reports_a_storage_that_is_down(
     )
 
     assert response.status_code == 200
-    assert "The picture could not be stored" in response.content.decode()
+    assert "Renditions queued for 1 pictures" in response.content.decode()
+    # The task met the storage down: it is queued again for later, and pages show the original.
+    ((task, args, kwargs),) = deferred_tasks()
+    assert task.name == "image_renditions_make" and args[0] == image.pk
+    assert kwargs == {} and args[2] == 2  # its second attempt
+    assert not Rendition.objects.filter(image=image).exists()
+    assert picture_sources(image=image).src == image.file.url
 
 
 def test_replacing_the_file_while_the_storage_is_down_keeps_the_picture_as_it_was(

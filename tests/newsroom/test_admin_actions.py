@@ -4,7 +4,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 
-OUR_APPS = {"accounts", "media", "articles", "subscriptions"}
+OUR_APPS = {"foundation", "accounts", "media", "articles", "subscriptions"}
 
 
 def site_actions():

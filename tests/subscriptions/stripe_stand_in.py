@@ -5,7 +5,9 @@ parsed exactly as in production. It answers only the endpoints this site uses (c
 checkout sessions, billing portal sessions, subscriptions retrieve/update, products, prices),
 keeps its objects in memory, honours idempotency keys, and lets a test change a subscription
 "at Stripe" (`complete_checkout`, `change`, `renew`) before it delivers a webhook, signed with
-the library's own scheme by `signed_event`.
+the library's own scheme by `signed_event`. `hold_next_retrieve()` makes the next answer about
+a subscription wait (as a slow Stripe would) until `release()`, with what Stripe said when
+asked.
 """
 
 import copy
@@ -76,6 +78,26 @@ class StripeStandIn:
             self.requests = []
             self.idempotent = {}
             self._ids = itertools.count(1)
+            self.holding = False
+            self.held = threading.Event()  # set while an answer waits for `release()`
+            self.released = threading.Event()
+
+    def hold_next_retrieve(self):
+        self.released.clear()
+        self.held.clear()
+        self.holding = True
+
+    def release(self):
+        self.released.set()
+
+    def _wait_if_held(self, method, path):
+        with self.lock:
+            hold = self.holding and method == "GET" and path.startswith("/v1/subscriptions/")
+            if hold:
+                self.holding = False
+        if hold:
+            self.held.set()
+            self.released.wait(timeout=30)
 
     # What tests look at and change "at Stripe" ---------------------------------------------
 
@@ -260,6 +282,7 @@ def _handler_for(stand_in):
             status, answer = stand_in.answer(
                 self.command, url.path, form_decode(body), dict(self.headers)
             )
+            stand_in._wait_if_held(self.command, url.path)  # answered as it was when asked
             payload = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

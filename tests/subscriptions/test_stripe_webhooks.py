@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -514,6 +514,41 @@ def test_twenty_different_events_about_one_new_subscription_make_one_row(
     assert ProviderEvent.objects.count() == 20
     assert Subscription.objects.filter(user=reader).count() == 1
     assert len(mail.outbox) == 1
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_stripe_is_asked_holding_no_lock_and_a_stale_answer_is_asked_again(
+    stripe_stand_in, paying_reader
+):
+    reader, remote = paying_reader
+    reconciled(Client(), reader, remote, "customer.subscription.created")
+    row = Subscription.objects.get(user=reader)
+    stripe_stand_in.hold_next_retrieve()
+    slow = ThreadPoolExecutor(max_workers=1)
+    first = slow.submit(
+        lambda: deliver_at_once([signed_event("customer.subscription.updated", remote)])[0]
+    )
+    assert stripe_stand_in.held.wait(15), "the first delivery never asked Stripe"
+
+    # While Stripe is slow to answer the first delivery, the reader's row is not locked ...
+    with transaction.atomic():
+        Subscription.objects.select_for_update(nowait=True).get(pk=row.pk)
+    # ... and a second delivery, about a change made at Stripe since, is applied at once.
+    cancelled = stripe_stand_in.change(remote["id"], cancel_at_period_end=True)
+    assert deliver(Client(), "customer.subscription.updated", cancelled).status_code == 200
+    assert Subscription.objects.get(pk=row.pk).cancel_at_period_end
+
+    stripe_stand_in.release()  # the first delivery gets what Stripe said before the change
+    assert first.result(timeout=30).status_code == 200
+    slow.shutdown()
+
+    # It found the row changed while it asked, asked again, and left the newer state.
+    assert Subscription.objects.get(pk=row.pk).cancel_at_period_end
+    asked = [
+        r for r in stripe_stand_in.requests if r[:2] == ("GET", f"/v1/subscriptions/{remote['id']}")
+    ]
+    assert len(asked) == 1 + 1 + 2  # the creation, the second delivery, the first one twice
 
 
 def test_a_subscription_paid_at_stripe_after_a_gift_is_attributed_to_it(

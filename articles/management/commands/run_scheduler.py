@@ -1,5 +1,7 @@
-"""Carry out publish and unpublish times as they come (`articles.scheduler`), and repair the
-kept values whose write the shared cache missed (`foundation.kept.repair`).
+"""Carry out publish and unpublish times as they come (`articles.scheduler`), repair the
+kept values whose write the shared cache missed (`foundation.kept.repair`), and queue again the
+tasks of workers that died (`foundation.engine.tasks_reap`: each worker does too, so that no
+task waits for the scheduler, nor for a worker).
 
 Run one of these beside the web processes (`make run` starts one in development, production
 one under the same supervisor as gunicorn). With `--once` it runs once and stops (for cron,
@@ -13,6 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from articles.scheduler import INTERVAL, scheduler_run
+from foundation.engine import tasks_reap
 from foundation.kept import REPAIR_AFTER, repair
 
 # Kept values are repaired this often: within a second of the cache answering again.
@@ -40,6 +43,7 @@ class Command(BaseCommand):
         if once:
             repair()
             self._report(scheduler_run())
+            tasks_reap()
             return
         self.stdout.write(
             f"The scheduler looks at publish and unpublish times every {interval:g} s, and "
@@ -53,6 +57,7 @@ class Command(BaseCommand):
             if started >= next_run:
                 next_run = started + interval
                 self._attempt(lambda: self._report(scheduler_run()), "run")
+                self._attempt(tasks_reap, "look for dead workers' tasks")
             time.sleep(max(0.0, REPAIR_EVERY - (time.monotonic() - started)))
 
     def _attempt(self, work, what, **kwargs):

@@ -1,0 +1,43 @@
+"""The picture library's work on the task engine (`foundation.engine`): renditions.
+
+An upload answers as soon as its clean original is stored; this task then makes its resized
+copies. Until they are there, pages show what exists: the renditions made so far, or the
+original (`media.renditions.picture_sources`). When they are, `renditions_made` is sent, and
+the pages that show the picture are rendered again (`articles.signals`).
+"""
+
+import logging
+
+from django.utils import timezone
+from django_tasks import task
+
+from foundation.engine import retry_delay, task_enqueue
+from media.models import Image
+from media.services import FileReplaced, StorageUnavailable, image_make_renditions
+from media.signals import renditions_made
+
+logger = logging.getLogger(__name__)
+
+# A storage that does not answer is tried again after 30 s, 1, 2, 4 … minutes, this many times.
+ATTEMPTS = 8
+
+
+@task()
+def image_renditions_make(image_id: int, file_name: str, attempt: int = 1) -> str:
+    """Make picture `image_id`'s missing renditions, if `file_name` is still its file."""
+    image = Image.objects.filter(pk=image_id, file=file_name).first()
+    if image is None:
+        return "Nothing to do: the picture is gone, or has another file now."
+    try:
+        renditions = image_make_renditions(image=image)
+    except FileReplaced:
+        return "Stopped: the picture's file was replaced (its new renditions are queued)."
+    except StorageUnavailable:
+        if attempt >= ATTEMPTS:
+            raise
+        again = timezone.now() + retry_delay(attempt=attempt, first=30)
+        task_enqueue(image_renditions_make, image_id, file_name, attempt + 1, run_after=again)
+        logger.warning("Renditions of picture %s wait for the storage until %s", image_id, again)
+        return f"The storage did not answer; tried again at {again:%H:%M:%S}."
+    renditions_made.send(sender=Image, image=image)
+    return f"{len(renditions)} renditions at {sorted({r.width for r in renditions})} px."

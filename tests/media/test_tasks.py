@@ -1,0 +1,89 @@
+"""Renditions on the task engine: an upload answers once its original is stored; pages show
+the original until the renditions are made, then the renditions, with nobody saving anything."""
+
+import pytest
+from django_tasks_db.models import DBTaskResult
+
+from articles.models import Article
+from media.models import Rendition
+from media.renditions import picture_sources
+from media.services import FileReplaced, image_create, image_make_renditions, image_replace_file
+from tests.factories import make_article
+from tests.media.factories import picture_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queued_only(settings):
+    """Tasks stay queued in the database, as they do until a worker takes them."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def run_queued():
+    """Run the queued tasks as a worker would, oldest first; return their return values."""
+    done = []
+    for result in DBTaskResult.objects.ready().order_by("enqueued_at"):
+        done.append(result.task.call(*result.args_kwargs["args"], **result.args_kwargs["kwargs"]))
+        result.delete()
+    return done
+
+
+def test_an_upload_answers_before_its_renditions_and_pages_follow_once_they_are_made(
+    client, queued_only
+):
+    image = image_create(file=upload(picture_bytes(size=(1300, 800))), alt_text="Harbour")
+    article = make_article(lead_image=image, access=Article.Access.FREE)
+
+    assert not Rendition.objects.filter(image=image).exists()
+    before = client.get(article.get_absolute_url()).content.decode()
+    assert f'src="{image.file.url}"' in before and "srcset" not in before.split("<main")[1]
+
+    assert run_queued() == ["6 renditions at [480, 800, 1200] px."]
+
+    after = client.get(article.get_absolute_url()).content.decode()
+    sources = picture_sources(image=image)
+    assert sources.srcset and sources.srcset in after  # the page is rendered again
+    assert f'src="{image.file.url}"' not in after
+
+
+def test_a_task_run_twice_makes_each_rendition_once(queued_only):
+    image = image_create(file=upload(picture_bytes(size=(900, 600))), alt_text="Quay")
+    (queued,) = DBTaskResult.objects.ready()
+    args, kwargs = queued.args_kwargs["args"], queued.args_kwargs["kwargs"]
+
+    queued.task.call(*args, **kwargs)
+    names = sorted(Rendition.objects.filter(image=image).values_list("file", flat=True))
+    queued.task.call(*args, **kwargs)  # a worker died after it finished, before saying so
+
+    assert sorted(Rendition.objects.filter(image=image).values_list("file", flat=True)) == names
+    assert len(names) == 4
+
+
+def test_renditions_queued_for_a_file_since_replaced_make_nothing(queued_only):
+    image = image_create(file=upload(picture_bytes(size=(900, 600))), alt_text="Quay")
+    old_original = image.file.name
+    image_replace_file(image=image, file=upload(picture_bytes(size=(700, 500))))
+
+    outcomes = run_queued()
+
+    assert outcomes[0].startswith("Nothing to do")
+    assert {r.file.name.split("-")[0] for r in Rendition.objects.filter(image=image)} == {
+        "renditions/"
+        + image.file.name.rsplit("/", 1)[1][:2]
+        + "/"
+        + image.file.name.rsplit("/", 1)[1].rsplit(".", 1)[0]
+    }
+    assert old_original != image.file.name
+
+
+def test_a_rendition_of_a_replaced_file_is_not_kept(queued_only):
+    data = picture_bytes(size=(900, 600))
+    image = image_create(file=upload(data), alt_text="Quay")
+    stale = type(image).objects.get(pk=image.pk)  # what a task loaded before the replacement
+    image_replace_file(image=image, file=upload(picture_bytes(size=(700, 500))))
+
+    with pytest.raises(FileReplaced):
+        image_make_renditions(image=stale, original=data)
+
+    assert not Rendition.objects.filter(image=image).exists()
