@@ -19,7 +19,7 @@ class UserAdmin(InvalidFormStatusAdminMixin, DjangoUserAdmin):
             "Permissions",
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        ("Dates", {"fields": ["last_login", "date_joined", "email_verified_at"]}),
     ]
     add_fieldsets = [
         (

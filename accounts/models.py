@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
+from django.utils import timezone
 
-from accounts.display_names import validate_display_name
+from accounts.display_names import DISPLAY_NAME_MAX_LENGTH, validate_display_name
 
 
 class UserManager(BaseUserManager):
@@ -43,6 +45,9 @@ class User(AbstractUser):
     # Shown to others (a gift's email says who sent it): `accounts.display_names` says what it
     # may hold. The column stays 150 wide for names kept from before the rule.
     name = models.CharField(max_length=150, blank=True, validators=[validate_display_name])
+    # When the reader last showed that the address is theirs (a sign-in by email); cleared when
+    # the address changes.
+    email_verified_at = models.DateTimeField("email address verified", null=True, blank=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -76,3 +81,56 @@ class User(AbstractUser):
         if kept is not None and "password" in self.get_deferred_fields():
             return kept
         return super().get_session_auth_hash()
+
+
+class EmailSignIn(models.Model):
+    """One sign-in email: a link and a 6-digit code, one credential (`accounts.email_sign_in`).
+
+    Neither is stored: the token's SHA-256 finds the row, and the code is kept as a keyed hash
+    (with `SECRET_KEY`), so a copy of the database signs nobody in.
+    """
+
+    class Purpose(models.TextChoices):
+        LOG_IN = "log-in", "asked on the log-in page"
+        SIGN_UP = "sign-up", "asked on the sign-up page: the first use makes the account"
+
+    class Ending(models.TextChoices):
+        SIGNED_IN = "signed-in", "used to sign in"
+        REPLACED = "replaced", "replaced by a newer email"
+        WRONG_CODES = "wrong-codes", "locked after too many wrong codes"
+
+    # The account's address, or the address typed when there is no account.
+    email = models.EmailField(max_length=254)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="email_sign_ins",
+    )
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    # For the account a sign-up makes.
+    name = models.CharField(max_length=DISPLAY_NAME_MAX_LENGTH, blank=True)
+    next_path = models.CharField(max_length=2000, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ending = models.CharField(max_length=16, choices=Ending.choices, blank=True)
+    wrong_codes = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # A new email ends the older ones of the same address, whatever its case
+            # (`email__iexact` is UPPER(email) on PostgreSQL).
+            models.Index(Upper("email"), name="emailsignin_email_upper"),
+            models.Index(fields=["expires_at"], name="emailsignin_expires"),
+        ]
+
+    def __str__(self):
+        return f"Sign-in email to {self.email}"
+
+    def is_live(self, *, at) -> bool:
+        """Return whether the link and code may still be used at `at`."""
+        return self.ended_at is None and at < self.expires_at
