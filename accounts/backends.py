@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db import router
 
+from accounts.email_sign_in import email_sign_in_use
 from foundation import kept
 
 KEPT_USER_SECONDS = 15 * 60
@@ -74,3 +75,26 @@ def user_saved(sender, instance, **kwargs):
     """A user was saved or deleted: their kept row follows, once the change commits
     (connected by `accounts.apps`)."""
     kept.changed(USER, instance.pk)
+
+
+class EmailCodeBackend:
+    """Check the code of a sign-in email (`accounts.email_sign_in`).
+
+    A code goes through `authenticate()` as a password does, so that axes refuses it for a
+    locked-out account or address (its backend comes first) and a wrong one is a failed log-in,
+    counted against the account and the address. It never logs anyone in itself: the session is
+    made with the site's backend (`password_backend`), so this backend has no `get_user` (as
+    axes' has none), and `Client.force_login` passes it by. The user it returns says, in
+    `signed_up_by_email`, whether this sign-in made their account.
+    """
+
+    def authenticate(self, request, username=None, email_sign_in=None, code=None):
+        """Return the user `email_sign_in`'s `code` signs in (the address is `username`, for
+        axes), or None."""
+        if email_sign_in is None or code is None:
+            return None
+        signed_in = email_sign_in_use(sign_in=email_sign_in, code=code)
+        if signed_in is None:
+            return None
+        signed_in.user.signed_up_by_email = signed_in.created
+        return signed_in.user

@@ -21,6 +21,13 @@ The decisions, in one place:
 - Sign-ups are limited per address to `NEWSROOM_SIGNUPS_PER_HOUR`. An account created counts,
   and so does an attempt refused because the address is taken (each one tells whether an
   account exists); a typo in the form does not.
+- Sign-in emails (`accounts.email_sign_in`) are limited per email address, account or not, to
+  `NEWSROOM_SIGN_IN_EMAILS_PER_ACCOUNT` an hour (a mailbox is not flooded, and a code is not
+  guessed across many emails), and per client address to `NEWSROOM_SIGN_IN_EMAILS_PER_ADDRESS`.
+  Every request counts, refused ones too (a fixed window from the first), and both are counted
+  before anything is looked up: an address with an account and one without meet the same
+  limits. The address's count is kept under a hash of it, never the address itself. Codes
+  typed wrongly are failed log-ins, counted by axes as above.
 - Every count lives in the `throttles` cache (axes' too: `AXES_CACHE`). When the shared cache
   (Redis) does not answer, the counts go on in each process's own memory until it does
   (`foundation.cache`, ON_FAILURE "local"): log-in, sign-up and search keep working and
@@ -31,6 +38,8 @@ The decisions, in one place:
   never depends on these counts.
 """
 
+import hashlib
+
 from axes.handlers.cache import AxesCacheHandler
 from axes.helpers import get_cache, get_cache_timeout, get_client_username
 from axes.signals import user_locked_out
@@ -38,9 +47,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 
-from foundation.rates import client_address, count
+from foundation.rates import address_over_rate, client_address, count
 
 SIGNUP_WINDOW_SECONDS = 3600
+SIGN_IN_EMAIL_WINDOW_SECONDS = 3600
 
 
 def axes_username(request, credentials):
@@ -114,6 +124,22 @@ def signups_paused(request) -> bool:
 def signup_counted(request) -> None:
     """Count a sign-up (or an attempt that found the address taken) against the address."""
     count(_signup_key(request), SIGNUP_WINDOW_SECONDS, caches["throttles"])
+
+
+def sign_in_emails_over_limit(request, *, email: str) -> bool:
+    """Count a sign-in email asked for `email` from the request's address; return True once
+    either has asked for more than its hourly limit."""
+    over_address = address_over_rate(
+        request,
+        name="sign-in-email",
+        limit=settings.NEWSROOM_SIGN_IN_EMAILS_PER_ADDRESS,
+        per_seconds=SIGN_IN_EMAIL_WINDOW_SECONDS,
+    )
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    emails = count(
+        f"newsroom:sign-in-emails:{digest}", SIGN_IN_EMAIL_WINDOW_SECONDS, caches["throttles"]
+    )
+    return over_address or emails > settings.NEWSROOM_SIGN_IN_EMAILS_PER_ACCOUNT
 
 
 def _address_key(request):

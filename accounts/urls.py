@@ -9,6 +9,10 @@ urlpatterns = [
     path("login/", views.log_in, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.sign_up, name="signup"),
+    path("login/email/", views.sign_in_email, name="sign_in_email"),
+    path("login/email/code/", views.sign_in_code, name="sign_in_code"),
+    # A key: masked in every log (newsroom/request_log.py), sent with no referrer.
+    path("login/link/<str:token>/", views.sign_in_link, name="sign_in_link"),
     path(
         "account/password/",
         views.PasswordChangeView.as_view(),

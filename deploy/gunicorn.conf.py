@@ -43,18 +43,19 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,
 # X-Request-ID, so `o` finds ids the site made, too). The site's own line (newsroom.requests,
 # on stderr) carries the same id; set GUNICORN_ACCESS_LOG= (empty) to keep only that one.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
-# A reader's private feed address is a key: its token is masked here as in the site's own log
-# (newsroom/request_log.py, whose pattern this is; a test keeps the two the same).
-PRIVATE_ADDRESS = re.compile(r"(/feed/private/)[^/?#\s\"']+")
+# A reader's private feed address and a sign-in email's link are keys: their tokens are masked
+# here as in the site's own log (newsroom/request_log.py, whose pattern this is; a test keeps
+# the two the same).
+PRIVATE_ADDRESS = re.compile(r"(/feed/private/|/login/link/)[^/?#\s\"']+")
 
 
 class AccessLogWithoutKeys(Logger):
-    """gunicorn's logger, with the token of a private feed's address masked in the access log."""
+    """gunicorn's logger, with the tokens of private addresses masked in the access log."""
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         for name, value in atoms.items():
-            if isinstance(value, str) and "/feed/private/" in value:
+            if isinstance(value, str) and PRIVATE_ADDRESS.search(value):
                 atoms[name] = PRIVATE_ADDRESS.sub(r"\1[token]", value)
         return atoms
 

@@ -5,10 +5,11 @@ here; it is sent back in `X-Request-ID`, shown on the error page, and added to e
 record made while the request is served (`RequestIdFilter`), so "reference 3f9c…" on a
 reader's screen finds the traceback.
 
-An address that is a key (a reader's private feed, `/feed/private/<token>.rss`) is logged with
-its token masked (`mask_private_addresses`): in this line, and by `PrivateAddressFilter` in
-every other line the site logs (Django's own error lines name the path). gunicorn's and nginx's
-access logs mask it the same way (`deploy/`).
+An address that is a key (a reader's private feed, `/feed/private/<token>.rss`, and a sign-in
+email's link, `/login/link/<token>/`) is logged with its token masked
+(`mask_private_addresses`): in this line, and by `PrivateAddressFilter` in every other line the
+site logs (Django's own error lines name the path). gunicorn's and nginx's access logs mask it
+the same way (`deploy/`).
 """
 
 import contextvars
@@ -23,19 +24,23 @@ from newsroom.request_input import request_input_problem
 logger = logging.getLogger("newsroom.requests")
 current_request_id = contextvars.ContextVar("request_id", default="-")
 INCOMING_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
-# The private feed's route (`articles.site.urls`); deploy/gunicorn.conf.py and
-# deploy/newsroom.nginx.conf mask the same, and tests/newsroom/test_request_log.py holds them to it.
-PRIVATE_ADDRESS = re.compile(r"(/feed/private/)[^/?#\s\"']+")
+# The private feed's route (`articles.site.urls`) and the sign-in link's (`accounts.urls`);
+# deploy/gunicorn.conf.py and deploy/newsroom.nginx.conf mask the same, and
+# tests/newsroom/test_request_log.py holds them to it.
+PRIVATE_ADDRESS = re.compile(r"(/feed/private/|/login/link/)[^/?#\s\"']+")
+PRIVATE_PREFIXES = ("/feed/private/", "/login/link/")
 MASKED = r"\1[token]"
 
 
 def mask_private_addresses(text: str) -> str:
-    """Return `text` with the token of every private feed address in it masked."""
-    return PRIVATE_ADDRESS.sub(MASKED, text) if "/feed/private/" in text else text
+    """Return `text` with the token of every private address in it masked."""
+    if any(prefix in text for prefix in PRIVATE_PREFIXES):
+        return PRIVATE_ADDRESS.sub(MASKED, text)
+    return text
 
 
 class PrivateAddressFilter(logging.Filter):
-    """Mask private feed tokens in every log record, whoever made it."""
+    """Mask the tokens of private addresses in every log record, whoever made it."""
 
     def filter(self, record):
         message = record.getMessage()

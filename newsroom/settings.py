@@ -171,6 +171,9 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # axes first: it refuses a locked-out address or account before any password check.
     "axes.backends.AxesStandaloneBackend",
+    # Codes from sign-in emails, so that a wrong one is a failed log-in (accounts.email_sign_in).
+    "accounts.backends.EmailCodeBackend",
+    # The site's backend, last: sessions are made with it (accounts.backends.password_backend).
     "subscriptions.backends.ReaderBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -385,6 +388,10 @@ NEWSROOM_SEARCHES_PER_MINUTE = env.int("NEWSROOM_SEARCHES_PER_MINUTE", default=3
 NEWSROOM_LOGIN_ADDRESS_LIMIT = env.int("NEWSROOM_LOGIN_ADDRESS_LIMIT", default=50)
 # Accounts one address may create in an hour.
 NEWSROOM_SIGNUPS_PER_HOUR = env.int("NEWSROOM_SIGNUPS_PER_HOUR", default=10)
+# Sign-in emails an hour to one email address (with an account or not), and asked for from one
+# client address; more answer 429 (accounts.throttling).
+NEWSROOM_SIGN_IN_EMAILS_PER_ACCOUNT = env.int("NEWSROOM_SIGN_IN_EMAILS_PER_ACCOUNT", default=5)
+NEWSROOM_SIGN_IN_EMAILS_PER_ADDRESS = env.int("NEWSROOM_SIGN_IN_EMAILS_PER_ADDRESS", default=30)
 # A private feed's fetches in an hour (a feed reader polls every 15 to 60 minutes, perhaps on
 # a few devices); more answer 429. Counted per feed address: a shared one cannot be served to all.
 NEWSROOM_PRIVATE_FEED_FETCHES_PER_HOUR = env.int(

@@ -34,10 +34,14 @@ def test_an_error_shows_a_reference_and_no_internals_and_logs_them_together(sett
     assert "hunter2" in caplog.text  # the internals go to the log, not to the reader
 
 
-def test_a_private_feed_address_is_masked_in_every_access_log_the_same_way():
-    """The site's line, gunicorn's access line and nginx's mask the token of the route
-    `private_feed` resolves to; gunicorn's and nginx's files hold their own copy of the
-    pattern (neither can import the site), kept equal to the site's here."""
+@pytest.mark.parametrize(
+    ("route", "masked"),
+    [("private_feed", "/feed/private/[token]"), ("sign_in_link", "/login/link/[token]/")],
+)
+def test_a_private_address_is_masked_in_every_access_log_the_same_way(route, masked):
+    """The site's line, gunicorn's access line and nginx's mask the token of the routes
+    `private_feed` and `sign_in_link` resolve to; gunicorn's and nginx's files hold their own
+    copy of the pattern (neither can import the site), kept equal to the site's here."""
     import re
     import runpy
     from datetime import timedelta
@@ -51,9 +55,10 @@ def test_a_private_feed_address_is_masked_in_every_access_log_the_same_way():
 
     root = Path(__file__).resolve().parents[2]
     token = "Abc-_123" * 5
-    path = reverse("private_feed", args=[token])
-    assert mask_private_addresses(path) == "/feed/private/[token]"
+    path = reverse(route, args=[token])
+    assert mask_private_addresses(path) == masked
     assert mask_private_addresses("/feed.rss") == "/feed.rss"
+    assert mask_private_addresses("/login/email/") == "/login/email/"
 
     gunicorn = runpy.run_path(str(root / "deploy" / "gunicorn.conf.py"))
     assert gunicorn["PRIVATE_ADDRESS"].pattern == PRIVATE_ADDRESS.pattern
@@ -67,10 +72,18 @@ def test_a_private_feed_address_is_masked_in_every_access_log_the_same_way():
     atoms = gunicorn["AccessLogWithoutKeys"](Config()).atoms(
         response, SimpleNamespace(headers=[]), environ, timedelta(seconds=1)
     )
-    assert atoms["r"] == "GET /feed/private/[token]?x=1 HTTP/1.1"
-    assert atoms["U"] == "/feed/private/[token]"
+    assert atoms["r"] == f"GET {masked}?x=1 HTTP/1.1"
+    assert atoms["U"] == masked
     assert token not in str(atoms)
 
+    # nginx's map, run on the request line as nginx runs it (PCRE's (?<name>) is (?P<name>) here).
     nginx = (root / "deploy" / "newsroom.nginx.conf").read_text()
-    assert "/feed/private/)[^/?#\\s]+" in nginx  # what tests/deploy/test_cdn.py runs
     assert re.search(r'"\$newsroom_logged_request"', nginx)
+    pattern, replacement = re.search(
+        r'map \$request \$newsroom_logged_request \{\s*"~([^"]+)"\s*"([^"]+)";', nginx
+    ).groups()
+    line = re.match(pattern.replace("(?<", "(?P<"), f"GET {path}?x=1 HTTP/1.1")
+    logged = replacement.replace("${newsroom_before}", line["newsroom_before"]).replace(
+        "${newsroom_after}", line["newsroom_after"]
+    )
+    assert logged == f"GET {masked}?x=1 HTTP/1.1"
