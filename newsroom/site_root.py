@@ -16,11 +16,19 @@ from django.views.decorators.http import require_safe
 KEEP_SECONDS = 24 * 60 * 60
 
 # What crawlers have no business fetching: the newsroom's admin; share links of unpublished
-# articles, gift links and readers' private feeds (each a secret of its own, which a crawler
-# could only have found where it leaked; a crawler's visit would also count as a gift's
-# "open"); a reader's own account pages; and search results, which are `noindex` and cost the
-# database a search each.
-CRAWLERS_KEEP_OUT = ["/admin/", "/preview/", "/gift/", "/feed/private/", "/account/", "/search/"]
+# articles, gift links, readers' private feeds and sign-in links (each a secret of its own,
+# which a crawler could only have found where it leaked; a crawler's visit would also count as
+# a gift's "open"); a reader's own account pages; and search results, which are `noindex` and
+# cost the database a search each.
+CRAWLERS_KEEP_OUT = [
+    "/admin/",
+    "/preview/",
+    "/gift/",
+    "/feed/private/",
+    "/login/link/",
+    "/account/",
+    "/search/",
+]
 
 
 def _kept(response):

@@ -46,7 +46,15 @@ def test_robots_txt_names_https_when_the_reader_came_over_https(client, settings
 def test_robots_txt_keeps_crawlers_out_of_the_admin_share_links_gifts_and_private_feeds(client):
     lines = rules(robots(client))
     assert lines[0] == "User-agent: *"
-    for private in ("/admin/", "/preview/", "/gift/", "/feed/private/", "/account/"):
+    private_paths = (
+        "/admin/",
+        "/preview/",
+        "/gift/",
+        "/feed/private/",
+        "/login/link/",
+        "/account/",
+    )
+    for private in private_paths:
         assert f"Disallow: {private}" in lines
     # The readers' pages stay open: nothing disallows the front page or an article.
     assert "Disallow: /" not in lines and "Disallow: /articles/" not in lines
