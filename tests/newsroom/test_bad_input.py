@@ -21,6 +21,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.email_sign_in import email_sign_in_issue
+from accounts.models import EmailSignIn
 from articles.autosave import autosave_keep
 from articles.corrections import correction_save
 from articles.models import Article, ArticleRevision, Correction
@@ -51,6 +53,8 @@ def site(settings):
     settings.NEWSROOM_DEVELOPMENT_CHECKOUT = True
     settings.NEWSROOM_SEARCHES_PER_MINUTE = 10_000
     settings.NEWSROOM_SIGNUPS_PER_HOUR = 10_000
+    settings.NEWSROOM_SIGN_IN_EMAILS_PER_ACCOUNT = 10_000
+    settings.NEWSROOM_SIGN_IN_EMAILS_PER_ADDRESS = 10_000
     section = make_section(name="Harbour", slug="harbour")
     author = make_author(name="Ann Lee", slug="ann-lee")
     tag = make_tag(name="Ferries", slug="ferries")
@@ -81,6 +85,7 @@ def site(settings):
         article=make_article(slug="a-draft", status=Article.Status.DRAFT), by=editor
     )
     reader = make_reader()
+    sign_in = email_sign_in_issue(email=reader.email, purpose=EmailSignIn.Purpose.LOG_IN)
     # A revision to compare and restore, and an autosave to offer back.
     revision_record(article=article, by=editor)
     autosave_keep(by=editor, article=article, form_data=_query_dict({"headline": "Typed"}))
@@ -93,6 +98,7 @@ def site(settings):
         "gift": gift,
         "preview": preview,
         "private_feed": private_feed_token(feed=private_feed_create(user=subscriber)),
+        "sign_in_link": sign_in.token,
         "editor": editor,
         "subscriber": subscriber,
         "reader": reader,
@@ -110,6 +116,8 @@ def _query_dict(values):
 
 def clients(site):
     people = {"anonymous": Client()}
+    # A sign-in email asked for, so that the page for its code has its form.
+    people["anonymous"].post(reverse("sign_in_email"), {"email": "someone@example.com"})
     for who in ("subscriber", "reader", "editor"):
         people[who] = Client()
         people[who].force_login(site[who])
@@ -158,6 +166,7 @@ def _value(route, name, site):
         ("gift/", "token"): site["gift"].token,
         ("preview/", "token"): site["preview"].token,
         ("feed/private/", "token"): site["private_feed"],
+        ("login/link/", "token"): site["sign_in_link"],
         ("account/gifts/", "pk"): str(site["gift"].pk),
         ("sitemap-", "section"): "articles",
         ("account/password/reset/", "uidb64"): urlsafe_base64_encode(force_bytes(user.pk)),
@@ -314,6 +323,9 @@ def reader_forms(site):
     return [
         ("anonymous", reverse("login")),
         ("anonymous", reverse("signup")),
+        ("anonymous", reverse("sign_in_email")),
+        ("anonymous", reverse("sign_in_code")),
+        ("anonymous", reverse("sign_in_link", args=[site["sign_in_link"]])),
         ("anonymous", reverse("password_reset")),
         ("anonymous", reverse("password_reset_confirm", args=[uid, token])),
         ("subscriber", reverse("password_change")),
