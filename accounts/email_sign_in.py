@@ -156,10 +156,11 @@ def email_sign_in_send(
 
 
 def email_sign_in_lookup(*, token: str) -> EmailSignIn | None:
-    """Return the sign-in whose link holds `token` (one query), live or not, or None."""
+    """Return the sign-in whose link holds `token`, with its account (one query), live or not,
+    or None."""
     if not token or len(token) > TOKEN_MAX_LENGTH:
         return None
-    return EmailSignIn.objects.filter(token_hash=_token_hash(token)).first()
+    return EmailSignIn.objects.select_related("user").filter(token_hash=_token_hash(token)).first()
 
 
 def email_sign_in_use(
