@@ -675,3 +675,31 @@ def test_a_private_feed_is_never_kept_and_its_address_reaches_no_log(
     assert token not in nginx_log and token not in site_log
     assert '"GET /feed/private/[token] HTTP/1.1" 200' in site_log  # gunicorn's, from nginx
     assert "newsroom.requests: GET /feed/private/[token] 404" in site_log
+
+
+def test_a_sign_in_links_page_is_never_kept_and_its_token_reaches_no_log(
+    transactional_db, static_root, tmp_path
+):
+    """A mail scanner (no cookie) opens a sign-in email's link through nginx and gunicorn:
+    nothing is kept or used up, and no log holds the token (`accounts.email_sign_in`)."""
+    from accounts.email_sign_in import email_sign_in_issue
+    from accounts.models import EmailSignIn
+
+    reader = make_reader()
+    issued = email_sign_in_issue(email=reader.email, purpose=EmailSignIn.Purpose.LOG_IN)
+    address = reverse("sign_in_link", args=[issued.token])
+    with gunicorn_behind_nginx(tmp_path, static_root) as (_process, cdn):
+        for _ in range(2):
+            page = cdn.request(address)
+            assert page.status == 200 and page.cache != "HIT"
+            assert "Sign in" in page.body
+            assert "no-store" in page.headers["Cache-Control"]
+            assert page.headers["Referrer-Policy"] == "strict-origin"
+        assert cdn.logged('"GET /login/link/[token]/ HTTP/1.1" 200')
+        assert issued.token not in cached_copies(cdn)
+        nginx_log = (cdn.folder / "access.log").read_text()
+    site_log = (tmp_path / "gunicorn.log").read_text()  # gunicorn's access lines and the site's
+    assert issued.token not in nginx_log and issued.token not in site_log
+    assert '"GET /login/link/[token]/ HTTP/1.1" 200' in site_log
+    assert "newsroom.requests: GET /login/link/[token]/ 200" in site_log
+    assert EmailSignIn.objects.get().ended_at is None
