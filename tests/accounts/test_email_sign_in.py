@@ -584,7 +584,7 @@ def test_the_links_page_passes_on_no_address_and_is_kept_by_nobody(reader, mailo
 # Races ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_presses_at_once_sign_in_once():
     reader = make_reader()
     issued = email_sign_in_issue(email=reader.email, purpose=EmailSignIn.Purpose.LOG_IN)
@@ -606,7 +606,7 @@ def test_two_presses_at_once_sign_in_once():
     assert sorted(answers) == [302, 410, 410, 410]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sign_ups_by_email_at_once_make_one_account():
     issued = [
         email_sign_in_issue(email="nia@example.com", purpose=EmailSignIn.Purpose.SIGN_UP)

@@ -200,6 +200,14 @@ def _feed_url(token):
     return reverse("private_feed", args=[token])
 
 
+def _sign_in_token(user):
+    """The token of a live sign-in link for `user` (its page says no more than their address)."""
+    from accounts.email_sign_in import email_sign_in_issue
+    from accounts.models import EmailSignIn
+
+    return email_sign_in_issue(email=user.email, purpose=EmailSignIn.Purpose.LOG_IN).token
+
+
 def _urls(site, reader):
     """Return the URLs to fetch for every route, failing for a route this test does not know."""
     articles = site["articles"]
@@ -227,6 +235,12 @@ def _urls(site, reader):
         "login": [reverse("login")],
         "logout": [reverse("logout")],
         "signup": [reverse("signup")],
+        "sign_in_email": [reverse("sign_in_email")],
+        "sign_in_code": [reverse("sign_in_code")],
+        "sign_in_link": [
+            reverse("sign_in_link", args=[_sign_in_token(user)]),
+            reverse("sign_in_link", args=["A" * 43]),
+        ],
         "account": [reverse("account")],
         "subscription_cancel": [reverse("subscription_cancel")],
         "subscription_resume": [reverse("subscription_resume")],
