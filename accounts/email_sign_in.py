@@ -87,7 +87,7 @@ def email_sign_in_issue(
 ) -> IssuedSignIn:
     """Make a new link and code for `email`, ending the address's older ones; send nothing.
 
-    The row names the active account with that address, if there is one (any case).
+    The row names the account with that address (in any case), if there is one.
     """
     at = at or timezone.now()
     account = get_user_model().objects.filter(email__iexact=email).first()
@@ -100,7 +100,8 @@ def email_sign_in_issue(
         )
         EmailSignIn.objects.filter(expires_at__lt=at - KEPT_AFTER_EXPIRY).delete()
         sign_in = EmailSignIn.objects.create(
-            # As typed, whether or not it has an account: the page that shows it says nothing.
+            # As typed (its domain in lower case), account or not: the page that shows it must
+            # say nothing about which.
             email=get_user_model().objects.normalize_email(email),
             user=account,
             purpose=purpose,
@@ -136,10 +137,11 @@ def email_sign_in_send(
             template = "sign_up"
         else:
             template = "no_account"
+        to = sign_in.user.email if sign_in.user else sign_in.email
         site_url = settings.NEWSROOM_SITE_URL.rstrip("/")
         context = {
             "publication_name": settings.NEWSROOM_PUBLICATION_NAME,
-            "email": sign_in.email,
+            "email": to,
             "link": site_url + reverse("sign_in_link", args=[issued.token]),
             "code": issued.code,
             "minutes": SIGN_IN_MINUTES,
@@ -147,7 +149,7 @@ def email_sign_in_send(
             "login_url": site_url + reverse("login"),
         }
         email_queue(
-            to=sign_in.user.email if sign_in.user else sign_in.email,
+            to=to,
             subject=render_to_string(f"accounts/email/{template}_subject.txt", context),
             text=render_to_string(f"accounts/email/{template}.txt", context),
             event_key=f"email-sign-in:{sign_in.pk}",

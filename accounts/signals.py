@@ -2,6 +2,7 @@
 
 from django.dispatch import Signal
 
-# Sent by `accounts.views.sign_up` once a reader's account exists and they are logged in,
-# with `request` and `user`.
+# Sent by `accounts.views.sign_up`, and by a sign-in by email that made the account
+# (`accounts.views.sign_in_link`, `sign_in_code`), once a reader's account exists and they are
+# logged in, with `request` and `user`.
 reader_signed_up = Signal()
