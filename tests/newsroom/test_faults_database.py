@@ -25,7 +25,9 @@ from tests.fault_services import BASE_DIR, DatabaseProxy, Site, environment
 pytestmark = pytest.mark.faults
 
 MARKER = "BEYOND-THE-CUT-db-4e1c"
-FAST = 3.0  # seconds: what "a 503 within a couple of seconds" means here
+# Seconds: what "a 503 within a couple of seconds" means here (a connect timeout of 2 s, or a
+# statement timeout of 1 s and a second to give up), with room for a busy 2-core machine.
+FAST = 4.0
 
 CREATE_ARTICLE = f"""
 import django
