@@ -6,10 +6,13 @@ import logging
 from django.core.cache import cache
 from django.db import transaction
 
+from articles.events import ArticleChange
 from articles.site.pages import site_changed
 
 from .context_processors import OFFER_KEY
+from .delivery import inbound_unsubscribe, provider_event_record
 from .models import Audience, Newsletter, NewsletterSubscription
+from .sending import sends_waiting_for
 from .subscribing import SignUpRefused, newsletter_subscribe
 
 logger = logging.getLogger(__name__)
@@ -41,15 +44,11 @@ def reader_signed_up(sender, request, user, **kwargs):
 
 def provider_event_received(sender, event, esp_name, **kwargs):
     """The provider's webhook said something about a message: record it (a task applies it)."""
-    from .delivery import provider_event_record
-
     provider_event_record(event=event, provider=esp_name)
 
 
 def inbound_received(sender, event, esp_name, **kwargs):
     """A message came to the site's inbound address: a mailto: one-click unsubscribe."""
-    from .delivery import inbound_unsubscribe
-
     message = event.message
     if message is not None:
         inbound_unsubscribe(subject=message.get("Subject", ""))
@@ -57,9 +56,5 @@ def inbound_received(sender, event, esp_name, **kwargs):
 
 def article_went_out(sender, article_id, changes, **kwargs):
     """An article was published or scheduled: the sends waiting for it look again."""
-    from articles.events import ArticleChange
-
-    from .sending import sends_waiting_for
-
     if ArticleChange.PUBLISHED in changes or ArticleChange.SCHEDULED in changes:
         sends_waiting_for(article_id=article_id)
