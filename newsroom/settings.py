@@ -271,7 +271,8 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 if env.str("EMAIL_BACKEND", default=""):
     EMAIL_BACKEND = env.str("EMAIL_BACKEND")
 ANYMAIL = {
-    name.removeprefix("ANYMAIL_"): value
+    # Timeouts are seconds (requests refuses a string); everything else is text.
+    name.removeprefix("ANYMAIL_"): float(value) if name.endswith("TIMEOUT") else value
     for name, value in env.ENVIRON.items()
     if name.startswith("ANYMAIL_") and value
 }
