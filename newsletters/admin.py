@@ -6,6 +6,7 @@ Every control is a POST to a view that declares `newsletters.send_newslettersend
 through the service in `newsletters.sending`, which checks it again.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -13,6 +14,7 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from foundation.forms import InvalidFormStatusAdminMixin
@@ -201,13 +203,43 @@ class SendRecipientAdmin(ReadOnlyAdmin):
         return False
 
 
-class DigestItemInline(admin.TabularInline):
+# Stacked, with the article by its id and a look-up: every input has its own label, where the
+# tabular inline's and select2's autocomplete have none that a screen reader hears.
+class DigestItemInline(admin.StackedInline):
     model = DigestItem
     extra = 3
-    autocomplete_fields = ["article"]
+    raw_id_fields = ["article"]
     fields = ["article", "order"]
     verbose_name = "article in the digest"
     verbose_name_plural = "articles in the digest (digests only)"
+
+
+KINDS = {kind.value for kind in RecipientKind}
+
+
+class SendForm(forms.ModelForm):
+    """A send's own fields; the send time's date and time inputs named for screen readers, and
+    said to be in the site's time zone."""
+
+    class Meta:
+        model = NewsletterSend
+        fields = ["newsletter", "kind", "article", "subject", "preheader", "intro", "send_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("send_at")
+        zone = timezone.get_current_timezone_name()
+        if field is not None and isinstance(field.widget, forms.MultiWidget):
+            for subwidget, part in zip(field.widget.widgets, ("date", "time"), strict=True):
+                subwidget.attrs["aria-label"] = f"Send {part} ({zone})"
+            field.help_text = f"{field.help_text} In {zone}, the site's time zone."
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, article = cleaned.get("kind"), cleaned.get("article")
+        if kind == NewsletterSend.Kind.ARTICLE and article is None:
+            self.add_error("article", "Choose the article to send.")
+        return cleaned
 
 
 CONTROLS = {
@@ -223,9 +255,10 @@ class NewsletterSendAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "newsletter", "kind", "status", "send_at", "frozen_at", "created_by"]
     list_filter = ["status", "kind", "newsletter"]
     search_fields = ["subject", "article__headline"]
-    autocomplete_fields = ["article"]
+    raw_id_fields = ["article"]
     inlines = [DigestItemInline]
     change_form_template = "admin/newsletters/newslettersend/change_form.html"
+    form = SendForm
     fieldsets = [
         (None, {"fields": ["newsletter", "kind", "article"]}),
         ("The email", {"fields": ["subject", "preheader", "intro"]}),
@@ -286,7 +319,7 @@ class NewsletterSendAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
         send = get_object_or_404(NewsletterSend, pk=pk)
         if not self.has_view_permission(request, send):
             raise PermissionDenied
-        if kind not in RecipientKind.values:
+        if kind not in KINDS:
             return HttpResponse("No such kind of recipient.", status=404, content_type="text/plain")
         articles = send_content(send)
         if not articles:
@@ -316,7 +349,7 @@ class NewsletterSendAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         send = get_object_or_404(NewsletterSend, pk=pk)
         kind = request.POST.get("kind", "")
-        if kind not in RecipientKind.values:
+        if kind not in KINDS:
             messages.error(request, "Choose a kind of recipient for the test.")
             return redirect("admin:newsletters_newslettersend_change", pk)
         if not self.has_send_permission(request):
