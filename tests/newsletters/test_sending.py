@@ -72,11 +72,15 @@ def test_every_recipient_gets_one_email_with_one_click_unsubscribe(provider, edi
     assert ids == {message["id"] for message in provider.delivered}
 
 
-def test_a_message_handed_over_again_is_delivered_once_by_its_idempotency_key(provider, editor):
+def test_a_message_handed_over_again_is_delivered_once_by_its_idempotency_key(
+    provider, editor, time_machine
+):
     newsletter = _newsletter_with(2)
     send = make_send(newsletter, article=make_article(access="free"))
     send_start(send=send, by=editor)
-    # As if the worker had died after the provider took them and before they were marked:
+    # As if the worker had died after the provider took them and before they were marked, and
+    # another ran the batch again a while later: the same message, byte for byte.
+    time_machine.move_to(timezone.now() + timezone.timedelta(minutes=3))
     SendRecipient.objects.update(status=Recipient.PREPARED, task_id="")
     NewsletterSend.objects.filter(pk=send.pk).update(status=Status.PAUSED)
     send_resume(send=send, by=editor)
