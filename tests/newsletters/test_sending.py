@@ -241,3 +241,22 @@ def test_a_subscribers_newsletter_goes_only_to_the_entitled(provider, editor):
     send = make_send(newsletter, article=make_article(access="subscribers"))
     send_start(send=send, by=editor)
     assert provider.recipients() == {subscriber.email: 1}
+
+
+def test_a_message_the_provider_holds_under_its_key_counts_as_handed_over(provider, editor):
+    """Resend answers 409 for a key it holds with another body (a message from before an
+    upgrade changed its text): the provider has it, so it is handed over, not refused."""
+    newsletter = _newsletter_with(2)
+    send = make_send(newsletter, article=make_article(access="free"))
+    send_start(send=send, by=editor)
+    provider.by_key = {
+        key: ("another body", id_) for key, (_digest, id_) in provider.by_key.items()
+    }
+    SendRecipient.objects.update(status=Recipient.PREPARED, task_id="")
+    NewsletterSend.objects.filter(pk=send.pk).update(status=Status.PAUSED)
+    send_resume(send=send, by=editor)
+    assert len(provider.delivered) == 2
+    assert _balanced(send)["handed_over"] == 2
+    assert set(SendRecipient.objects.values_list("error", flat=True)) == {
+        "The provider had taken it before."
+    }
