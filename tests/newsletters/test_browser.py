@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import Group
 from django.core import mail
 from playwright.sync_api import expect
 
@@ -38,9 +37,15 @@ def look(page, name):
 def test_an_editor_previews_and_sends_a_digest(live_server, page, settings):
     settings.NEWSROOM_SITE_URL = live_server.url
     settings.NEWSROOM_NEWSLETTER_RATE_PER_SECOND = 0
+    # A transactional test's flush may have taken the permissions and groups: made again.
     create_permissions(apps.get_app_config("newsletters"), verbosity=0)
-    editor = make_staff(email="eve@example.com")
-    editor.groups.add(Group.objects.get(name="Editor"))
+    make_staff(
+        *(f"newsletters.{action}_newslettersend" for action in ("view", "change", "send")),
+        "newsletters.view_newsletter",
+        "newsletters.view_digestitem",
+        "newsletters.change_digestitem",
+        email="eve@example.com",
+    )
     picture = make_image(caption="The harbour at dawn", credit="Herald/Ann Lee")
     locked = make_article(
         headline="Inside the ferry accounts",
