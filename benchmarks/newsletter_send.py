@@ -231,8 +231,6 @@ def main():
     django.setup()
     from django.core.cache import caches
 
-    from newsletters.models import NewsletterSend, SendRecipient
-    from newsletters.sending import send_counts, send_start
     from tests.newsletters.resend_stand_in import API_KEY, ResendStandIn
 
     caches["throttles"].clear()
@@ -267,6 +265,23 @@ def main():
                 worker.sample(began)
 
     threading.Thread(target=sampler, daemon=True).start()
+    try:
+        result = run_send(args, send, editor, workers, env, log, provider, began)
+    finally:  # whatever happened, no worker outlives the benchmark
+        stopping.set()
+        for worker in workers:
+            worker.stop()
+        provider.stop()
+        log.close()
+    (logs / "newsletter-send.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+def run_send(args, send, editor, workers, env, log, provider, began):
+    """Send, kill workers on the way, wait until sent; return the figures."""
+    from newsletters.models import NewsletterSend, SendRecipient
+    from newsletters.sending import send_counts, send_start
+
     send_start(send=send, by=editor)
     frozen_after = None
     kills_at = [args.recipients * (k + 1) / (args.kills + 1) for k in range(args.kills)]
@@ -291,7 +306,6 @@ def main():
             print("Gave up after 30 minutes", flush=True)
             break
     ended = time.monotonic() - began
-    stopping.set()
     send.refresh_from_db()
     counts = send_counts(send)
     per_address = provider.recipients()
@@ -326,12 +340,7 @@ def main():
             for worker in workers
         ],
     }
-    for worker in workers:
-        worker.stop()
-    provider.stop()
-    log.close()
-    (logs / "newsletter-send.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    return result
 
 
 if __name__ == "__main__":
