@@ -90,8 +90,9 @@ def seed(recipients):
     from newsletters.models import Newsletter, NewsletterSubscription
     from subscriptions.models import Subscription
 
+    # One newsletter per size: a run with fewer recipients does not send to a larger run's.
     newsletter, _ = Newsletter.objects.get_or_create(
-        slug="bench-briefing",
+        slug=f"bench-briefing-{recipients}",
         defaults={"name": "The Benchmark Briefing", "description": "Every morning."},
     )
     if newsletter.subscriptions.count() >= recipients:
@@ -102,12 +103,18 @@ def seed(recipients):
     for start in range(0, with_accounts, 5000):
         User.objects.bulk_create(
             [
-                User(email=f"bench-reader-{n}@example.com", password=password, name=f"Reader {n}")
+                User(
+                    email=f"bench-reader-{recipients}-{n}@example.com",
+                    password=password,
+                    name=f"Reader {n}",
+                )
                 for n in range(start, min(start + 5000, with_accounts))
             ],
             ignore_conflicts=True,
         )
-    users = list(User.objects.filter(email__startswith="bench-reader-").order_by("pk"))
+    users = list(
+        User.objects.filter(email__startswith=f"bench-reader-{recipients}-").order_by("pk")
+    )
     Subscription.objects.bulk_create(
         [
             Subscription(
@@ -134,7 +141,7 @@ def seed(recipients):
     rows += [
         NewsletterSubscription(
             newsletter=newsletter,
-            email=f"bench-address-{n}@example.net",
+            email=f"bench-address-{recipients}-{n}@example.net",
             status="subscribed",
             confirmed_at=now,
         )
@@ -171,6 +178,11 @@ def digest(newsletter):
             block_kind("text").add_to(article, ordering=10, text=paragraphs)
             article_body_changed(article=article)
         articles.append(article)
+    # A run stopped half-way left its send with batches queued for later: cancelled, so that
+    # they do not reach this run's provider.
+    NewsletterSend.objects.filter(newsletter=newsletter).exclude(
+        status__in=[NewsletterSend.Status.SENT, NewsletterSend.Status.CANCELLED]
+    ).update(status=NewsletterSend.Status.CANCELLED)
     send = NewsletterSend.objects.create(
         newsletter=newsletter, kind=NewsletterSend.Kind.DIGEST, intro="Good morning."
     )
