@@ -52,11 +52,15 @@ INSTALLED_APPS = [
     # with its database backend (django-tasks-db) on the site's own database.
     "django_tasks",
     "django_tasks_db",
+    # Email through a provider's API (Postmark, Amazon SES, Mailgun, SendGrid, Resend...) and
+    # its tracking webhooks, when EMAIL_BACKEND names one of its backends.
+    "anymail",
     "foundation",
     "accounts",
     "media",
     "articles",
     "subscriptions",
+    "newsletters",
 ]
 NEWSROOM_DEMO = env.bool("NEWSROOM_DEMO", default=DEBUG)
 INSTALLED_APPS += ["demo"] if NEWSROOM_DEMO else []
@@ -98,6 +102,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "articles.site.context_processors.publication",
+                # The newsletter offered on articles (lazy: asked only where a page shows it).
+                "newsletters.context_processors.newsletter_offer",
             ],
         },
     },
@@ -260,6 +266,19 @@ NEWSROOM_TASK_TIME_LIMIT = env.int("NEWSROOM_TASK_TIME_LIMIT", default=600)
 NEWSROOM_WORKER_HEARTBEAT_SECONDS = env.float("NEWSROOM_WORKER_HEARTBEAT_SECONDS", default=5)
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# An email provider's API through django-anymail (README: "Newsletters", delivery): set
+# EMAIL_BACKEND to its backend, e.g. anymail.backends.postmark.EmailBackend, or
+# foundation.email_providers.ResendEmailBackend (Resend, with idempotency keys), and its
+# settings as ANYMAIL_<NAME> variables: ANYMAIL_POSTMARK_SERVER_TOKEN=...,
+# ANYMAIL_RESEND_API_KEY=..., ANYMAIL_RESEND_SIGNING_SECRET=..., ANYMAIL_WEBHOOK_SECRET=user:pass.
+if env.str("EMAIL_BACKEND", default=""):
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND")
+ANYMAIL = {
+    # Timeouts are seconds (requests refuses a string); everything else is text.
+    name.removeprefix("ANYMAIL_"): float(value) if name.endswith("TIMEOUT") else value
+    for name, value in env.ENVIRON.items()
+    if name.startswith("ANYMAIL_") and value
+}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="newsroom@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Seconds an SMTP server may take to answer before the attempt counts as refused (Django waits
@@ -270,6 +289,27 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # NEWSROOM_EMAIL_ATTEMPTS attempts (20: about 13 hours).
 NEWSROOM_EMAIL_RETRY_SECONDS = env.float("NEWSROOM_EMAIL_RETRY_SECONDS", default=30)
 NEWSROOM_EMAIL_ATTEMPTS = env.int("NEWSROOM_EMAIL_ATTEMPTS", default=20)
+
+# Newsletters (README: "Newsletters").
+# Messages a second handed to the email provider, over all workers (Resend's default limit is 2
+# API requests a second, Postmark's and SES's are higher: ask your provider); 0: no limit.
+NEWSROOM_NEWSLETTER_RATE_PER_SECOND = env.float("NEWSROOM_NEWSLETTER_RATE_PER_SECOND", default=10)
+# Recipients per batch: one task hands a batch over, and a send's batches are shared by workers.
+NEWSROOM_NEWSLETTER_BATCH_SIZE = env.int("NEWSROOM_NEWSLETTER_BATCH_SIZE", default=200)
+# Days a double opt-in confirmation link works.
+NEWSROOM_NEWSLETTER_CONFIRM_DAYS = env.int("NEWSROOM_NEWSLETTER_CONFIRM_DAYS", default=7)
+# Sign-ups by address (double opt-in emails) one client may ask for in an hour.
+NEWSROOM_NEWSLETTER_SIGNUPS_PER_HOUR = env.int("NEWSROOM_NEWSLETTER_SIGNUPS_PER_HOUR", default=10)
+# Record opens and clicks from the provider's tracking webhooks (turn tracking on at the
+# provider too). Off by default: Apple Mail opens every message it receives, so opens overstate.
+NEWSROOM_NEWSLETTER_TRACKING = env.bool("NEWSROOM_NEWSLETTER_TRACKING", default=False)
+# The sender of newsletters (empty: DEFAULT_FROM_EMAIL), e.g. "The Daily Newsroom <briefing@…>".
+NEWSROOM_NEWSLETTER_FROM_EMAIL = env.str("NEWSROOM_NEWSLETTER_FROM_EMAIL", default="")
+# The mailbox of List-Unsubscribe's mailto: (empty: unsubscribe@ the domain of
+# DEFAULT_FROM_EMAIL); route it to anymail's inbound webhook (README: "Newsletters").
+NEWSROOM_UNSUBSCRIBE_EMAIL = env.str("NEWSROOM_UNSUBSCRIBE_EMAIL", default="")
+# The postal address a newsletter's footer carries (CAN-SPAM asks for one); empty: none shown.
+NEWSROOM_POSTAL_ADDRESS = env.str("NEWSROOM_POSTAL_ADDRESS", default="")
 
 # Behind a proxy that sets X-Forwarded-Proto (Heroku, a load balancer, a CDN).
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):

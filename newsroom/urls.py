@@ -24,6 +24,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("subscriptions.urls")),
+    path("", include("newsletters.urls")),
+    # The email provider's tracking and inbound webhooks (django-anymail), signed or behind
+    # basic auth: /anymail/<provider>/tracking/ (README: "Newsletters").
+    path("anymail/", include("anymail.urls")),
 ]
 
 

@@ -94,6 +94,18 @@ def registered_reads(*, user_id: int, period: date) -> frozenset[int]:
     )
 
 
+def registered_reads_among(*, user_ids, period: date, article_ids) -> dict[int, frozenset[int]]:
+    """Return {user id: the articles among `article_ids` they read this period} for many
+    registered readers at once (one query); readers with none are left out."""
+    reads: dict[int, set[int]] = {}
+    rows = MeteredRead.objects.filter(
+        user_id__in=list(user_ids), period=period, article_id__in=list(article_ids)
+    ).values_list("user_id", "article_id")
+    for user_id, article_id in rows:
+        reads.setdefault(user_id, set()).add(article_id)
+    return {user_id: frozenset(read) for user_id, read in reads.items()}
+
+
 def _reads_ident(ident: str) -> tuple[int, date]:
     user_id, period = ident.split(":")
     return int(user_id), date.fromisoformat(period)

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from foundation.kept import Fetched
 from subscriptions.access import Access
-from subscriptions.entitlement import reader_is_entitled
+from subscriptions.entitlement import reader_is_entitled, users_with_entitling_subscription
 from subscriptions.meter import (
     anonymous_reads,
     kept_registered_reads,
@@ -46,6 +46,7 @@ from subscriptions.meter import (
     meter_record_registered_read,
     meter_stage_anonymous_read,
     registered_reads,
+    registered_reads_among,
 )
 from subscriptions.models import GiftLink
 
@@ -290,6 +291,56 @@ def build_reader_for_user(
         return Reader(has_entitling_subscription=True, **registered)
     reads = kept_registered_reads(user_id=user.pk, period=period, fetched=fetched)
     return Reader(read_article_ids=reads, **registered)
+
+
+def build_reader_for_address(*, at: datetime | None = None) -> Reader:
+    """Return the `Reader` behind an email address that has no account (a newsletter's
+    recipient), with no request: anonymous, with no meter (no cookie comes with an address)
+    and none to spend, so it gets free articles in full and previews of the rest."""
+    return Reader(
+        reads_limit=settings.NEWSROOM_METER_ANONYMOUS,
+        period=meter_period(at=at or timezone.now()),
+        may_consume_reads=False,
+    )
+
+
+def build_readers_for_users(*, users, article_ids, at: datetime | None = None) -> dict[int, Reader]:
+    """Return {user id: `Reader`} for each of `users` at `at`, by `build_reader_for_user`'s rules
+    and in two queries for them all (the entitling subscriptions, and the reads among
+    `article_ids` this month): for channels that serve many readers at once without a request,
+    such as a newsletter's recipients. The meter is frozen, as it is for every such channel.
+
+    Each reader's `read_article_ids` holds only their reads among `article_ids`: all that a
+    decision about those articles looks at (their `reads_left` says nothing, and no email shows
+    it). `users` need `pk` and `is_staff`.
+    """
+    at = at or timezone.now()
+    period = meter_period(at=at)
+    users = list(users)
+    ids = [user.pk for user in users]
+    entitled = users_with_entitling_subscription(user_ids=ids, at=at)
+    reads = (
+        registered_reads_among(user_ids=ids, period=period, article_ids=article_ids)
+        if article_ids
+        else {}
+    )
+    readers = {}
+    for user in users:
+        registered = {
+            "user_id": user.pk,
+            "reads_limit": settings.NEWSROOM_METER_REGISTERED,
+            "period": period,
+            "may_consume_reads": False,
+        }
+        if user.is_staff:
+            readers[user.pk] = Reader(is_staff=True, **registered)
+        elif user.pk in entitled:
+            readers[user.pk] = Reader(has_entitling_subscription=True, **registered)
+        else:
+            readers[user.pk] = Reader(
+                read_article_ids=frozenset(reads.get(user.pk, ())), **registered
+            )
+    return readers
 
 
 class ReaderPersona(StrEnum):

@@ -48,6 +48,14 @@ def test_editors_do_everything_with_content_publish_see_readers_and_background_w
         "foundation.view_outboxmessage",
         "foundation.retry_outboxmessage",
         "foundation.view_taskworker",
+        # Newsletters: define, write, send, watch; the suppression list; readers' sign-ups seen.
+        *(f"newsletters.{action}_newsletter" for action in ("add", "change", "view")),
+        "newsletters.view_newslettersubscription",
+        *(f"newsletters.{action}_newslettersend" for action in (*ALL, "send")),
+        *(f"newsletters.{action}_digestitem" for action in ALL),
+        "newsletters.view_sendrecipient",
+        *(f"newsletters.{action}_suppression" for action in ("add", "delete", "view")),
+        "newsletters.view_providerevent",
     }
 
 

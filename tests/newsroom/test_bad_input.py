@@ -28,6 +28,8 @@ from articles.corrections import correction_save
 from articles.models import Article, ArticleRevision, Correction
 from articles.previews import preview_link_create
 from articles.revisions import revision_record
+from newsletters.models import Newsletter, NewsletterSend, NewsletterSubscription
+from newsletters.subscribing import confirm_token, unsubscribe_token
 from subscriptions.gifts import gift_create
 from subscriptions.private_feeds import private_feed_create, private_feed_token
 from tests.factories import make_article, make_author, make_image, make_section, make_tag
@@ -86,10 +88,16 @@ def site(settings):
     )
     reader = make_reader()
     sign_in = email_sign_in_issue(email=reader.email, purpose=EmailSignIn.Purpose.LOG_IN)
+    # A newsletter with a reader on it and a send of the article, for their pages and tokens.
+    newsletter = Newsletter.objects.create(name="Briefing", slug="briefing", description="Daily.")
+    on_it = NewsletterSubscription.objects.create(newsletter=newsletter, email=reader.email)
+    send = NewsletterSend.objects.create(newsletter=newsletter, article=article)
     # A revision to compare and restore, and an autosave to offer back.
     revision_record(article=article, by=editor)
     autosave_keep(by=editor, article=article, form_data=_query_dict({"headline": "Typed"}))
     return {
+        "newsletter_send": send,
+        "newsletter_subscription": on_it,
         "article": article,
         "section": section,
         "author": author,
@@ -137,7 +145,7 @@ def _patterns(patterns=None, prefix=""):
 
 # Routes that are regular expressions, and a path each matches.
 REGEX_ROUTES = {
-    "admin/^(?P<app_label>auth|foundation|media|articles|subscriptions|accounts)/$": (
+    "admin/^(?P<app_label>auth|foundation|media|articles|subscriptions|accounts|newsletters)/$": (
         "/admin/articles/"
     ),
     "admin/(?P<url>.*)$": "/admin/no-such-page/",
@@ -175,6 +183,14 @@ def _value(route, name, site):
         ("admin/", "link_id"): str(site["preview"].pk),
         ("admin/", "revision_id"): str(ArticleRevision.objects.values_list("pk", flat=True)[0]),
         ("admin/accounts/user/", "id"): str(user.pk),
+        ("admin/newsletters/", "pk"): str(site["newsletter_send"].pk),
+        ("admin/newsletters/", "kind"): "subscriber",
+        ("admin/newsletters/", "action"): "pause",
+        ("newsletters/join/", "slug"): "briefing",
+        ("newsletters/confirm/", "token"): confirm_token(site["newsletter_subscription"]),
+        ("newsletters/unsubscribe/", "token"): unsubscribe_token(
+            site["newsletter_subscription"].pk
+        ),
     }
     if route.startswith("admin/r/"):  # "view on site": a content type and an object
         from django.contrib.contenttypes.models import ContentType
