@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import requires_csrf_token
 
-# A database that is down or hung (see `newsroom.unavailable`).
+# A database that is down or hung (`newsroom.middleware.ResponsePolicyMiddleware` answers 503).
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 30
 

@@ -1,12 +1,25 @@
+"""What every response carries on its way out, in one middleware where there were three.
+
+Each middleware is a function call, a frame and an exception guard on every request, the fixed
+string's included (`benchmarks/RESULTS.md`, "The request cycle"): what needs no place of its
+own in the stack shares one. (The security headers are `foundation.content_policy`'s.)
+"""
+
+import logging
+
 from django.conf import settings
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from newsroom.errors import DATABASE_UNAVAILABLE, service_unavailable
+from subscriptions.meter import meter_apply_to_response
+
+logger = logging.getLogger(__name__)
 CACHEABLE_STATUS = {200, 301, 404, 410}
 
 
-class SharedCachePolicyMiddleware:
-    """Let a shared cache (a CDN) keep only what is the same for every reader.
+class ResponsePolicyMiddleware:
+    """Write the meter cookie, decide who may keep the response; a 503 for a database down.
 
     A response that sets a cookie is never public. A request that carries cookies may be about
     a particular reader (a session, a meter), so its response is private. A view that set
@@ -18,13 +31,19 @@ class SharedCachePolicyMiddleware:
     Such a page also says how long an expired copy may still be served when the site does not
     answer, or while it is fetched again (`stale-if-error`, `stale-while-revalidate`): the
     settings, and again never past the next scheduled change. A private page never says so.
+
+    A database that is down or hung (`newsroom.postgresql`, `connect_timeout`) raises
+    `OperationalError` or `InterfaceError` within seconds: the reader and a load balancer get
+    503 with `Retry-After`, never stored, from a page that needs neither the database nor the
+    cache (`newsroom.errors`). Django drops the broken connection at the end of the request and
+    health-checks a reused one, so the site recovers by itself when the database does.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
+        response = meter_apply_to_response(request=request, response=self.get_response(request))
         patch_vary_headers(response, ["Cookie"])
         if response.cookies:
             patch_cache_control(response, private=True)
@@ -39,6 +58,12 @@ class SharedCachePolicyMiddleware:
         else:
             patch_cache_control(response, private=True)
         return response
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_UNAVAILABLE):
+            return None
+        logger.warning("The database is unavailable: %s", exception)
+        return service_unavailable(request)
 
 
 def _shared_lifetime(request) -> dict[str, int]:

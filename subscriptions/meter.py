@@ -5,7 +5,7 @@ keep their reads in a signed, HttpOnly, SameSite=Lax cookie; registered readers 
 rows, unique per reader, month and article. Re-reading an article costs nothing.
 
 `meter_record_read` only stages the anonymous cookie on the request; `meter_apply_to_response`
-(or `subscriptions.middleware.MeterCookieMiddleware`) writes it, and only when it changed, so a
+(or `newsroom.middleware.ResponsePolicyMiddleware`) writes it, and only when it changed, so a
 reader without cookies who gets a preview gets no Set-Cookie either.
 """
 

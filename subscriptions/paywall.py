@@ -10,7 +10,7 @@ How an article view uses it (see `articles.site.views.article_detail`)::
     # render the whole body if decision.granted, else only the part before the cut
 
 `meter_record_read` stages an anonymous reader's new meter cookie on the request;
-`subscriptions.middleware.MeterCookieMiddleware` writes it on the way out, for every view.
+`newsroom.middleware.ResponsePolicyMiddleware` writes it on the way out, for every view.
 
 Templates show the decision and never recompute it:
 

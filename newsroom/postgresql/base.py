@@ -13,7 +13,7 @@ connection (`SELECT 1`) with it. Here the client itself stops waiting:
   statement timeout plus a second: a live server has answered by then, if only to cancel).
 
 Giving up closes the connection, which is then useless (a query may still be in flight), and
-raises `OperationalError`, which `newsroom.unavailable` turns into a 503.
+raises `OperationalError`, which `newsroom.middleware` turns into a 503.
 """
 
 import time

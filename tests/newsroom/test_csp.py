@@ -96,6 +96,7 @@ def test_every_kind_of_response_carries_the_strict_policy(client, article, path,
     response.close()  # a static file is a stream
     assert response.status_code == status
     assert policy(response) == STRICT
+    assert response["X-Frame-Options"] == "DENY"  # for browsers that read only the older header
 
 
 def test_a_form_sent_back_with_errors_and_a_refused_post_carry_it(db):

@@ -1,8 +1,8 @@
 import pytest
 from django.http import HttpResponse
 
+from newsroom.middleware import ResponsePolicyMiddleware
 from subscriptions.meter import METER_COOKIE
-from subscriptions.middleware import MeterCookieMiddleware
 from subscriptions.paywall import build_reader, decide_article_access, meter_record_read
 from tests.factories import make_article
 from tests.subscriptions.factories import article_request
@@ -21,13 +21,13 @@ def article_view(article):
 
 
 def test_middleware_writes_the_cookie_a_view_staged():
-    response = MeterCookieMiddleware(article_view(make_article()))(article_request())
+    response = ResponsePolicyMiddleware(article_view(make_article()))(article_request())
     assert response.content == b"full"
     assert response.cookies[METER_COOKIE]["httponly"]
 
 
 def test_middleware_sets_nothing_when_the_meter_is_unchanged():
     view = article_view(make_article(access="subscribers"))
-    response = MeterCookieMiddleware(view)(article_request())
+    response = ResponsePolicyMiddleware(view)(article_request())
     assert response.content == b"preview"
     assert not response.cookies
