@@ -104,12 +104,23 @@ def uploads_in_tmp(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Start each test with an empty cache: rendered bodies, meters, throttles."""
-    from django.core.cache import cache
+    """Start each test with an empty cache (rendered bodies, kept values, meters, throttles)
+    that this process trusts: an outage an earlier test left behind (an open breaker, a cache
+    distrusted) would otherwise make the clearing itself a silent miss, and leave the last
+    test's kept values for this one's servers to read."""
+    from django.core.cache import caches
 
-    cache.clear()
+    from foundation import cache as breaker
+    from foundation import kept
+
+    def clear():
+        breaker.forget_outages()
+        kept.forget_outage()
+        caches[kept.KEPT_CACHE].clear()  # the alias that raises: a clearing never fails unseen
+
+    clear()
     yield
-    cache.clear()
+    clear()
 
 
 @pytest.fixture(autouse=True)
