@@ -15,8 +15,8 @@ the same way (`deploy/`).
 import contextvars
 import logging
 import re
+import secrets
 import time
-import uuid
 
 from newsroom.errors import unreadable_input
 from newsroom.request_input import request_input_problem
@@ -66,8 +66,8 @@ class RequestLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if INCOMING_ID.fullmatch(incoming) else uuid.uuid4().hex
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if INCOMING_ID.fullmatch(incoming) else secrets.token_hex(16)
         request.request_id = request_id
         token = current_request_id.set(request_id)
         started = time.perf_counter()
@@ -79,13 +79,14 @@ class RequestLogMiddleware:
             else:
                 response = self.get_response(request)
             response["X-Request-ID"] = request_id
-            logger.info(
-                "%s %s %s %.1fms",
-                request.method,
-                mask_private_addresses(request.path),
-                response.status_code,
-                (time.perf_counter() - started) * 1000,
-            )
+            if logger.isEnabledFor(logging.INFO):
+                logger.info(
+                    "%s %s %s %.1fms",
+                    request.method,
+                    mask_private_addresses(request.path),
+                    response.status_code,
+                    (time.perf_counter() - started) * 1000,
+                )
             return response
         finally:
             current_request_id.reset(token)
