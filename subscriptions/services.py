@@ -305,12 +305,22 @@ class PaymentProvider(Protocol):
         """Return the URL of the provider's page where `user` manages cards, plans, invoices."""
         ...
 
-    def set_cancel_at_period_end(self, *, subscription: Subscription, cancel: bool) -> None:
-        """Tell the provider that `subscription` ends with its period (or, False: renews)."""
+    def set_cancel_at_period_end(
+        self, *, subscription: Subscription, cancel: bool, idempotency_key: str | None = None
+    ) -> None:
+        """Tell the provider that `subscription` ends with its period (or, False: renews).
+
+        A request repeated with the same `idempotency_key` is carried out once.
+        """
         ...
 
-    def switch_plan(self, *, subscription: Subscription, plan: Plan) -> None:
-        """Move `subscription` to `plan` at the provider (prorated as the provider does)."""
+    def switch_plan(
+        self, *, subscription: Subscription, plan: Plan, idempotency_key: str | None = None
+    ) -> None:
+        """Move `subscription` to `plan` at the provider (prorated as the provider does).
+
+        A request repeated with the same `idempotency_key` is carried out once.
+        """
         ...
 
 
