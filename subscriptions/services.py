@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -27,6 +29,11 @@ class SubscriptionError(Exception):
 class AlreadySubscribed(SubscriptionError):
     def __init__(self):
         super().__init__("You already have a subscription.")
+
+
+class SubscriptionChanged(SubscriptionError):
+    def __init__(self):
+        super().__init__("Your subscription changed meanwhile; please check it and try again.")
 
 
 def current_subscription(*, user: User, at: datetime) -> Subscription | None:
@@ -93,19 +100,22 @@ def subscription_cancel(
 
     The reader keeps access until the period ends and may resume until then. A subscription
     whose payment is overdue is cancelled outright (it gets no further grace). A subscription
-    paid through the payment provider is cancelled there too, before ours changes. The reader
-    is sent "cancellation confirmed" (queued in the outbox with the change). Raise
-    `SubscriptionError` if it cannot be cancelled (already cancelled, or ended).
+    paid through the payment provider is cancelled there too, before ours changes, holding no
+    lock (`_locked_as_seen`). The reader is sent "cancellation confirmed" (queued in the outbox
+    with the change). Raise `SubscriptionError` if it cannot be cancelled (already cancelled,
+    or ended), and `SubscriptionChanged` if it changed while the provider was told.
     """
     at = at or timezone.now()
     if reason not in CancellationFeedback.Reason.values:
         raise ValueError(f"Unknown cancellation reason: {reason!r}")
-    with transaction.atomic():
-        locked = _lock_subscription(subscription)
-        if not locked.can_cancel(at=at):
-            raise SubscriptionError("This subscription is already cancelled or has ended.")
-        if locked.source == Subscription.Source.PROVIDER:
-            _provider_for(locked).set_cancel_at_period_end(subscription=locked, cancel=True)
+    seen = _read_subscription(subscription)
+    if not seen.can_cancel(at=at):
+        raise SubscriptionError("This subscription is already cancelled or has ended.")
+    if seen.source == Subscription.Source.PROVIDER:
+        _provider_for(seen).set_cancel_at_period_end(
+            subscription=seen, cancel=True, idempotency_key=_change_key(seen, "cancel")
+        )
+    with _locked_as_seen(seen) as locked:
         locked.cancel_at_period_end = True
         if locked.status == Subscription.Status.PAST_DUE:
             locked.status = Subscription.Status.CANCELED
@@ -143,18 +153,21 @@ def can_resume(*, subscription: Subscription, at: datetime) -> bool:
 def subscription_resume(*, subscription: Subscription, at: datetime | None = None) -> Subscription:
     """Undo a cancellation before the period ends: the subscription renews again.
 
-    The provider is told first for a subscription paid through it. The latest cancellation's
-    feedback is kept, marked resumed. The reader is sent "subscription resumed" (queued in the
-    outbox with the change). Raise `SubscriptionError` once the period has ended, or if there
-    is nothing to resume.
+    The provider is told first, holding no lock, for a subscription paid through it. The
+    latest cancellation's feedback is kept, marked resumed. The reader is sent "subscription
+    resumed" (queued in the outbox with the change). Raise `SubscriptionError` once the period
+    has ended, or if there is nothing to resume, and `SubscriptionChanged` if it changed while
+    the provider was told.
     """
     at = at or timezone.now()
-    with transaction.atomic():
-        locked = _lock_subscription(subscription)
-        if not can_resume(subscription=locked, at=at):
-            raise SubscriptionError("This subscription cannot be resumed: it has ended.")
-        if locked.source == Subscription.Source.PROVIDER:
-            _provider_for(locked).set_cancel_at_period_end(subscription=locked, cancel=False)
+    seen = _read_subscription(subscription)
+    if not can_resume(subscription=seen, at=at):
+        raise SubscriptionError("This subscription cannot be resumed: it has ended.")
+    if seen.source == Subscription.Source.PROVIDER:
+        _provider_for(seen).set_cancel_at_period_end(
+            subscription=seen, cancel=False, idempotency_key=_change_key(seen, "resume")
+        )
+    with _locked_as_seen(seen) as locked:
         locked.cancel_at_period_end = False
         locked.save(update_fields=["cancel_at_period_end", "updated_at"])
         feedback = locked.cancellations.filter(resumed_at__isnull=True).first()  # the latest
@@ -203,17 +216,20 @@ def subscription_switch_plan(
     our row follows. A subscription without a provider (manual, development) has paid for this
     period already, so the new plan's price applies from the next period. Raise
     `SubscriptionError`, with a message for the reader, for a plan that is not offered or not
-    cheaper, or a subscription that is not renewing.
+    cheaper, or a subscription that is not renewing, and `SubscriptionChanged` if it changed
+    while the provider was told.
     """
     at = at or timezone.now()
-    with transaction.atomic():
-        locked = _lock_subscription(subscription)
-        if not locked.will_renew or not locked.entitles(at=at) or locked.plan is None:
-            raise SubscriptionError("Only a subscription that renews can change its plan.")
-        if plan not in cheaper_plans(subscription=locked):
-            raise SubscriptionError(_switch_refusal(subscription=locked, plan=plan))
-        if locked.source == Subscription.Source.PROVIDER:
-            _provider_for(locked).switch_plan(subscription=locked, plan=plan)
+    seen = _read_subscription(subscription)
+    if not seen.will_renew or not seen.entitles(at=at) or seen.plan is None:
+        raise SubscriptionError("Only a subscription that renews can change its plan.")
+    if plan not in cheaper_plans(subscription=seen):
+        raise SubscriptionError(_switch_refusal(subscription=seen, plan=plan))
+    if seen.source == Subscription.Source.PROVIDER:
+        _provider_for(seen).switch_plan(
+            subscription=seen, plan=plan, idempotency_key=_change_key(seen, f"plan-{plan.pk}")
+        )
+    with _locked_as_seen(seen) as locked:
         locked.plan = plan
         locked.save(update_fields=["plan", "updated_at"])
     _copy_state(locked, into=subscription)
@@ -235,13 +251,45 @@ def _switch_refusal(*, subscription: Subscription, plan: Plan) -> str:
     return f"{plan.name} is not available for a subscription paid online yet."
 
 
-def _lock_subscription(subscription: Subscription) -> Subscription:
-    """Return `subscription` read again under a row lock: two clicks must not both apply."""
-    return (
-        Subscription.objects.select_for_update(of=("self",))
-        .select_related("plan", "user")
-        .get(pk=subscription.pk)
-    )
+# A reader's change to a subscription is checked, told to the provider, then applied. The
+# provider (Stripe, over HTTP) is told holding no row lock and no transaction: a slow or hung
+# provider must not hold the row that its webhook, and the reader's other requests, wait for.
+# So the change is applied only if the row is still as it was checked (`updated_at`: every save
+# moves it, and the webhook saves only what it changes); if anything changed it meanwhile
+# (another click, or a webhook), nothing is applied over a state nobody checked.
+
+
+def _read_subscription(subscription: Subscription) -> Subscription:
+    """Return `subscription` read again, unlocked, to be checked before it changes."""
+    return Subscription.objects.select_related("plan", "user").get(pk=subscription.pk)
+
+
+def _change_key(seen: Subscription, change: str) -> str:
+    """Return the idempotency key that tells the provider of `change` to `seen`.
+
+    It names the subscription, the change with its target and the state it was checked in:
+    two clicks on one state are carried out once, while cancelling again after a resume is a
+    new request (Stripe answers a key it still holds without acting).
+    """
+    return f"newsroom-subscription-{seen.pk}-{change}-{seen.updated_at:%Y%m%dT%H%M%S%f}"
+
+
+@contextmanager
+def _locked_as_seen(seen: Subscription) -> Iterator[Subscription]:
+    """Give the block `seen`'s row under a lock, in a transaction, to apply the change to.
+
+    Raise `SubscriptionChanged` if the row was saved since `seen` was read (by another click,
+    or a webhook): its state is not the one that was checked, and the reader must look again.
+    """
+    with transaction.atomic():
+        locked = (
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("plan", "user")
+            .get(pk=seen.pk)
+        )
+        if locked.updated_at != seen.updated_at:
+            raise SubscriptionChanged
+        yield locked
 
 
 def _copy_state(source: Subscription, *, into: Subscription) -> None:
@@ -305,12 +353,22 @@ class PaymentProvider(Protocol):
         """Return the URL of the provider's page where `user` manages cards, plans, invoices."""
         ...
 
-    def set_cancel_at_period_end(self, *, subscription: Subscription, cancel: bool) -> None:
-        """Tell the provider that `subscription` ends with its period (or, False: renews)."""
+    def set_cancel_at_period_end(
+        self, *, subscription: Subscription, cancel: bool, idempotency_key: str | None = None
+    ) -> None:
+        """Tell the provider that `subscription` ends with its period (or, False: renews).
+
+        A request repeated with the same `idempotency_key` is carried out once.
+        """
         ...
 
-    def switch_plan(self, *, subscription: Subscription, plan: Plan) -> None:
-        """Move `subscription` to `plan` at the provider (prorated as the provider does)."""
+    def switch_plan(
+        self, *, subscription: Subscription, plan: Plan, idempotency_key: str | None = None
+    ) -> None:
+        """Move `subscription` to `plan` at the provider (prorated as the provider does).
+
+        A request repeated with the same `idempotency_key` is carried out once.
+        """
         ...
 
 

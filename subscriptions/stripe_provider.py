@@ -233,14 +233,19 @@ class StripeProvider:
             raise SubscriptionError(UNREACHABLE) from None
         return session.url
 
-    def set_cancel_at_period_end(self, *, subscription: Subscription, cancel: bool) -> None:
+    def set_cancel_at_period_end(
+        self, *, subscription: Subscription, cancel: bool, idempotency_key: str | None = None
+    ) -> None:
         """Tell Stripe that `subscription` ends with its period (False: it renews again).
 
-        Our row follows when Stripe's webhook arrives.
+        Our row follows when Stripe's webhook arrives. Stripe carries out a request with an
+        `idempotency_key` it has seen (for a day) only once, and answers again as it did.
         """
-        self._update(subscription, {"cancel_at_period_end": cancel})
+        self._update(subscription, {"cancel_at_period_end": cancel}, idempotency_key)
 
-    def switch_plan(self, *, subscription: Subscription, plan: Plan) -> None:
+    def switch_plan(
+        self, *, subscription: Subscription, plan: Plan, idempotency_key: str | None = None
+    ) -> None:
         """Move `subscription` to `plan`'s price at Stripe, prorated; the webhook follows."""
         if not plan.provider_price_id:
             raise SubscriptionError("This plan cannot be bought yet. Please try again soon.")
@@ -257,15 +262,22 @@ class StripeProvider:
                 "proration_behavior": "create_prorations",
                 "metadata": {"plan_id": str(plan.pk)},
             },
+            idempotency_key,
         )
 
-    def _update(self, subscription: Subscription, params: dict) -> None:
+    def _update(
+        self, subscription: Subscription, params: dict, idempotency_key: str | None
+    ) -> None:
         if subscription.source != Subscription.Source.PROVIDER or not (
             subscription.provider_reference
         ):
             raise ValueError("Only a subscription paid through Stripe changes at Stripe.")
         try:
-            stripe_client().v1.subscriptions.update(subscription.provider_reference, params=params)
+            stripe_client().v1.subscriptions.update(
+                subscription.provider_reference,
+                params=params,
+                options={"idempotency_key": idempotency_key} if idempotency_key else {},
+            )
         except stripe.StripeError:
             logger.exception("Stripe refused to change %s", subscription.provider_reference)
             raise SubscriptionError(UNREACHABLE) from None

@@ -5,9 +5,9 @@ parsed exactly as in production. It answers only the endpoints this site uses (c
 checkout sessions, billing portal sessions, subscriptions retrieve/update, products, prices),
 keeps its objects in memory, honours idempotency keys, and lets a test change a subscription
 "at Stripe" (`complete_checkout`, `change`, `renew`) before it delivers a webhook, signed with
-the library's own scheme by `signed_event`. `hold_next_retrieve()` makes the next answer about
-a subscription wait (as a slow Stripe would) until `release()`, with what Stripe said when
-asked.
+the library's own scheme by `signed_event`. `hold_next_retrieve()` (or `hold_next_update()`)
+makes the next answer about a subscription wait (as a slow Stripe would) until `release()`,
+with what Stripe said (or did) when asked.
 """
 
 import copy
@@ -78,23 +78,29 @@ class StripeStandIn:
             self.requests = []
             self.idempotent = {}
             self._ids = itertools.count(1)
-            self.holding = False
+            self.holding = None  # the method whose next answer about a subscription waits
             self.held = threading.Event()  # set while an answer waits for `release()`
             self.released = threading.Event()
 
     def hold_next_retrieve(self):
+        self._hold("GET")
+
+    def hold_next_update(self):
+        self._hold("POST")
+
+    def _hold(self, method):
         self.released.clear()
         self.held.clear()
-        self.holding = True
+        self.holding = method
 
     def release(self):
         self.released.set()
 
     def _wait_if_held(self, method, path):
         with self.lock:
-            hold = self.holding and method == "GET" and path.startswith("/v1/subscriptions/")
+            hold = self.holding == method and path.startswith("/v1/subscriptions/")
             if hold:
-                self.holding = False
+                self.holding = None
         if hold:
             self.held.set()
             self.released.wait(timeout=30)

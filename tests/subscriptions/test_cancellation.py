@@ -5,13 +5,16 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from subscriptions.models import CancellationFeedback, Subscription
+from subscriptions.models import CancellationFeedback, PaymentCustomer, Subscription
 from subscriptions.services import (
     SubscriptionError,
     can_resume,
@@ -22,6 +25,7 @@ from subscriptions.services import (
     subscription_switch_plan,
 )
 from tests.subscriptions.factories import make_plan, make_reader, make_subscription, page_text
+from tests.subscriptions.stripe_stand_in import DAY, signed_event
 
 pytestmark = pytest.mark.django_db
 
@@ -45,10 +49,10 @@ class RecordingTestProvider:
             raise SubscriptionError(RecordingTestProvider.refuse_with)
         RecordingTestProvider.calls.append(call)
 
-    def set_cancel_at_period_end(self, *, subscription, cancel):
+    def set_cancel_at_period_end(self, *, subscription, cancel, idempotency_key=None):
         self._record("set_cancel_at_period_end", subscription.provider_reference, cancel)
 
-    def switch_plan(self, *, subscription, plan):
+    def switch_plan(self, *, subscription, plan, idempotency_key=None):
         self._record("switch_plan", subscription.provider_reference, plan.slug)
 
 
@@ -539,6 +543,198 @@ def test_cancel_and_resume_clicked_twice_at_once_apply_once(settings, mailoutbox
     assert at_once([resume] * 4) == ["done", "refused", "refused", "refused"]
     assert CancellationFeedback.objects.get().resumed_at is not None
     assert [email.subject.split()[-1] for email in mailoutbox] == ["cancelled", "resumed"]
+
+
+# Through the stand-in Stripe: told holding no lock ----------------------------------------------
+
+
+@pytest.fixture
+def at_stripe(stripe_stand_in):
+    """Return a reader's monthly subscription paid through the stand-in Stripe, and a cheaper
+    plan Stripe knows."""
+    monthly = make_plan(name="Monthly", slug="monthly", price=Decimal("8.00"))
+    lite = make_plan(name="Monthly Lite", slug="monthly-lite", price=Decimal("4.00"))
+    call_command("sync_plans", stdout=StringIO())
+    monthly.refresh_from_db()
+    lite.refresh_from_db()
+    reader = make_reader(name="Ada")
+    PaymentCustomer.objects.create(user=reader, provider_customer_id="cus_ada")
+    remote = stripe_stand_in.add_subscription(
+        customer="cus_ada",
+        price_id=monthly.provider_price_id,
+        start=timezone.now().timestamp() - 10 * DAY,
+    )
+    stripe_says(remote)
+    return Subscription.objects.get(user=reader), lite
+
+
+def stripe_says(remote):
+    """Deliver Stripe's webhook about `remote`, as Stripe does after a change."""
+    body, signature = signed_event("customer.subscription.updated", remote)
+    answer = Client().post(
+        "/payments/webhook/",
+        body,
+        content_type="application/json",
+        headers={"Stripe-Signature": signature},
+    )
+    assert answer.status_code == 200, answer.content
+
+
+ACTIONS = ["cancel", "resume", "switch"]
+
+
+def click(action, subscription, plan):
+    """Do `action` to `subscription` as the reader's click does, from a fresh read."""
+    fresh = Subscription.objects.get(pk=subscription.pk)
+    if action == "cancel":
+        return subscription_cancel(subscription=fresh, reason="other")
+    if action == "resume":
+        return subscription_resume(subscription=fresh)
+    return subscription_switch_plan(subscription=fresh, plan=plan)
+
+
+def ready_to(action, subscription, plan):
+    """Put `subscription` where the reader may `action` it: only a cancelled one resumes."""
+    if action == "resume":
+        click("cancel", subscription, plan)
+
+
+def in_own_connection(call, *args):
+    try:
+        return call(*args)
+    finally:
+        connection.close()
+
+
+def state_of(subscription):
+    """Return our row of `subscription` as a click could change it, with its cancellations."""
+    row = Subscription.objects.select_related("plan").get(pk=subscription.pk)
+    return (
+        row.status,
+        row.cancel_at_period_end,
+        row.plan.slug,
+        row.current_period_end,
+        row.updated_at,
+        list(row.cancellations.values_list("reason", "resumed_at")),
+    )
+
+
+def our_keys(stand_in):
+    return [key for key in stand_in.idempotent if key.startswith("newsroom-subscription-")]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite has no row locks to find taken or free"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("action", ACTIONS)
+def test_stripe_is_told_while_the_subscription_row_is_not_locked(
+    stripe_stand_in, at_stripe, action
+):
+    subscription, lite = at_stripe
+    ready_to(action, subscription, lite)
+    stripe_stand_in.hold_next_update()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        clicked = pool.submit(in_own_connection, click, action, subscription, lite)
+        try:
+            assert stripe_stand_in.held.wait(15), "Stripe was never told"
+            # While Stripe is slow to answer, the webhook (or anyone) may lock the row at once.
+            with transaction.atomic():
+                Subscription.objects.select_for_update(nowait=True).get(pk=subscription.pk)
+        finally:
+            stripe_stand_in.release()
+        clicked.result(timeout=30)
+
+    row = Subscription.objects.select_related("plan").get(pk=subscription.pk)
+    remote = stripe_stand_in.get(subscription.provider_reference)
+    assert row.cancel_at_period_end is remote["cancel_at_period_end"] is (action == "cancel")
+    assert row.plan.provider_price_id == remote["items"]["data"][0]["price"]["id"]
+    assert row.plan.slug == ("monthly-lite" if action == "switch" else "monthly")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("action", ACTIONS)
+def test_a_change_the_webhook_applied_meanwhile_is_kept_and_the_reader_told(
+    stripe_stand_in, at_stripe, action, mailoutbox
+):
+    subscription, lite = at_stripe
+    ready_to(action, subscription, lite)
+    emails = len(mailoutbox)
+    cancellations = list(subscription.cancellations.values_list("reason", "resumed_at"))
+    stripe_stand_in.hold_next_update()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        clicked = pool.submit(in_own_connection, click, action, subscription, lite)
+        try:
+            assert stripe_stand_in.held.wait(15), "Stripe was never told"
+            # Stripe bills the renewal while it answers, and its webhook is applied first.
+            stripe_says(stripe_stand_in.renew(subscription.provider_reference))
+        finally:
+            stripe_stand_in.release()
+        with pytest.raises(SubscriptionError) as refused:
+            clicked.result(timeout=30)
+
+    assert str(refused.value) == (
+        "Your subscription changed meanwhile; please check it and try again."
+    )
+    # The row says what Stripe said in its webhook; the click added nothing of its own.
+    row = Subscription.objects.select_related("plan").get(pk=subscription.pk)
+    remote = stripe_stand_in.get(subscription.provider_reference)
+    assert row.current_period_end > subscription.current_period_end  # the renewal
+    assert row.cancel_at_period_end is remote["cancel_at_period_end"]
+    assert row.plan.provider_price_id == remote["items"]["data"][0]["price"]["id"]
+    assert list(row.cancellations.values_list("reason", "resumed_at")) == cancellations
+    assert len(mailoutbox) == emails
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_when_stripe_cannot_be_reached_nothing_changes_and_the_reader_is_told(
+    stripe_stand_in, at_stripe, action, settings, mailoutbox
+):
+    subscription, lite = at_stripe
+    ready_to(action, subscription, lite)
+    before, emails = state_of(subscription), len(mailoutbox)
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens on the discard port
+
+    with pytest.raises(SubscriptionError) as refused:
+        click(action, subscription, lite)
+
+    assert str(refused.value) == (
+        "Payments are not available at the moment; nothing was changed. Please try again soon."
+    )
+    assert state_of(subscription) == before
+    assert len(mailoutbox) == emails
+
+
+def test_cancel_resume_and_cancel_again_each_reach_stripe(stripe_stand_in, at_stripe):
+    subscription, lite = at_stripe
+
+    for action in ["cancel", "resume", "cancel"]:
+        click(action, subscription, lite)
+
+    assert stripe_stand_in.get(subscription.provider_reference)["cancel_at_period_end"] is True
+    assert Subscription.objects.get(pk=subscription.pk).cancel_at_period_end
+    # Each asked with a key of its own: a key Stripe still holds would answer without acting.
+    assert len(set(our_keys(stripe_stand_in))) == 3
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_cancels_at_once_through_stripe_ask_one_change_and_apply_once(
+    stripe_stand_in, at_stripe, mailoutbox
+):
+    subscription, lite = at_stripe
+    emails = len(mailoutbox)
+
+    def cancel():
+        click("cancel", subscription, lite)
+
+    assert at_once([cancel] * 4) == ["done", "refused", "refused", "refused"]
+    assert CancellationFeedback.objects.count() == 1
+    assert [email.subject.split()[-1] for email in mailoutbox[emails:]] == ["cancelled"]
+    assert len(our_keys(stripe_stand_in)) == 1
+    assert stripe_stand_in.get(subscription.provider_reference)["cancel_at_period_end"] is True
 
 
 def test_complimentary_access_says_it_ends_on_its_own(client):
