@@ -58,6 +58,8 @@ CRAWLER_USER_AGENT = re.compile(
     r"embedly|quora link preview|outbrain|pinterest|vkshare|w3c_validator|whatsapp",
     re.IGNORECASE,
 )
+# Where browsers say that a request is a prefetch or a prerender, as WSGI names them.
+PURPOSE_HEADERS = ("HTTP_SEC_PURPOSE", "HTTP_PURPOSE", "HTTP_X_PURPOSE", "HTTP_X_MOZ")
 
 
 class AccessReason(StrEnum):
@@ -202,13 +204,11 @@ def request_may_consume_reads(request: HttpRequest) -> bool:
     """Return False for HEAD requests, prefetches and crawlers, which never consume a read."""
     if request.method != "GET":
         return False
-    headers = request.headers
-    purpose = " ".join(
-        headers.get(name, "") for name in ("Sec-Purpose", "Purpose", "X-Purpose", "X-Moz")
-    ).lower()
+    meta = request.META  # not request.headers, which copies every header on every page
+    purpose = " ".join(meta.get(name, "") for name in PURPOSE_HEADERS).lower()
     if "prefetch" in purpose or "preview" in purpose:
         return False
-    return not CRAWLER_USER_AGENT.search(headers.get("User-Agent", ""))
+    return not CRAWLER_USER_AGENT.search(meta.get("HTTP_USER_AGENT", ""))
 
 
 def build_reader(
