@@ -66,9 +66,15 @@ def count_queries(path: str, cookie: str) -> int:
     return len(queries)
 
 
+def paywalled_article() -> Article | None:
+    """Return the subscribers-only article whose preview and full text the benchmark reads."""
+    published = Article.objects.published().latest_first()
+    return published.filter(access=Article.Access.SUBSCRIBERS).first()
+
+
 def main() -> None:
     published = Article.objects.published().latest_first()
-    subscribers = published.filter(access=Article.Access.SUBSCRIBERS).first()
+    subscribers = paywalled_article()
     free = published.filter(access=Article.Access.FREE).first()
     metered = list(published.filter(access=Article.Access.METERED))
     allowance = settings.NEWSROOM_METER_ANONYMOUS

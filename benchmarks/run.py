@@ -33,6 +33,16 @@ AGENT = "newsroom-benchmark"  # not a crawler's name: the paywall treats it as a
 FULL_TEXT = '<div class="paywall">'  # articles/article_detail.html: the text beyond the cut
 PROMPT = 'class="paywall-prompt"'  # subscriptions/includes/paywall_prompt.html
 CACHES = {"locmemcache": "local-memory cache (one per worker)", "redis": "Redis"}
+STOCK_PAGE = {
+    "key": "stock",
+    "title": "Django's stock page (startproject, 7 middleware)",
+    "path": "/bench/fixed/",
+    "cookie": "",
+    "cache": "none",
+    "body": None,
+    "queries": 0,
+}
+EDITOR_SECONDS = 2  # `--editor`: one save of a live article every this many seconds
 
 
 def parse_args() -> argparse.Namespace:
@@ -56,6 +66,8 @@ def parse_args() -> argparse.Namespace:
     )
     add("--miss", action="store_true", help="each archive also with no cache: every request a miss")
     add("--nginx", action="store_true", help="the shipped nginx cache in front, public pages too")
+    add("--stock", action="store_true", help="Django's stock project too, the same fixed string")
+    add("--editor", action="store_true", help="an editor saves a live article every 2 s (Redis)")
     add("--soak", type=int, default=0, help="seconds of the mixed readers' soak instead (e.g. 60)")
     add("--soak-clients", type=int, default=32, help="the soak's concurrent readers (32)")
     args = parser.parse_args()
@@ -321,13 +333,20 @@ def make_stacks(args, secret_key: str) -> list[dict]:
         for stack in [stack for stack in stacks if not stack["kind"]]:
             stacks.append(stack | {"kind": "nginx", "port": port, "behind": stack})
             port += 1
+    if args.stock:
+        stock = environment(port, secret_key) | {"DJANGO_SETTINGS_MODULE": "benchmarks.stock"}
+        stacks.append({"name": "", "articles": None, "env": stock, "port": port, "kind": "stock"})
     return stacks
 
 
 def stack_title(stack: dict) -> str:
     words = [f"{stack['articles']:,} articles" if stack["articles"] else ""]
     words.append(
-        {"miss": "no cache (every request a miss)", "nginx": "through nginx"}.get(stack["kind"], "")
+        {
+            "miss": "no cache (every request a miss)",
+            "nginx": "through nginx",
+            "stock": "Django's stock project",
+        }.get(stack["kind"], "")
     )
     return ", ".join(filter(None, words))
 
@@ -457,6 +476,62 @@ def comparison(stacks: list[dict], runs: dict) -> list[str]:
                 f"| {show(cpus, 3)} | {show([by_cpu], 2)} | {verdict} "
                 f"| {queries[0]} / {queries[1]} |"
             )
+    return rows
+
+
+def start_editor(env: dict) -> subprocess.Popen:
+    """Start the editor who saves the benchmark's paywalled article (`benchmarks/editor.py`)."""
+    code = f"from benchmarks.editor import main; main({EDITOR_SECONDS})"
+    command = [sys.executable, "manage.py", "shell", "-v", "0", "-c", code]
+    options = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    return subprocess.Popen(command, cwd=ROOT, env=env, **options)  # noqa: S603
+
+
+def stop_editor(editor: subprocess.Popen) -> dict:
+    """Stop the editor after its save in hand; return what it did."""
+    editor.terminate()
+    out, err = editor.communicate(timeout=60)
+    lines = out.strip().splitlines()
+    return json.loads(lines[-1]) if lines else {"saves": 0, "failed": [err[-300:]]}
+
+
+def editing(edits: dict | None) -> str:
+    if not edits:
+        return "**With an editor saving**: the editor did not report."
+    failed = edits["failed"]
+    failed = f", **{len(failed)} failed** ({failed[:3]})" if failed else ""
+    return (
+        f"**With an editor saving** the article of the preview and subscriber pages every "
+        f"{EDITOR_SECONDS} s through its admin change form, one word of its body changed: "
+        f"{edits['saves']} saves, {edits.get('median_ms')} ms each (median){failed}."
+    )
+
+
+def against_stock(stacks: list[dict], runs: dict) -> list[str]:
+    """Return each page of the first stack against Django's stock page, by CPU per request
+    (median of the rounds' ratios, each page against the stock page of the same round)."""
+    stock = next((s for s in stacks if s["kind"] == "stock"), None)
+    if stock is None:
+        return []
+    first = stacks[0]
+    rows = [
+        "",
+        "**Against Django's stock page** (`benchmarks/stock.py`: `startproject`'s apps and seven "
+        "middleware returning the same fixed string, on the same gunicorn), by CPU per request:",
+        "",
+        "| scenario | × stock page by CPU | × fixed string by CPU |",
+        "| --- | ---: | ---: |",
+    ]
+    stock_runs, fixed_runs = runs[(stock["port"], "stock")], runs[(first["port"], "fixed")]
+    for page in first["pages"]:
+        mine = runs[(first["port"], page["key"])]
+        pairs = list(zip(mine, stock_runs, fixed_runs, strict=True))
+        by_stock = [s["cpu_ms"] / m["cpu_ms"] for m, s, _ in pairs]
+        by_fixed = [f["cpu_ms"] / m["cpu_ms"] for m, _, f in pairs]
+        rows.append(
+            f"| {page['title']} | {median(by_stock):.2f} ({min(by_stock):.2f}–{max(by_stock):.2f})"
+            f" | {median(by_fixed):.2f} |"
+        )
     return rows
 
 
@@ -619,7 +694,7 @@ def main() -> int:
     prepared_databases = {}
     for stack in stacks:
         env = stack["env"]
-        if stack["kind"] == "nginx":
+        if stack["kind"] in ("nginx", "stock"):
             continue
         if env["DATABASE_URL"] not in prepared_databases:
             print(f"Preparing {redact(env['DATABASE_URL'])}")
@@ -631,9 +706,12 @@ def main() -> int:
         stack["prepared"] = json.loads(output)
     if args.soak:
         return soak(stacks[0], args)
-    only = set(filter(None, args.only.split(","))) | {"fixed"}
+    only = set(filter(None, args.only.split(","))) | {"fixed", "stock"}
     for stack in stacks:
-        if stack["kind"] == "nginx":
+        if stack["kind"] == "stock":
+            stack["prepared"] = {"scenarios": [STOCK_PAGE]}
+            pages = [STOCK_PAGE]
+        elif stack["kind"] == "nginx":
             stack["prepared"] = stack["behind"]["prepared"]
             # What a CDN may keep: cookieless pages the site marks public.
             pages = [
@@ -653,6 +731,7 @@ def main() -> int:
     runs = {(stack["port"], page["key"]): [] for stack in stacks for page in stack["pages"]}
     answers = {stack["port"]: [] for stack in stacks}
     wrong = []
+    editor, edits = None, None
     try:
         for stack in stacks:
             if stack["kind"] == "nginx":
@@ -671,6 +750,8 @@ def main() -> int:
                 answers[stack["port"]].append(answer)
                 print(f"[{stack_title(stack) or 'demo'}] {answer[2:]}")
                 wrk(page, args, 1, stack["port"])  # warm-up: fills each worker's caches
+        if args.editor:
+            editor = start_editor(stacks[0]["env"])
         keys = list(dict.fromkeys(page["key"] for stack in stacks for page in stack["pages"]))
         for number in range(1, args.rounds + 1):
             for key in keys:
@@ -686,6 +767,8 @@ def main() -> int:
                         f"{result['errors']} errors"
                     )
     finally:
+        if editor is not None:
+            edits = stop_editor(editor)
         for stack in stacks:
             for process in (stack.get("nginx"), stack.get("gunicorn")):
                 if process is not None and process.poll() is None:
@@ -711,8 +794,13 @@ def main() -> int:
     title += f", {sizes.replace('-', ' and ')} articles" if sizes else ""
     title += f": {args.label}" if args.label else ""
     lines = [title, "", about]
+    if args.editor:
+        lines += ["", editing(edits)]
+    lines += against_stock(stacks, runs)
     lines += comparison(stacks, runs)
     for stack in stacks:
+        if stack["kind"] == "stock":
+            continue
         mine = {key: value for (port, key), value in runs.items() if port == stack["port"]}
         lines += ["", f"### {stack_title(stack) or 'The demo content'}", ""]
         lines += table(stack["pages"], mine)
