@@ -47,7 +47,7 @@ format: $(STAMP)
 ## of 32 mixed readers. The databases (BENCH_DATABASE_URL + _1k, _100k) are kept between runs.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/newsroom_bench
 BENCH_CACHE_URL ?= redis://127.0.0.1:6379/7
-BENCH_ARGS ?= --articles 1000,100000 --miss --nginx --duration 5
+BENCH_ARGS ?= --articles 1000,100000 --miss --nginx --stock --duration 5
 SOAK_ARGS ?= --articles 1000 --soak 60 --soak-clients 32
 BENCH_ENV = DATABASE_URL=$(BENCH_DATABASE_URL) CACHE_URL=$(BENCH_CACHE_URL)
 
