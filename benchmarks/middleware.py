@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.run import AGENT, HOST, environment, write_results  # noqa: E402
+from benchmarks.stock import MIDDLEWARE as STOCK  # noqa: E402
 
 # What a middleware needs below it: without the first, the others cannot run either.
 NEEDS = {
@@ -29,15 +30,6 @@ NEEDS = {
         "django.contrib.messages.middleware.MessageMiddleware",
     ),
 }
-STOCK = [
-    "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
 
 
 def parse_args() -> argparse.Namespace:
