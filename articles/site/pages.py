@@ -591,14 +591,18 @@ def _build_asides(request, pk) -> SafeString:
     return render_to_string("articles/includes/article_asides.html", context)
 
 
-def page_variant(request, page: ArticlePage, variant: tuple, build) -> str:
+def page_variant(request, page: ArticlePage, variant: tuple, build) -> bytes:
     """Return `build()`, the whole HTML of one variant of `page` that many readers share,
-    cached for this version of the article and of everything around it."""
+    cached for this version of the article and of everything around it, as the bytes a
+    response sends (encoded once, not on every request)."""
+    return cached_page_part(request, _variant_key(request, page, variant), lambda: build().encode())
+
+
+def _variant_key(request, page: ArticlePage, variant: tuple) -> str:
     site, listing = _generations(request)
     year = timezone.localdate().year  # the footer's copyright line
     variant = "-".join(str(value) for value in variant)
-    key = f"variant:{page.head.pk}:{page.head.version}:{site}:{listing}:{year}:{variant}"
-    return cached_page_part(request, key, build)
+    return f"variant:{page.head.pk}:{page.head.version}:{site}:{listing}:{year}:{variant}"
 
 
 def article_page_as_saved(request, pk) -> ArticlePage:
@@ -612,7 +616,7 @@ def article_page_as_saved(request, pk) -> ArticlePage:
     return ArticlePage(head=head, asides=_build_asides(request, pk), **parts)
 
 
-def reader_page_variant(request, page: ArticlePage, variant: tuple, build) -> str:
+def reader_page_variant(request, page: ArticlePage, variant: tuple, build) -> bytes:
     """Return the whole HTML of one variant of `page` that many logged-in readers share, with
     this reader's CSRF token in it: `build(csrf_token)` renders the page with a stand-in token,
     once per version, and the stand-in is replaced for each request.
@@ -623,10 +627,11 @@ def reader_page_variant(request, page: ArticlePage, variant: tuple, build) -> st
 
     def build_with_stand_in():
         stand_in = f"csrf-stand-in-{secrets.token_urlsafe(24)}"  # new for each rendering
-        return stand_in, build(stand_in)
+        return stand_in.encode(), build(stand_in).encode()
 
-    stand_in, html = page_variant(request, page, ("logged-in", *variant), build_with_stand_in)
-    return html.replace(stand_in, get_token(request))
+    key = _variant_key(request, page, ("logged-in", *variant))
+    stand_in, html = cached_page_part(request, key, build_with_stand_in)
+    return html.replace(stand_in, get_token(request).encode())
 
 
 def article_page(request, slug, *, fetched: kept.Fetched | None = None) -> ArticlePage:

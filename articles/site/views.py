@@ -261,15 +261,19 @@ def _article_context(request, page, *, reader, decision, gift=None, preview=None
         "parts": page.public_parts(),
         # A reader who may not read on is never handed the text beyond the cut.
         "rest": page.rest if decision.granted else None,
-        # No query: whether the reader may gift is already in the Reader.
-        "may_gift": gift is None
-        and preview is None
-        and article.is_live
-        and article.access != Access.FREE
-        and (reader.is_staff or reader.has_entitling_subscription),
+        "may_gift": gift is None and preview is None and _may_gift(article, reader=reader),
         "gift_link_days": settings.NEWSROOM_GIFT_LINK_DAYS,
         "preview": preview,
     }
+
+
+def _may_gift(article, *, reader) -> bool:
+    """Whether the page offers `reader` to gift the article (no query: it is in the Reader)."""
+    return (
+        article.is_live
+        and article.access != Access.FREE
+        and (reader.is_staff or reader.has_entitling_subscription)
+    )
 
 
 def _page_is_the_same_for_every_such_member(request, reader):
@@ -297,31 +301,34 @@ def _article_response(request, page, *, reader, gift=None):
         return redirect("admin:articles_article_preview", article.pk, ReaderPersona.OUT_OF_READS)
     decision = decide_article_access(article=article, reader=reader)
     decision = meter_record_read(request=request, reader=reader, article=article, decision=decision)
-    context = _article_context(request, page, reader=reader, decision=decision, gift=gift)
-    if gift is not None:
-        context |= _gift_context(gift, reader=reader, decision=decision)
+
+    def context() -> dict:  # only when the page is rendered: most requests find it ready
+        shown = _article_context(request, page, reader=reader, decision=decision, gift=gift)
+        return shown | (_gift_context(gift, reader=reader, decision=decision) if gift else {})
+
     if gift is None and _page_is_the_same_for_every_such_reader(request, reader):
         # An anonymous reader's page is one of a few variants (preview, full with "2 of 3 left",
         # the meter used up...): render each once per version of what it shows.
         variant = (article.is_live, decision.granted, decision.reason, decision.reads_left)
         html = page_variant(
-            request, page, variant, lambda: render_to_string(DETAIL, context, request)
+            request, page, variant, lambda: render_to_string(DETAIL, context(), request)
         )
         response = HttpResponse(html)
     elif gift is None and _page_is_the_same_for_every_such_member(request, reader):
         # A logged-in reader's page differs from another's with the same decision only by the
         # CSRF token: rendered once per variant and version too, the token put in per request.
         variant = (article.is_live, decision.granted, decision.reason, decision.reads_left)
-        variant += (decision.reads_limit, decision.reader_is_registered, context["may_gift"])
+        variant += (decision.reads_limit, decision.reader_is_registered)
+        variant += (_may_gift(article, reader=reader),)
         html = reader_page_variant(
             request,
             page,
             variant,
-            lambda token: render_to_string(DETAIL, context | {"csrf_token": token}, request),
+            lambda token: render_to_string(DETAIL, context() | {"csrf_token": token}, request),
         )
         response = HttpResponse(html)
     else:
-        response = render(request, DETAIL, context)
+        response = render(request, DETAIL, context())
     if (
         (decision.granted and article.access != Access.FREE)
         or not article.access.may_be_shared
@@ -331,8 +338,7 @@ def _article_response(request, page, *, reader, gift=None):
         # not even as a crawler's preview: a CDN would show it to a human owed a free read.
         # A gift page is about one gift, never for a shared cache.
         patch_cache_control(response, private=True)
-    patch_vary_headers(response, ["Cookie"])
-    return response
+    return response  # Vary: Cookie, as every page (newsroom.middleware.ResponsePolicyMiddleware)
 
 
 # Previews -----------------------------------------------------------------------------------
