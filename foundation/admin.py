@@ -1,4 +1,5 @@
-"""The engine and the outbox in the admin: what ran, what failed and why, and a retry.
+"""The engine, the outbox and the kept values' repairs in the admin: what ran, what failed and
+why, a retry, and what the shared cache still owes.
 
 Read-only lists; the only write is "Run again" / "Send again", each an action that declares
 its permission (`foundation.retry_backgroundtask`, `foundation.retry_outboxmessage`, which the
@@ -14,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from foundation.engine import RETRY_PERMISSION as TASK_RETRY_PERMISSION
 from foundation.engine import dead_after, task_retry
-from foundation.models import BackgroundTask, OutboxMessage, TaskWorker
+from foundation.models import BackgroundTask, MissedWrite, OutboxMessage, TaskWorker
 from foundation.outbox import RETRY_PERMISSION as OUTBOX_RETRY_PERMISSION
 from foundation.outbox import outbox_retry
 
@@ -157,3 +158,15 @@ class TaskWorkerAdmin(ReadOnlyAdmin):
     @admin.display(description="Alive", boolean=True)
     def alive(self, worker):
         return worker.stopped_at is None and worker.beat_at >= timezone.now() - dead_after()
+
+
+@admin.register(MissedWrite)
+class MissedWriteAdmin(ReadOnlyAdmin):
+    """Kept values the shared cache did not take: read from the database until the scheduler's
+    repair sets them (`foundation.kept`). For whoever runs the site (no group is given it): a
+    list that stays long or old says the cache, or the scheduler, is not doing its part."""
+
+    list_display = ["__str__", "kind", "ident", "recorded_at"]
+    list_filter = ["kind"]
+    fields = ["kind", "ident", "recorded_at"]
+    readonly_fields = fields

@@ -50,3 +50,18 @@ def test_readiness_stays_ready_when_only_the_cache_does_not_answer(client, setti
     (warning,) = [record for record in caplog.records if record.name == "newsroom.health"]
     assert warning.levelno == logging.WARNING
     assert "cache" in warning.getMessage()
+
+
+@pytest.mark.django_db
+def test_readiness_says_how_many_kept_values_wait_for_their_repair(client):
+    """Values the cache did not take are read from the database until repaired (fail closed):
+    ready, and an operator reads in the probe's body that repairs are owed."""
+    from foundation.models import MissedWrite
+
+    MissedWrite.objects.create(kind="entitlement", ident="7")
+    MissedWrite.objects.create(kind="session", ident="3f9c")
+    response = client.get("/readyz")
+    assert (response.status_code, response.content) == (
+        200,
+        b"ready; kept values waiting for their repair: 2\n",
+    )
