@@ -83,7 +83,13 @@ def _code_hash(token_hash: str, code: str, *, secret: str | None = None) -> str:
 
 
 def email_sign_in_issue(
-    *, email: str, purpose: str, name: str = "", next_path: str = "", at: datetime | None = None
+    *,
+    email: str,
+    purpose: str,
+    name: str = "",
+    newsletter: str = "",
+    next_path: str = "",
+    at: datetime | None = None,
 ) -> IssuedSignIn:
     """Make a new link and code for `email`, ending the address's older ones; send nothing.
 
@@ -106,6 +112,7 @@ def email_sign_in_issue(
             user=account,
             purpose=purpose,
             name=name,
+            newsletter=newsletter,
             next_path=next_path,
             token_hash=token_hash,
             code_hash=_code_hash(token_hash, code),
@@ -116,7 +123,13 @@ def email_sign_in_issue(
 
 
 def email_sign_in_send(
-    *, email: str, purpose: str, name: str = "", next_path: str = "", at: datetime | None = None
+    *,
+    email: str,
+    purpose: str,
+    name: str = "",
+    newsletter: str = "",
+    next_path: str = "",
+    at: datetime | None = None,
 ) -> EmailSignIn:
     """Email `email` a sign-in link and code (or, from the log-in page with no account there, how
     to make one), in the outbox with the new row; return the row.
@@ -126,7 +139,12 @@ def email_sign_in_send(
     """
     with transaction.atomic():
         issued = email_sign_in_issue(
-            email=email, purpose=purpose, name=name, next_path=next_path, at=at
+            email=email,
+            purpose=purpose,
+            name=name,
+            newsletter=newsletter,
+            next_path=next_path,
+            at=at,
         )
         sign_in = issued.sign_in
         if sign_in.user is not None and not sign_in.user.is_active:

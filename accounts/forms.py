@@ -86,6 +86,9 @@ class SignInEmailForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 
+    # The newsletter the sign-up form came with (a wall's "Sign up for …"), passed on as it is.
+    newsletter = forms.SlugField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, data=None, **kwargs):
         if data is not None and "email" not in data and "username" in data:
             data = data.copy()

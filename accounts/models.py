@@ -111,6 +111,9 @@ class EmailSignIn(models.Model):
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
     # For the account a sign-up makes.
     name = models.CharField(max_length=DISPLAY_NAME_MAX_LENGTH, blank=True)
+    # The newsletter the reader signed up for with the account (a wall's "Sign up for …"): its
+    # slug, sent with `accounts.signals.reader_signed_up` when the account is made.
+    newsletter = models.SlugField(max_length=50, blank=True)
     next_path = models.CharField(max_length=2000, blank=True)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     code_hash = models.CharField(max_length=64, editable=False)

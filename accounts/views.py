@@ -125,7 +125,8 @@ def sign_up(request):
             signup_counted(request)
             # Sign-up logs the new reader in without a password check, so it names the backend.
             auth_login(request, user, backend=password_backend())
-            reader_signed_up.send(sender=sign_up, request=request, user=user)
+            newsletter = request.POST.get("newsletter", "")
+            reader_signed_up.send(sender=sign_up, request=request, user=user, newsletter=newsletter)
             messages.success(request, "Welcome! Your account is ready.")
             return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     elif form.has_error("email", code="unique"):
@@ -160,7 +161,7 @@ def sign_in_email(request):
     if request.user.is_authenticated:
         return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     posted = request.method == "POST"
-    initial = {"purpose": request.GET.get("purpose", "")}
+    initial = {key: request.GET.get(key, "") for key in ("purpose", "newsletter")}
     form = SignInEmailForm(request.POST if posted else None, initial=initial)
     context = {
         "form": form,
@@ -177,7 +178,11 @@ def sign_in_email(request):
             response["Retry-After"] = str(SIGN_IN_EMAIL_WINDOW_SECONDS)
             return response
         sign_in = email_sign_in_send(
-            email=email, purpose=form.purpose(), name=form.cleaned_data["name"], next_path=next_url
+            email=email,
+            purpose=form.purpose(),
+            name=form.cleaned_data["name"],
+            newsletter=form.cleaned_data["newsletter"],
+            next_path=next_url,
         )
         request.session[SESSION_SIGN_IN_KEY] = sign_in.pk
         return redirect("sign_in_code")
@@ -257,7 +262,9 @@ def _signed_in(request, sign_in, user, *, created):
     auth_login(request, user, backend=password_backend())
     request.session.pop(SESSION_SIGN_IN_KEY, None)
     if created:
-        reader_signed_up.send(sender=sign_in_link, request=request, user=user)
+        reader_signed_up.send(
+            sender=sign_in_link, request=request, user=user, newsletter=sign_in.newsletter
+        )
         messages.success(request, "Welcome! Your account is ready.")
     else:
         messages.success(request, "You are logged in.")

@@ -24,9 +24,10 @@ def newsletter_saved(sender, instance, **kwargs):
     site_changed()
 
 
-def reader_signed_up(sender, request, user, **kwargs):
-    """A reader who signed up from the registration wall's "Sign up for …" gets that newsletter."""
-    slug = request.POST.get("newsletter", "")
+def reader_signed_up(sender, request, user, newsletter="", **kwargs):
+    """A reader who signed up from the registration wall's "Sign up for …" gets that newsletter
+    (with a password, or by the link or code of a sign-in email)."""
+    slug = newsletter
     if not slug:
         return
     newsletter = Newsletter.objects.filter(

@@ -1,5 +1,6 @@
 """Readers' paths: sign up (double opt-in for an address), confirm, choose, leave in one click."""
 
+import re
 import time
 
 import pytest
@@ -224,3 +225,27 @@ def test_a_logged_in_reader_joins_from_an_article_in_one_press(client):
         reverse("newsletter_join", args=[newsletter.slug]), {"next": article.get_absolute_url()}
     )
     assert NewsletterSubscription.objects.get().user == reader
+
+
+@pytest.mark.parametrize("by", ["link", "code"])
+def test_signing_up_by_email_from_the_wall_gives_the_account_the_newsletter(by, mailoutbox):
+    """The sign-up form's "Email me a sign-in link" keeps the newsletter the wall offered: the
+    account the link (opened anywhere) or the code makes comes with it."""
+    newsletter = make_newsletter(slug="morning")
+    asking = Client()
+    asking.post(
+        reverse("sign_in_email"),
+        {"email": "new@example.com", "name": "", "purpose": "sign-up", "newsletter": "morning"},
+    )
+    [email] = mailoutbox
+    if by == "link":
+        path = re.search(r"https?://[^/\s]+(/login/link/[^/\s]+/)", email.body)[1]
+        Client().post(path)  # from the mail client's browser: another session
+    else:
+        asking.post(reverse("sign_in_code"), {"code": re.search(r"\b(\d{6})\b", email.body)[1]})
+    subscription = NewsletterSubscription.objects.get(newsletter=newsletter)
+    assert (subscription.email, subscription.status, subscription.source) == (
+        "new@example.com",
+        Status.SUBSCRIBED,
+        "wall",
+    )
