@@ -1,10 +1,16 @@
+import json
+
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from foundation.forms import InvalidFormStatusAdminMixin
-from media.forms import ImageForm
+from media.forms import USE_EXISTING, ImageForm
 from media.models import Image
 from media.renditions import rendition_url
 from media.services import StorageUnavailable, image_find_duplicate, image_queue_renditions
@@ -69,6 +75,8 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
     actions = ["make_renditions"]
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is None and request.method == "POST" and USE_EXISTING in request.POST:
+            return self._use_existing(request, request.POST[USE_EXISTING])
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except StorageUnavailable:
@@ -79,6 +87,24 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
             response = super().changeform_view(request, object_id, form_url, extra_context)
             response.status_code = 503  # not the journalist's fault: try again later
             return response
+
+    def _use_existing(self, request, pk):
+        """Take the library's picture instead of an upload it already has: in the article's
+        picture window, choose it there (as a new picture is on saving); on the library's own
+        page, open it."""
+        existing = Image.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+        if existing is None or not self.has_view_permission(request, existing):
+            return HttpResponseBadRequest("That picture is not in the library.")
+        if IS_POPUP_VAR not in request.POST:
+            messages.info(request, "This is the picture the library has; nothing was uploaded.")
+            return redirect("admin:media_image_change", existing.pk)
+        to_field = request.POST.get(TO_FIELD_VAR) or existing._meta.pk.attname
+        if not self.to_field_allowed(request, to_field):
+            return HttpResponseBadRequest("That field cannot choose a picture.")
+        chosen = {"value": str(existing.serializable_value(to_field)), "obj": str(existing)}
+        return TemplateResponse(
+            request, "admin/popup_response.html", {"popup_response_data": json.dumps(chosen)}
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

@@ -15,6 +15,7 @@ from media.services import (
     image_replace_file,
     image_update,
 )
+from media.templatetags.media_tags import thumbnail
 
 
 class ReplaceFileWidget(AdminFileWidget):
@@ -29,6 +30,10 @@ class ReplaceFileWidget(AdminFileWidget):
 
     def value_from_datadict(self, data, files, name):
         return FileInput.value_from_datadict(self, data, files, name)
+
+
+# The button that takes the library's picture instead of an upload it already has.
+USE_EXISTING = "use_existing"
 
 
 class ImageForm(forms.ModelForm):
@@ -86,9 +91,9 @@ class ImageForm(forms.ModelForm):
             "file",
             forms.ValidationError(
                 "This picture is already in the library as “%(name)s” (picture %(pk)s), so "
-                "nothing was uploaded. To use it, pick “%(name)s” in the article’s image "
-                "field. To add your copy anyway, tick “Keep my copy as a new picture” and "
-                "choose the file again.",
+                "nothing was uploaded. Press “Use the existing picture” to use it. To add "
+                "your copy anyway, tick “Keep my copy as a new picture” and choose the file "
+                "again.",
                 code="duplicate",
                 params={"name": duplicate, "pk": duplicate.pk},
             ),
@@ -97,12 +102,17 @@ class ImageForm(forms.ModelForm):
         keep.widget = forms.CheckboxInput()
         # On the bound field too: it took the field's help text when validation made it.
         keep.help_text = self["keep_duplicate"].help_text = format_html(
-            'The picture in the library: <a href="{}" target="_blank">“{}”</a> (picture {}), '
-            "credit “{}”.",
+            '<span class="duplicate-offer">{}<span>The picture in the library: <a href="{}" '
+            'target="_blank">“{}”</a> (picture {}), credit “{}”.</span><button type="submit" '
+            'name="{}" value="{}" formnovalidate class="button default">Use the existing picture'
+            "</button></span>",
+            thumbnail(duplicate),
             reverse("admin:media_image_change", args=[duplicate.pk]),
             duplicate,
             duplicate.pk,
             duplicate.credit or "none",
+            USE_EXISTING,
+            duplicate.pk,
         )
 
     def metadata(self) -> dict:

@@ -1,4 +1,5 @@
 import datetime
+import json
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -95,11 +96,45 @@ def test_uploading_a_picture_the_library_has_offers_that_one_and_keeps_nothing(j
     html = response.content.decode()
     message = response.context["adminform"].form.errors["file"][0]
     assert f"already in the library as “Harbour at dawn” (picture {first.pk})" in message
-    assert "pick “Harbour at dawn” in the article’s image field" in message
+    assert "Press “Use the existing picture” to use it" in message
     assert "delete" not in message.lower()
     assert f'href="{reverse("admin:media_image_change", args=[first.pk])}"' in html
+    assert f'name="use_existing" value="{first.pk}"' in html
     assert 'type="checkbox" name="keep_duplicate"' in html
     assert 'value="My harbour"' in html and 'value="Ann Lee"' in html  # what was typed
+
+
+def test_in_the_articles_picture_window_the_existing_picture_is_chosen(journalist):
+    """The article's "+" opens the library's form in a window: "Use the existing picture"
+    answers as saving a new one does there, so the article's field takes the library's."""
+    first = make_image(data=picture_bytes(), caption="Harbour at dawn")
+    window = f"{ADD_URL}?_to_field=id&_popup=1"
+
+    response = journalist.post(window, {"use_existing": first.pk, "_popup": "1", "_to_field": "id"})
+
+    assert response.status_code == 200
+    assert "admin/popup_response.html" in [t.name for t in response.templates]
+    chosen = json.loads(response.context["popup_response_data"])
+    assert chosen == {"value": str(first.pk), "obj": "Harbour at dawn"}
+    assert Image.objects.count() == 1
+
+
+def test_in_the_library_the_existing_picture_is_opened(journalist):
+    first = make_image(data=picture_bytes())
+
+    response = journalist.post(ADD_URL, {"use_existing": first.pk})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:media_image_change", args=[first.pk])
+    assert Image.objects.count() == 1
+
+
+@pytest.mark.parametrize("pk", ["999999", "x", ""])
+def test_using_a_picture_that_is_not_there_is_a_clear_400(journalist, pk):
+    response = journalist.post(f"{ADD_URL}?_popup=1", {"use_existing": pk, "_popup": "1"})
+
+    assert response.status_code == 400
+    assert b"not in the library" in response.content
 
 
 def test_a_journalist_may_keep_their_copy_of_a_picture_the_library_has(journalist):
