@@ -190,3 +190,14 @@ def test_the_change_form_with_share_links_listed_passes_axe(
     expect(editor.locator("#content-main caption")).to_contain_text("Share links of this article")
     editor.screenshot(path=str(tmp_path / "share-links-page.png"), full_page=True)
     assert serious_violations(editor) == []
+
+
+def test_nothing_covers_the_publishing_fields(editor, live_server, article):
+    """Each Publishing field, scrolled to, takes a click on a laptop's screen: no bar of the
+    page (the save buttons) sits over it."""
+    editor.set_viewport_size({"width": 1280, "height": 720})
+    open_form(editor, f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    for field in ["#id_status", "#id_published_at_0", "#id_unpublish_at_0", "#id_access"]:
+        control = editor.locator(field)
+        control.scroll_into_view_if_needed()
+        control.click(trial=True, timeout=2000)  # fails if another element would take it
