@@ -2,11 +2,11 @@ import json
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseBadRequest
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from foundation.forms import InvalidFormStatusAdminMixin
@@ -15,6 +15,7 @@ from media.models import Image
 from media.renditions import rendition_url
 from media.services import StorageUnavailable, image_find_duplicate, image_queue_renditions
 from media.templatetags.media_tags import ANY_FORMAT, thumbnail
+from media.widgets import picture_card
 
 
 class RightsExpiredFilter(admin.SimpleListFilter):
@@ -87,6 +88,19 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
             response = super().changeform_view(request, object_id, form_url, extra_context)
             response.status_code = 503  # not the journalist's fault: try again later
             return response
+
+    def get_urls(self):
+        card = path(
+            "<int:pk>/card/", self.admin_site.admin_view(self.card_view), name="media_image_card"
+        )
+        return [card, *super().get_urls()]
+
+    def card_view(self, request, pk):
+        """The card of a picture a journalist chose in an article's field (media/widgets.py)."""
+        image = get_object_or_404(Image, pk=pk)
+        if not self.has_view_permission(request, image):
+            raise PermissionDenied
+        return HttpResponse(picture_card(image))
 
     def _use_existing(self, request, pk):
         """Take the library's picture instead of an upload it already has: in the article's

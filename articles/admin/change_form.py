@@ -17,6 +17,7 @@ from articles import services
 from articles.blocks import BLOCK_KINDS, Piece, block_kind, block_kind_of
 from articles.body import article_blocks
 from articles.models import Article, Byline
+from media.widgets import PictureFieldsMixin, picture_card
 
 from .corrections import CorrectionInline
 from .forms import SEND_BACK, ArticleForm
@@ -81,7 +82,14 @@ def sends_publishing_fields(request) -> bool:
     )
 
 
-class ChangeFormAdminMixin:
+LEAD_IMAGE_CARD = {"lead_image": "lead_image_card"}  # the field, and its read-only card
+
+
+class BlockInline(PictureFieldsMixin, ContentEditorInline):
+    """A kind of body block in the block editor; a picture block shows the chosen picture."""
+
+
+class ChangeFormAdminMixin(PictureFieldsMixin):
     """What the form shows and how a save of it goes out."""
 
     form = ArticleForm
@@ -124,11 +132,25 @@ class ChangeFormAdminMixin:
     inlines = [
         BylineInline,
         *(
-            ContentEditorInline.create(kind.model, icon=kind.icon, **kind.admin_options)
+            BlockInline.create(kind.model, icon=kind.icon, **kind.admin_options)
             for kind in BLOCK_KINDS
         ),
         CorrectionInline,
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # Read-only: the lead image as the change form shows what its field chose.
+        return [
+            (name, {**options, "fields": [LEAD_IMAGE_CARD.get(f, f) for f in options["fields"]]})
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description="Lead image")
+    def lead_image_card(self, obj):
+        return picture_card(obj.lead_image)
 
     @admin.display(description="Read time")
     def read_time(self, obj):

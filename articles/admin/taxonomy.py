@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from foundation.forms import InvalidFormStatusAdminMixin
+from media.widgets import PictureFieldsMixin
 
 
 class SectionAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
@@ -12,7 +13,7 @@ class SectionAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class AuthorAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
+class AuthorAdmin(PictureFieldsMixin, InvalidFormStatusAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "user"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "user__email"]

@@ -197,6 +197,8 @@ def _value(route, name, site):
 
         ids = {"content_type_id": ContentType.objects.get_for_model(Article).pk}
         return str(ids.get(name, article.pk))
+    if route.startswith("admin/media/image/") and name == "pk":  # a picture's card
+        return _admin_object(route)
     if route.startswith("admin/") and name == "object_id":
         return _admin_object(route)
     for (start, key), value in values.items():

@@ -313,3 +313,43 @@ def test_who_may_only_read_an_article_reads_its_body_in_order_as_written(client)
     client.force_login(member_of("Editor"))
     editable = client.get(change_url(article)).content.decode()
     assert 'id="articles_textblock_set-0"' in editable and "read-only-body" not in editable
+
+
+def test_the_chosen_pictures_show_beside_their_fields(editor_client):
+    """The lead image and each picture block show the picture chosen: a thumbnail, its caption
+    and credit, and a warning once its rights have expired."""
+    lead = make_image(caption="Boats at the old quay", credit="Harbour Herald/Ann Lee")
+    inline = make_image(caption="Storm over the pier", rights_expire_on=timezone.localdate())
+    article = make_article(lead_image=lead, blocks=[("image", inline)])
+
+    page = editor_client.get(change_url(article)).content.decode()
+
+    lead_field = page[page.index('id="id_lead_image"') :]
+    card = lead_field[lead_field.index('class="picture-card"') :][:1500]
+    assert "Boats at the old quay" in card and "Credit: Harbour Herald/Ann Lee" in card
+    assert '<img src="' in card
+    block = page[page.index('id="id_articles_imageblock_set-0-image"') :]
+    assert "Storm over the pier" in block[block.index('class="picture-card"') :][:1500]
+    assert "media/picture_card.js" in page
+
+
+def test_who_may_only_read_the_article_sees_its_lead_picture_too(client):
+    lead = make_image(caption="Boats at the old quay", credit="Harbour Herald/Ann Lee")
+    article = make_article(lead_image=lead)
+    client.force_login(make_staff("articles.view_article"))
+
+    page = client.get(change_url(article)).content.decode()
+
+    assert 'id="id_lead_image"' not in page  # nothing to choose
+    lead_field = page[page.index("field-lead_image_card") :][:2000]
+    assert "Boats at the old quay" in lead_field and '<img src="' in lead_field
+
+
+def test_the_card_of_a_picture_is_for_who_may_see_pictures(client):
+    picture = make_image(caption="Boats at the old quay")
+    card_url = f"/admin/media/image/{picture.pk}/card/"
+    client.force_login(make_staff("media.view_image"))
+    assert "Boats at the old quay" in client.get(card_url).content.decode()
+    assert client.get("/admin/media/image/999999/card/").status_code == 404
+    client.force_login(make_staff("articles.view_article"))
+    assert client.get(card_url).status_code == 403
