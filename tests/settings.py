@@ -12,10 +12,14 @@ os.environ.setdefault(
 
 # pytest-xdist runs the suite in several processes: each has a database of its own (pytest-django
 # names it after the worker) and, on Redis, a database of its own, since tests empty the cache.
+# Once per worker: the servers a test starts (gunicorn, workers) inherit the environment and
+# load these settings too, and must use the worker's Redis database, not one further on.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-if _worker.startswith("gw") and os.environ.get("CACHE_URL", "").startswith("redis://"):
+_redis = os.environ.get("CACHE_URL", "").startswith("redis://")
+if _worker.startswith("gw") and _redis and "NEWSROOM_TEST_WORKER_CACHE" not in os.environ:
     _url, _, _db = os.environ["CACHE_URL"].rpartition("/")
     os.environ["CACHE_URL"] = f"{_url}/{int(_db or 0) + 1 + int(_worker[2:])}"
+    os.environ["NEWSROOM_TEST_WORKER_CACHE"] = os.environ["CACHE_URL"]
 
 from newsroom.settings import *  # noqa: E402, F403
 from newsroom.settings import BASE_DIR  # noqa: E402
