@@ -7,10 +7,11 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self):
+        from media import usage as picture_usage
         from media.models import Image
         from media.signals import renditions_made
 
-        from . import checks, signals  # noqa: F401 - checks registers the system checks
+        from . import checks, signals, usage  # noqa: F401 - checks registers the system checks
         from .blocks import BLOCK_MODELS
         from .models import Article, Author, Byline, Correction, Section, Tag
 
@@ -22,4 +23,5 @@ class ArticlesConfig(AppConfig):
                 signal.connect(signals.taxonomy_saved, sender=model)
             signal.connect(signals.image_saved, sender=Image)
         m2m_changed.connect(signals.article_tags_changed, sender=Article.tags.through)
+        picture_usage.register(usage.picture_uses)  # the picture's page says where it is used
         renditions_made.connect(signals.image_renditions_made, sender=Image)

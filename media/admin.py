@@ -15,7 +15,14 @@ from media.models import Image
 from media.renditions import rendition_url
 from media.services import StorageUnavailable, image_find_duplicate, image_queue_renditions
 from media.templatetags.media_tags import ANY_FORMAT, thumbnail
+from media.usage import picture_uses
 from media.widgets import picture_card
+
+USE_STATES = {
+    ("article", True): "live or scheduled article",
+    ("article", False): "article not published",
+    ("author", True): "author's photo",
+}
 
 
 class RightsExpiredFilter(admin.SimpleListFilter):
@@ -72,6 +79,7 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
         "uploaded_by",
         "uploaded_at",
         "same_picture",
+        "used_in",
     ]
     actions = ["make_renditions"]
 
@@ -144,7 +152,7 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
             "same_picture",
         ]
         return [
-            (None, {"fields": ["file", "keep_duplicate", "preview"]}),
+            (None, {"fields": ["file", "keep_duplicate", "preview", "used_in"]}),
             describe,
             rights,
             ("Details", {"fields": details}),
@@ -190,6 +198,25 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
             image.file.url,
             rendition_url(image=image, width=800, formats=ANY_FORMAT),
             min(image.width, 400),
+        )
+
+    @admin.display(description="Used in")
+    def used_in(self, image):
+        uses = picture_uses(image)
+        if not uses:
+            return "Nothing uses it yet."
+        public = sum(use.public for use in uses)
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> ({})</li>',
+            ((use.url, use.label, USE_STATES[use.kind, use.public]) for use in uses),
+        )
+        return format_html(
+            "<p>Readers see it in {} of the {} places that use it.</p>"
+            '<ul class="picture-uses">{}</ul>',
+            public,
+            len(uses),
+            items,
         )
 
     @admin.display(description="Size", ordering="width")

@@ -281,3 +281,26 @@ def test_staff_who_may_only_view_pictures_cannot_make_renditions(client):
     assert 'value="make_renditions"' not in listing  # not offered
     assert forged.status_code == 200  # Django runs only the actions this account may run
     assert not image.renditions.exists()
+
+
+def test_the_pictures_page_says_where_it_is_used(admin):
+    from tests.factories import make_article, make_author
+
+    picture = make_image(caption="Boats at the old quay")
+    live = make_article(headline="The quay gets a second life", lead_image=picture)
+    draft = make_article(headline="Ferry fares", status="draft", blocks=[("image", picture)])
+    make_author(name="Ann Lee", photo=picture)
+
+    html = admin.get(reverse("admin:media_image_change", args=[picture.pk])).content.decode()
+
+    assert "Readers see it in 2 of the 3 places that use it." in html
+    live_url = reverse("admin:articles_article_change", args=[live.pk])
+    assert (
+        f'<a href="{live_url}">The quay gets a second life</a> (live or scheduled article)' in html
+    )
+    draft_url = reverse("admin:articles_article_change", args=[draft.pk])
+    assert f'<a href="{draft_url}">Ferry fares</a> (article not published)' in html
+    assert "Ann Lee</a> (author&#x27;s photo)" in html
+    unused = make_image()
+    html = admin.get(reverse("admin:media_image_change", args=[unused.pk])).content.decode()
+    assert "Nothing uses it yet." in html

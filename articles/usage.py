@@ -1,0 +1,38 @@
+"""Where articles and authors use a picture, for the picture's page (`media.usage`)."""
+
+from django.db.models import Q
+from django.urls import reverse
+
+from media.usage import Use
+
+from .models import Article, Author, ImageBlock
+
+
+def picture_uses(image) -> list[Use]:
+    """Return the articles that show `image` (as their lead or in their body) and the authors
+    whose photo it is."""
+    in_bodies = ImageBlock.objects.filter(image=image).values("parent_id")
+    articles = (
+        Article.objects.filter(Q(lead_image=image) | Q(pk__in=in_bodies))
+        .only("headline", "status", "published_at", "unpublish_at")
+        .order_by("-published_at", "-pk")
+    )
+    uses = [
+        Use(
+            kind="article",
+            label=article.headline,
+            url=reverse("admin:articles_article_change", args=[article.pk]),
+            public=article.is_live or article.is_scheduled,
+        )
+        for article in articles
+    ]
+    uses += [
+        Use(
+            kind="author",
+            label=author.name,
+            url=reverse("admin:articles_author_change", args=[author.pk]),
+            public=True,
+        )
+        for author in Author.objects.filter(photo=image).only("name")
+    ]
+    return uses

@@ -1,0 +1,34 @@
+"""Where a picture is used, for the library's page of it: "in 2 live articles", with links.
+
+`media` names none of the apps that use pictures (tests/test_layers.py): each tells it here
+(`register`, from its app's `ready()`) how to find what uses a picture.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Use:
+    """One thing that shows a picture: what it is, its admin page, and whether readers see it
+    now or at a set time (a live or scheduled article), which is what rights expiry stops."""
+
+    kind: str  # "article", "author"
+    label: str
+    url: str
+    public: bool
+
+
+_finders: list[Callable[[object], Iterable[Use]]] = []
+
+
+def register(finder: Callable[[object], Iterable[Use]]) -> None:
+    """Add `finder(image)`, which returns the uses of `image` in an app that uses pictures."""
+    if finder not in _finders:
+        _finders.append(finder)
+
+
+def picture_uses(image) -> list[Use]:
+    """Return everything that uses `image`, readers' first."""
+    uses = [use for finder in _finders for use in finder(image)]
+    return sorted(uses, key=lambda use: not use.public)
