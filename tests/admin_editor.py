@@ -12,3 +12,11 @@ def add_block(page, kind):
     """Add a body block of `kind` ("text", "image", …) at the end, with content-editor."""
     page.click(".order-machine-insert-target.last")
     page.click(f".plugin-buttons .plugin-button[title='{kind}']")
+
+
+def log_in_to_admin(page, site_url, email, password):
+    """Log in on the admin's own log-in page as `email`."""
+    page.goto(f"{site_url}/admin/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")

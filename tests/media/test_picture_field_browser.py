@@ -7,7 +7,7 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
-from tests.admin_editor import choose
+from tests.admin_editor import choose, log_in_to_admin
 from tests.axe import serious_violations
 from tests.media.factories import make_image, picture_bytes
 
@@ -27,10 +27,7 @@ def test_the_library_picture_is_chosen_instead_of_a_second_copy(
     photo = tmp_path / "IMG_0042.jpg"
     photo.write_bytes(data)
 
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "ed@example.com")
-    page.fill("#id_password", "ed-password-42")
-    page.click("input[type=submit]")
+    log_in_to_admin(page, live_server.url, "ed@example.com", "ed-password-42")
     page.goto(f"{live_server.url}/admin/articles/article/add/")
     with page.expect_popup() as opened:
         page.click("#add_id_lead_image")
@@ -58,10 +55,7 @@ def test_the_chosen_picture_shows_beside_the_field(live_server, page, django_use
     make_image(caption="Boats at the old quay", credit="Harbour Herald/Ann Lee")
     make_image(caption="Storm over the pier", credit="Lee Ames", rights_expire_on=EXPIRED)
 
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "ed@example.com")
-    page.fill("#id_password", "ed-password-42")
-    page.click("input[type=submit]")
+    log_in_to_admin(page, live_server.url, "ed@example.com", "ed-password-42")
     page.goto(f"{live_server.url}/admin/articles/article/add/")
     card = page.locator(".field-lead_image .picture-card")
     expect(card).to_be_empty()
