@@ -7,12 +7,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from playwright.sync_api import expect
 
 from foundation.models import OutboxMessage, TaskWorker
+from tests.axe import serious_violations
 from tests.foundation.test_admin import failed_message, failed_task, make_editor
 
 pytestmark = [
@@ -21,16 +21,6 @@ pytestmark = [
 ]
 
 SHOTS = Path(os.environ.get("NEWSROOM_SCREENSHOTS", Path(tempfile.gettempdir()) / "admin-shots"))
-
-
-def serious_violations(page):
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-        + ", ".join(str(node["target"]) for node in violation["nodes"][:5])
-        for violation in results.response["violations"]
-        if violation["impact"] in ("critical", "serious")
-    ]
 
 
 def look(page, name):

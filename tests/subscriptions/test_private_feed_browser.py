@@ -9,11 +9,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from articles.models import Article
 from subscriptions.models import Subscription
+from tests.axe import serious_violations
 from tests.factories import make_article, paragraphs
 from tests.subscriptions.factories import PASSWORD, make_plan, make_reader, make_subscription
 
@@ -39,16 +39,6 @@ def log_in(page, live_server, user):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Your account")).to_be_visible()
-
-
-def serious_violations(page):
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-        + ", ".join(str(node["target"]) for node in violation["nodes"][:5])
-        for violation in results.response["violations"]
-        if violation["impact"] in ("critical", "serious")
-    ]
 
 
 def test_a_subscriber_copies_their_feed_address_reads_it_and_makes_a_new_one(
