@@ -3,6 +3,7 @@
 from itertools import count
 
 from django.contrib.auth.models import Permission
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -83,20 +84,23 @@ def make_article(
     fields.setdefault("access", Article.Access.METERED)
     if published_at is None and status == Article.Status.PUBLISHED:
         published_at = timezone.now() - timezone.timedelta(hours=n)
-    article = Article.objects.create(
-        section=section if section is not None else make_section(),
-        status=status,
-        published_at=published_at,
-        **fields,
-    )
-    for order, author in enumerate(authors if authors is not None else [make_author()]):
-        Byline.objects.create(article=article, author=author, order=order)
-    article.tags.set(tags)
-    for position, (name, *values) in enumerate(blocks or [("text", paragraphs(6))], start=1):
-        overrides = values.pop() if values and isinstance(values[-1], dict) else {}
-        kind = block_kind(name)
-        fields = dict(zip(kind.fields, values, strict=False))  # a quote may omit its attribution
-        kind.add_to(article, ordering=position * 10, **fields, **overrides)
-    article_body_changed(article=article)
+    with transaction.atomic():  # one commit, as the admin's save: the page kept once
+        article = Article.objects.create(
+            section=section if section is not None else make_section(),
+            status=status,
+            published_at=published_at,
+            **fields,
+        )
+        for order, author in enumerate(authors if authors is not None else [make_author()]):
+            Byline.objects.create(article=article, author=author, order=order)
+        article.tags.set(tags)
+        for position, (name, *values) in enumerate(blocks or [("text", paragraphs(6))], start=1):
+            overrides = values.pop() if values and isinstance(values[-1], dict) else {}
+            kind = block_kind(name)
+            fields = dict(
+                zip(kind.fields, values, strict=False)
+            )  # a quote may omit its attribution
+            kind.add_to(article, ordering=position * 10, **fields, **overrides)
+        article_body_changed(article=article)
     article.refresh_from_db()
     return article

@@ -143,6 +143,7 @@ def test_the_check_sees_what_mail_clients_drop():
 
 
 @pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_each_kind_looks_right_in_chromium(live_server, settings, page, tmp_path):
     settings.NEWSROOM_SITE_URL = live_server.url  # the pictures come from the site
     kinds = render_kinds()
