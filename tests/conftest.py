@@ -23,8 +23,38 @@ CHROMIUM_ARGS = [
 ]
 
 
+def empties_the_database(item) -> bool:
+    """Whether the test commits to the test database, which Django then empties after it."""
+    marker = item.get_closest_marker("django_db")
+    return bool(
+        {"live_server", "transactional_db"} & set(getattr(item, "fixturenames", ()))
+        or (marker and marker.kwargs.get("transaction"))
+    )
+
+
+def restores_the_migrated_rows(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(
+        "django_db_serialized_rollback" in getattr(item, "fixturenames", ())
+        or (marker and marker.kwargs.get("serialized_rollback"))
+    )
+
+
 def pytest_collection_modifyitems(config, items):
-    """Skip browser tests, saying why, where Debian's Chromium is not installed."""
+    """Refuse a test that empties the database without putting back the rows the migrations
+    made (the staff groups, and the content types the next such test restores: without them
+    it fails on whichever test follows in its process); skip browser tests, saying why, where
+    Debian's Chromium is not installed."""
+    careless = [
+        item.nodeid
+        for item in items
+        if empties_the_database(item) and not restores_the_migrated_rows(item)
+    ]
+    if careless:
+        raise pytest.UsageError(
+            "These tests commit without serialized_rollback=True, so the staff groups and "
+            "content types are gone for the tests after them: " + ", ".join(careless)
+        )
     if Path(CHROMIUM).exists():
         return
     skip = pytest.mark.skip(
