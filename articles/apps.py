@@ -23,5 +23,6 @@ class ArticlesConfig(AppConfig):
                 signal.connect(signals.taxonomy_saved, sender=model)
             signal.connect(signals.image_saved, sender=Image)
         m2m_changed.connect(signals.article_tags_changed, sender=Article.tags.through)
-        picture_usage.register(usage.picture_uses)  # the picture's page says where it is used
+        # The picture's page says where it is used; the chooser finds the unused ones.
+        picture_usage.register(usage.picture_uses, used=usage.pictures_used)
         renditions_made.connect(signals.image_renditions_made, sender=Image)

@@ -1,6 +1,6 @@
 """Where articles and authors use a picture, for the picture's page (`media.usage`)."""
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from media.usage import Use
@@ -36,3 +36,12 @@ def picture_uses(image) -> list[Use]:
         for author in Author.objects.filter(photo=image).only("name")
     ]
     return uses
+
+
+def pictures_used() -> Q:
+    """The condition on pictures that an article (lead or body) or an author shows them."""
+    return (
+        Exists(Article.objects.filter(lead_image=OuterRef("pk")))
+        | Exists(ImageBlock.objects.filter(image=OuterRef("pk")))
+        | Exists(Author.objects.filter(photo=OuterRef("pk")))
+    )

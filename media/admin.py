@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from foundation.forms import InvalidFormStatusAdminMixin
+from media.chooser import Chooser
 from media.forms import USE_EXISTING, ImageForm
 from media.models import Image
 from media.renditions import rendition_url
@@ -98,10 +99,15 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
             return response
 
     def get_urls(self):
-        card = path(
-            "<int:pk>/card/", self.admin_site.admin_view(self.card_view), name="media_image_card"
-        )
-        return [card, *super().get_urls()]
+        chooser = Chooser(self)
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/card/", view(self.card_view), name="media_image_card"),
+            path("choose/", view(chooser.choose), name="media_image_choose"),
+            path("choose/upload/", view(chooser.upload), name="media_image_choose_upload"),
+            path("choose/describe/", view(chooser.describe), name="media_image_choose_describe"),
+            *super().get_urls(),
+        ]
 
     def card_view(self, request, pk):
         """The card of a picture a journalist chose in an article's field (media/widgets.py)."""

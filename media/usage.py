@@ -1,11 +1,15 @@
-"""Where a picture is used, for the library's page of it: "in 2 live articles", with links.
+"""Where a picture is used, for the library's page of it: "in 2 live articles", with links,
+and for the chooser's "not used anywhere".
 
 `media` names none of the apps that use pictures (tests/test_layers.py): each tells it here
-(`register`, from its app's `ready()`) how to find what uses a picture.
+(`register`, from its app's `ready()`) how to find what uses a picture, and which pictures it
+uses as a condition on the library's rows.
 """
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from django.db.models import Q
 
 
 @dataclass(frozen=True)
@@ -20,12 +24,23 @@ class Use:
 
 
 _finders: list[Callable[[object], Iterable[Use]]] = []
+_used: list[Callable[[], Q]] = []
 
 
-def register(finder: Callable[[object], Iterable[Use]]) -> None:
-    """Add `finder(image)`, which returns the uses of `image` in an app that uses pictures."""
+def register(finder: Callable[[object], Iterable[Use]], *, used: Callable[[], Q]) -> None:
+    """Add `finder(image)`, which returns the uses of `image` in an app that uses pictures,
+    and `used()`, the condition on `Image` rows that the app uses them."""
     if finder not in _finders:
         _finders.append(finder)
+        _used.append(used)
+
+
+def unused_q() -> Q:
+    """The condition on `Image` rows that nothing uses them."""
+    condition = Q()
+    for used in _used:
+        condition &= ~used()
+    return condition
 
 
 def picture_uses(image) -> list[Use]:

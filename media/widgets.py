@@ -1,9 +1,10 @@
-"""The picture field of the admin's forms: the autocomplete, and the chosen picture beside it.
+"""The picture field of the admin's forms: the autocomplete, the chooser, and the chosen picture.
 
 A journalist sees what they picked, not only its caption: `PictureSelect` renders the chosen
 picture's card (a thumbnail, its caption and credit, and whether its rights have expired)
 under the autocomplete, and `static/media/picture_card.js` fetches the card of a picture
-chosen on the page (`ImageAdmin.card_view`).
+chosen on the page (`ImageAdmin.card_view`). Beside the autocomplete, "Choose from the library"
+opens the chooser of thumbnails (`media/chooser.py`), which sends its choice back here.
 """
 
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -37,8 +38,14 @@ class PictureSelect(AutocompleteSelect):
     def render(self, name, value, attrs=None, renderer=None):
         select = super().render(name, value, attrs, renderer)
         image = Image.objects.filter(pk=value).first() if str(value or "").isdigit() else None
-        card = picture_card(image)
-        return format_html('{}<div class="picture-card" aria-live="polite">{}</div>', select, card)
+        return format_html(
+            '{}<button type="button" class="button picture-chooser-open" data-chooser="{}">'
+            "Choose from the library</button>"
+            '<div class="picture-card" aria-live="polite">{}</div>',
+            select,
+            reverse("admin:media_image_choose"),
+            picture_card(image),
+        )
 
     @property
     def media(self):
