@@ -65,6 +65,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def playwright_before_the_database(request):
+    """Start Playwright before the test database is made, in a process that runs browser tests.
+
+    Playwright's sync API runs an event loop in this thread, and from then on Django keeps the
+    thread's database connection in a context variable, apart from the one before: the snapshot
+    of the migrated rows that `serialized_rollback` puts back (the staff groups) would stay with
+    the earlier connection, and every browser test after the first would find them gone
+    (tests/test_browser_database.py)."""
+    if Path(CHROMIUM).exists() and any(
+        "browser" in item.keywords for item in request.session.items
+    ):
+        request.getfixturevalue("playwright")
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
