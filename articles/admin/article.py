@@ -45,7 +45,8 @@ class ArticleAdmin(
     class Media:
         css = {"all": ["newsroom/admin.css", "newsroom/admin-review.css"]}
         # Unsaved edits: the prompt on leaving, autosave; names for the editors' inputs.
-        js = ["newsroom/article_form.js"]
+        # Pictures dropped or pasted into the body become image blocks.
+        js = ["newsroom/article_form.js", "newsroom/body_pictures.js"]
 
     def get_queryset(self, request):
         # Everyone with the view permission sees every article; what they may change is

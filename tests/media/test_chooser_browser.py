@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from media.models import Image
 from tests.admin_editor import log_in_to_admin
+from tests.articles.admin.posting import member_of
 from tests.axe import serious_violations
-from tests.factories import make_staff
 from tests.media.factories import make_image, picture_bytes
 
 pytestmark = [
@@ -20,15 +20,7 @@ pytestmark = [
 
 @pytest.fixture
 def journalist(live_server, page):
-    user = make_staff(
-        "articles.add_article",
-        "articles.change_article",
-        "articles.view_article",
-        "media.view_image",
-        "media.add_image",
-        "media.change_image",
-        email="jo@example.com",
-    )
+    user = member_of("Journalist", email="jo@example.com")  # as the newsroom's journalists
     log_in_to_admin(page, live_server.url, "jo@example.com", "staff-password-123")
     page.goto(f"{live_server.url}/admin/articles/article/add/")
     return user
@@ -136,3 +128,41 @@ def test_a_dropped_picture_the_library_has_is_offered_instead(journalist, page):
         chooser.get_by_role("button", name="Use the existing picture").click()
     expect(page.locator("#id_lead_image")).to_have_value(str(existing.pk))
     assert Image.objects.count() == 1
+
+
+def test_two_pictures_dropped_into_the_body_become_image_blocks_once_described(
+    journalist, page, tmp_path
+):
+    selects = page.locator("select[data-picture-card][id*=imageblock]:not([id*=__prefix__])")
+    blocks_before = selects.count()
+    with page.expect_popup() as opened:
+        drop_files(
+            page,
+            ".order-machine-wrapper",
+            {
+                "quay.jpg": picture_bytes(size=(1200, 800)),
+                "gulls.jpg": picture_bytes(size=(900, 600)),
+            },
+        )
+    chooser = opened.value
+    uploads = chooser.locator(".chooser__uploads li")
+    expect(uploads.filter(has_text="Uploaded")).to_have_count(2)
+    chooser.get_by_role("button", name="Describe the pictures").click()
+    quay = chooser.locator("fieldset", has_text="quay.jpg")
+    gulls = chooser.locator("fieldset", has_text="gulls.jpg")
+    quay.get_by_role("textbox", name="Alt text").fill("Fishing boats moored at the old quay")
+    quay.get_by_label("Caption").fill("The old quay at dawn")
+    gulls.get_by_role("textbox", name="Alt text").fill("Gulls over the harbour wall")
+    gulls.get_by_label("Caption").fill("Gulls over the harbour")
+    with chooser.expect_event("close"):
+        chooser.get_by_role("button", name="Add to the library").click()
+
+    expect(selects).to_have_count(blocks_before + 2)
+    added = {str(image.pk) for image in Image.objects.all()}
+    assert len(added) == 2
+    values = {selects.nth(n).input_value() for n in range(selects.count())}
+    assert added <= values
+    cards = page.locator(".order-machine .picture-card")
+    expect(cards.filter(has_text="The old quay at dawn")).to_have_count(1)
+    expect(cards.filter(has_text="Gulls over the harbour")).to_have_count(1)
+    page.screenshot(path=str(tmp_path / "body-pictures.png"), full_page=True)
