@@ -77,6 +77,7 @@ def _rendering() -> str:
     base = Path(settings.BASE_DIR)
     sources = sorted((base / "templates").rglob("*.html"))
     sources += [base / "articles" / "body.py", base / "media" / "templatetags" / "media_tags.py"]
+    sources += [base / "media" / "renditions.py"]  # which files a picture's sources list
     sources += sorted((base / "articles" / "site").glob("*.py"))
     digest = hashlib.sha256()
     for source in sources:
