@@ -13,7 +13,7 @@ from foundation.forms import InvalidFormStatusAdminMixin
 from media.chooser import Chooser
 from media.forms import USE_EXISTING, ImageForm
 from media.models import Image
-from media.renditions import rendition_url
+from media.renditions import picture_sources, rendition_url, shared_picture
 from media.services import StorageUnavailable, image_find_duplicate, image_queue_renditions
 from media.templatetags.media_tags import ANY_FORMAT, thumbnail
 from media.usage import picture_uses
@@ -81,6 +81,8 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
         "uploaded_at",
         "same_picture",
         "used_in",
+        "focal_point",
+        "crops",
     ]
     actions = ["make_renditions"]
 
@@ -157,9 +159,17 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
             "uploaded_at",
             "same_picture",
         ]
+        focal = (
+            "Focal point",
+            {
+                "fields": ["focal_point", "focal_x", "focal_y", "crops"],
+                "description": "Where the picture's subject is: cropped copies keep it in view.",
+            },
+        )
         return [
             (None, {"fields": ["file", "keep_duplicate", "preview", "used_in"]}),
             describe,
+            focal,
             rights,
             ("Details", {"fields": details}),
         ]
@@ -191,6 +201,7 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["newsroom/admin.css"]}  # the thumbnail and preview sizes: no inline style
+        js = ["media/focal_point.js"]  # a click on the picture sets its focal point
 
     @admin.display(description="Picture")
     def thumbnail(self, image):
@@ -198,12 +209,53 @@ class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Preview")
     def preview(self, image):
+        # The link's only content is the picture: its alt text names where the link goes.
         return format_html(
-            '<a href="{}"><img src="{}" alt="" width="{}" loading="lazy" decoding="async" '
-            'class="image-preview"></a>',
+            '<a href="{}"><img src="{}" alt="Open the original picture, {} × {} pixels" '
+            'width="{}" loading="lazy" decoding="async" class="image-preview"></a>',
             image.file.url,
             rendition_url(image=image, width=800, formats=ANY_FORMAT),
+            image.width,
+            image.height,
             min(image.width, 400),
+        )
+
+    @admin.display(description="Click the subject")
+    def focal_point(self, image):
+        """The picture to click on (static/media/focal_point.js fills in the two fields)."""
+        return format_html(
+            '<div class="focal-point" data-focal-point>'
+            '<img src="{}" alt="{}" width="{}" height="{}" class="focal-point__picture">'
+            '<span class="focal-point__marker" hidden></span></div>'
+            '<p class="picture-note">Click on the picture where its subject is (a face, the '
+            "ball, the building) and save. Without a mouse, type the point in the two fields "
+            "below.</p>",
+            rendition_url(image=image, width=800, formats=ANY_FORMAT),
+            f"The picture, to click on: {image.alt_text}" if image.alt_text else "The picture",
+            min(image.width, 480),
+            round(image.height * min(image.width, 480) / max(image.width, 1)),
+        )
+
+    @admin.display(description="Cropped copies")
+    def crops(self, image):
+        """What the crops around the focal point show: a card's picture and a shared link's."""
+        card = picture_sources(image=image, crop="card")
+        shared = shared_picture(image=image)
+        made = any(r.crop for r in image.renditions.all())
+        return format_html(
+            '<div class="picture-crops">'
+            '<figure><img src="{}" alt="" width="240" class="picture-crops__card">'
+            "<figcaption>On cards in lists (3:2)</figcaption></figure>"
+            '<figure><img src="{}" alt="" width="305" class="picture-crops__social">'
+            "<figcaption>When the article is shared (1200×630)</figcaption></figure></div>{}",
+            card.src,
+            shared.url,
+            ""
+            if made
+            else format_html(
+                '<p class="picture-note">{}</p>',
+                "The crops around this focal point are being made: reload the page in a moment.",
+            ),
         )
 
     @admin.display(description="Used in")

@@ -63,6 +63,10 @@ class ImageForm(forms.ModelForm):
             "An empty caption, credit or copyright holder is filled in from the photo; "
             "location, camera and other hidden data are removed."
         )
+        for name in ("focal_x", "focal_y"):
+            if name in self.fields:
+                # 0 to 1, in thousandths: the browser refuses other numbers before sending.
+                self.fields[name].widget.attrs.update(min="0", max="1", step="0.001")
 
     def clean_file(self):
         file = self.cleaned_data.get("file")
@@ -116,8 +120,12 @@ class ImageForm(forms.ModelForm):
         )
 
     def metadata(self) -> dict:
-        """Return the typed metadata, as keyword arguments for the image services."""
-        return {name: self.cleaned_data[name] for name in IMAGE_METADATA_FIELDS}
+        """Return the typed metadata, as keyword arguments for the image services (only what
+        this form asks: a new picture's form has no focal point, as there is no picture yet
+        to click on)."""
+        return {
+            name: self.cleaned_data[name] for name in IMAGE_METADATA_FIELDS if name in self.fields
+        }
 
     def save(self, commit=True):
         """Return the picture; with `commit`, written through the media services."""

@@ -40,6 +40,9 @@ EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "gif": "gif"}
 PILLOW_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "gif": "GIF"}
 # The only decoders that ever see an upload (Pillow's JPEG decoder also opens MPO files).
 OPEN_FORMATS = list(PILLOW_FORMATS.values())
+# Renditions may also be AVIF, which is never accepted as an upload (not in OPEN_FORMATS).
+RENDITION_EXTENSIONS = {**EXTENSIONS, "avif": "avif"}
+RENDITION_PILLOW_FORMATS = {**PILLOW_FORMATS, "avif": "AVIF"}
 
 ACCEPTED = "JPEG, PNG, WebP or GIF"
 
@@ -58,6 +61,9 @@ CAMERA_DESCRIPTIONS = {
 ENCODER_OPTIONS = {
     "jpeg": {"quality": 85, "optimize": True, "progressive": True},
     "webp": {"quality": 82, "method": 4},
+    # Speed 8 of 10: a 1600-pixel photo in well under a second, a few percent larger than at
+    # the default (6), which takes twice as long; quality 60 looks like WebP's 82, a third smaller.
+    "avif": {"quality": 60, "speed": 8},
     "png": {},
     "gif": {},
 }
@@ -193,10 +199,18 @@ def has_transparency(picture: PillowImage.Image) -> bool:
 
 
 def encode_rendition(
-    frame: PillowImage.Image, *, size: tuple[int, int], fmt: str, transparent: bool
+    frame: PillowImage.Image,
+    *,
+    size: tuple[int, int],
+    fmt: str,
+    transparent: bool,
+    box: tuple[int, int, int, int] | None = None,
 ) -> bytes:
-    """Return `frame` resized to `size` and encoded as `fmt`, with no metadata."""
+    """Return `frame` (or its `box`, a crop) resized to `size` and encoded as `fmt`, with no
+    metadata."""
     pixels = frame.convert("RGBA" if transparent and fmt != "jpeg" else "RGB")
+    if box is not None and box != (0, 0, *pixels.size):
+        pixels = pixels.crop(box)
     if pixels.size != size:
         pixels = pixels.resize(size, PillowImage.Resampling.LANCZOS, reducing_gap=3.0)
     pixels.info = {}
@@ -335,7 +349,7 @@ def _encode(
 
 def _save(pixels: PillowImage.Image, fmt: str, options: dict) -> bytes:
     buffer = io.BytesIO()
-    pixels.save(buffer, PILLOW_FORMATS[fmt], **options)
+    pixels.save(buffer, RENDITION_PILLOW_FORMATS[fmt], **options)
     return buffer.getvalue()
 
 

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -15,7 +16,20 @@ def original_upload_to(instance, filename):
 def rendition_upload_to(instance, filename):
     extension = filename.rsplit(".", 1)[-1].lower()
     stem = instance.image.file.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    if instance.crop:
+        # The focal point is in the name: a crop made after it moved has a new address, so no
+        # browser or CDN keeps showing the old crop (renditions are cached as immutable).
+        x, y = instance.image.focal_point
+        stem = f"{stem}-{instance.crop}-{round(x * 1000)}x{round(y * 1000)}"
     return f"renditions/{stem[:2]}/{stem}-{instance.width}w.{extension}"
+
+
+FOCAL_HELP = (
+    "Where the picture's subject is, as a fraction of its {}: 0 is the {} edge, 1 the {}, "
+    "0.5 the middle. Cropped copies (the cards of lists, the picture shown when the article "
+    "is shared) keep this point in view. Leave both empty for the centre."
+)
+FRACTION = [MinValueValidator(0.0), MaxValueValidator(1.0)]
 
 
 class ImageQuerySet(models.QuerySet):
@@ -63,6 +77,20 @@ class Image(models.Model):
         related_name="+",
     )
     uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+    focal_x = models.FloatField(
+        "focal point across",
+        null=True,
+        blank=True,
+        validators=FRACTION,
+        help_text=FOCAL_HELP.format("width", "left", "right"),
+    )
+    focal_y = models.FloatField(
+        "focal point down",
+        null=True,
+        blank=True,
+        validators=FRACTION,
+        help_text=FOCAL_HELP.format("height", "top", "bottom"),
+    )
 
     objects = ImageQuerySet.as_manager()
 
@@ -80,6 +108,17 @@ class Image(models.Model):
                 "“decorative” if it adds nothing to the text."
             )
             raise ValidationError({"alt_text": ValidationError(message, code="alt_text_required")})
+        if (self.focal_x is None) != (self.focal_y is None):
+            missing = "focal_y" if self.focal_y is None else "focal_x"
+            message = "Give the focal point both across and down, or leave both empty."
+            raise ValidationError({missing: ValidationError(message, code="focal_point_half")})
+
+    @property
+    def focal_point(self) -> tuple[float, float]:
+        """Where the subject is, as fractions of the width and height; the centre if unset."""
+        if self.focal_x is None or self.focal_y is None:
+            return (0.5, 0.5)
+        return (self.focal_x, self.focal_y)
 
     @property
     def rights_expired(self):
@@ -87,11 +126,13 @@ class Image(models.Model):
 
 
 class Rendition(models.Model):
-    """A resized copy of an image, made once and reused."""
+    """A resized copy of an image, or of a crop of it (`media.crops`), made once and reused."""
 
-    FORMATS = [("webp", "WebP"), ("jpeg", "JPEG"), ("png", "PNG")]
+    FORMATS = [("avif", "AVIF"), ("webp", "WebP"), ("jpeg", "JPEG"), ("png", "PNG")]
+    CROPS = [("", "Whole picture"), ("card", "Card, 3:2"), ("social", "Shared link, 1200×630")]
 
     image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="renditions")
+    crop = models.CharField(max_length=8, choices=CROPS, blank=True, default="")
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     format = models.CharField(max_length=4, choices=FORMATS)
@@ -103,9 +144,10 @@ class Rendition(models.Model):
         ordering = ["width"]
         constraints = [
             models.UniqueConstraint(
-                fields=["image", "width", "format"], name="rendition_unique_spec"
+                fields=["image", "crop", "width", "format"], name="rendition_unique_crop_spec"
             )
         ]
 
     def __str__(self):
-        return f"{self.image_id} {self.width}w {self.format}"
+        crop = f" {self.crop}" if self.crop else ""
+        return f"{self.image_id}{crop} {self.width}w {self.format}"

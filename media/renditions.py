@@ -7,29 +7,49 @@ A page that shows many pictures prefetches them (`.prefetch_related("renditions"
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from PIL import features
+
 # Formats every browser shows, in order of preference should a width have both: a PNG
 # fallback exists because the picture has transparency, which a JPEG would lose.
 FALLBACK_FORMATS = ("png", "jpeg")
+# Smaller files for the browsers that read them, each a `<source>` before the `<img>`: AVIF
+# where this Pillow can write it (a third smaller than WebP for photographs), and WebP.
+MODERN_FORMATS = ("avif", "webp") if features.check("avif") else ("webp",)
 
 
 @dataclass(frozen=True)
 class PictureSources:
-    """What a `<picture>` needs: the fallback `<img>` and the WebP `<source>`."""
+    """What a `<picture>` needs: the fallback `<img>`, and the AVIF and WebP `<source>`s."""
 
     src: str
     width: int
     height: int
     srcset: str
     webp_srcset: str
+    avif_srcset: str = ""
 
 
-def picture_sources(*, image) -> PictureSources:
-    """Return the sources for showing `image` at any width.
+@dataclass(frozen=True)
+class SharedPicture:
+    """The picture a shared link shows (og:image): its address and size."""
+
+    url: str
+    width: int
+    height: int
+
+
+def picture_sources(*, image, crop: str = "") -> PictureSources:
+    """Return the sources for showing `image` (or its `crop`, `media.crops`) at any width.
 
     Without renditions (not made yet), the original file stands in: every browser can show it.
+    A crop not made yet (its focal point just moved) is stood in for by the whole picture,
+    which the page's CSS then crops around its centre, until it is there.
     """
-    renditions = list(image.renditions.all())
+    renditions = [r for r in image.renditions.all() if r.crop == crop]
+    if crop and not renditions:
+        return picture_sources(image=image)
     webp = _one_per_width(renditions, ("webp",))
+    avif = _one_per_width(renditions, ("avif",))
     fallback = _one_per_width(renditions, FALLBACK_FORMATS)
     if not fallback:
         return PictureSources(
@@ -38,6 +58,7 @@ def picture_sources(*, image) -> PictureSources:
             height=image.height,
             srcset="",
             webp_srcset=_srcset(webp),
+            avif_srcset=_srcset(avif),
         )
     # The largest fallback as `src`, for the rare browser without srcset; its size, not the
     # original's, in width/height, so that the page is laid out right before CSS arrives.
@@ -48,15 +69,31 @@ def picture_sources(*, image) -> PictureSources:
         height=largest.height,
         srcset=_srcset(fallback),
         webp_srcset=_srcset(webp),
+        avif_srcset=_srcset(avif),
     )
 
 
+def shared_picture(*, image) -> SharedPicture:
+    """Return the picture a shared link shows: the 1200×630 crop around the focal point, in
+    JPEG or PNG (not every link-preview crawler reads WebP); until it is made, the whole
+    picture about 1200 pixels wide, or the original."""
+    crops = [r for r in image.renditions.all() if r.crop == "social"]
+    chosen = _one_per_width(crops, FALLBACK_FORMATS) or [
+        rendition_for_width(image=image, width=1200)
+    ]
+    if chosen[-1] is None:
+        return SharedPicture(url=image.file.url, width=image.width, height=image.height)
+    return SharedPicture(url=chosen[-1].file.url, width=chosen[-1].width, height=chosen[-1].height)
+
+
 def rendition_for_width(*, image, width: int, formats: Iterable[str] = FALLBACK_FORMATS):
-    """Return the smallest rendition at least `width` wide, else the largest, else None.
+    """Return the smallest rendition of the whole picture at least `width` wide, else the
+    largest, else None.
 
     Among renditions of the same width, the earlier in `formats` is preferred.
     """
-    candidates = _one_per_width(image.renditions.all(), tuple(formats))
+    whole = [r for r in image.renditions.all() if not r.crop]
+    candidates = _one_per_width(whole, tuple(formats))
     for rendition in candidates:
         if rendition.width >= width:
             return rendition

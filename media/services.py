@@ -10,6 +10,8 @@ picture, and pages show the original until they are there (`media.renditions`).
 """
 
 import logging
+import math
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,9 +21,10 @@ from django.db import IntegrityError, transaction
 
 from foundation.engine import task_enqueue
 from media import hygiene
+from media.crops import CROPS, crop_box
 from media.hygiene import CleanUpload
 from media.models import Image, Rendition
-from media.renditions import FALLBACK_FORMATS
+from media.renditions import FALLBACK_FORMATS, MODERN_FORMATS
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +37,10 @@ IMAGE_METADATA_FIELDS = (
     "copyright_holder",
     "usage_terms",
     "rights_expire_on",
+    "focal_x",
+    "focal_y",
 )
+FOCAL_POINT_FIELDS = ("focal_x", "focal_y")
 # What the picture's own IPTC or EXIF may fill in when nobody typed it.
 SUGGESTED_FIELDS = ("caption", "credit", "copyright_holder")
 
@@ -81,13 +87,33 @@ def image_create(*, file: File | CleanUpload, uploaded_by=None, **fields) -> Ima
 
 
 def image_update(*, image: Image, **fields) -> Image:
-    """Change what is said about a picture (alt text, caption, credit, rights)."""
+    """Change what is said about a picture (alt text, caption, credit, rights, focal point).
+
+    A focal point that moves takes the picture's crops with it: they are deleted (their files
+    once this commits) and made again around the new point on the engine, while the whole
+    picture's renditions stay. The pages that show the picture follow the save
+    (`articles.signals`), and again when the new crops are made (`renditions_made`).
+    """
     _check_field_names(fields, "image_update")
+    moved = any(
+        name in fields and fields[name] != getattr(image, name) for name in FOCAL_POINT_FIELDS
+    )
     for name, value in fields.items():
         setattr(image, name, value)
     image.full_clean()
-    if fields:
+    if not fields:
+        return image
+    if not moved:
         image.save(update_fields=list(fields))
+        return image
+    with transaction.atomic():
+        # The row's lock first, as for a new file: a crop around the old point being saved
+        # meanwhile waits, then finds the point moved (`_store_rendition`) and is dropped.
+        Image.objects.select_for_update().filter(pk=image.pk).exists()
+        # Deleting the rows deletes their files after commit (media.signals).
+        Rendition.objects.filter(image=image).exclude(crop="").delete()
+        image.save(update_fields=list(fields))
+        _queue_renditions(image)
     return image
 
 
@@ -123,32 +149,76 @@ def image_find_duplicate(*, content_hash: str, exclude: Image | None = None) -> 
 def image_make_renditions(*, image: Image, original: bytes | None = None) -> list[Rendition]:
     """Make the picture's missing renditions and return all those it should have.
 
-    One WebP and one fallback per width: JPEG, or PNG when the picture has transparency.
+    Per width of the whole picture and of each crop (`media.crops`, around the focal point):
+    AVIF (where Pillow can write it) and WebP, and a fallback every browser shows: JPEG, or PNG
+    when the picture has transparency; the crop for shared links has the fallback only.
     Renditions that exist are reused, so calling this again makes nothing. `original` is the
     stored file's content when the caller has it; without it, the stored file is read. Raise
-    `FileReplaced` if the picture's file was replaced meanwhile (nothing of the old is kept).
+    `FileReplaced` if the picture's file was replaced, or its focal point moved, meanwhile
+    (nothing of the old is kept).
     """
-    widths = rendition_widths(original_width=image.width)
-    existing = {(r.width, r.format): r for r in Rendition.objects.filter(image=image)}
-    missing = [
-        width
-        for width in widths
-        if (width, "webp") not in existing
-        or not any((width, fmt) in existing for fmt in FALLBACK_FORMATS)
-    ]
+    wanted = wanted_renditions(image=image)
+    existing = {(r.crop, r.width, r.format): r for r in Rendition.objects.filter(image=image)}
+    missing = [spec for spec in wanted if spec.missing_formats(existing)]
     if missing:
         for rendition in _make_renditions(image, missing, existing, original):
-            existing[rendition.width, rendition.format] = rendition
+            existing[rendition.crop, rendition.width, rendition.format] = rendition
     # A prefetched `image.renditions.all()` would now be out of date.
     image.refresh_from_db(fields=["renditions"])  # forgets them, without a query
+    wanted_sizes = {(spec.crop, spec.width) for spec in wanted}
     return sorted(
-        (r for r in existing.values() if r.width in widths),
-        key=lambda r: (r.width, r.format),
+        (r for r in existing.values() if (r.crop, r.width) in wanted_sizes),
+        key=lambda r: (r.crop, r.width, r.format),
     )
 
 
+@dataclass(frozen=True)
+class WantedRendition:
+    """One size of the whole picture or of a crop, and the formats it should be in."""
+
+    crop: str  # "" for the whole picture
+    width: int
+    height: int
+    box: tuple[int, int, int, int]  # what it shows, in the original's pixels
+    formats: tuple[str, ...]  # besides the fallback (JPEG or PNG) that every size has
+
+    def missing_formats(self, existing) -> list[str]:
+        """Return the formats still to make ("fallback" for JPEG or PNG, whichever fits)."""
+        missing = [fmt for fmt in self.formats if (self.crop, self.width, fmt) not in existing]
+        if not any((self.crop, self.width, fmt) in existing for fmt in FALLBACK_FORMATS):
+            missing.append("fallback")
+        return missing
+
+
+def wanted_renditions(*, image: Image) -> list[WantedRendition]:
+    """Return every rendition the picture should have: the whole of it, and its crops."""
+    whole = (0, 0, image.width, image.height)
+    wanted = [
+        WantedRendition(
+            "", width, max(1, round(image.height * width / image.width)), whole, MODERN_FORMATS
+        )
+        for width in rendition_widths(original_width=image.width)
+    ]
+    for shape in CROPS.values():
+        box = crop_box(
+            size=(image.width, image.height), aspect=shape.aspect, focal=image.focal_point
+        )
+        box_width = box[2] - box[0]
+        if shape.width:
+            widths = [min(shape.width, box_width)]
+        else:
+            widths = rendition_widths(original_width=box_width)
+        formats = MODERN_FORMATS if shape.modern_formats else ()
+        wanted += [
+            WantedRendition(shape.name, width, shape.height_for(width), box, formats)
+            for width in widths
+        ]
+    return wanted
+
+
 class FileReplaced(Exception):
-    """The picture's file was replaced while its renditions were being made."""
+    """The picture's file was replaced, or its focal point moved, while its renditions were
+    being made."""
 
 
 def image_queue_renditions(*, image: Image) -> None:
@@ -223,12 +293,10 @@ def _delete_quietly(storage, name: str) -> None:
 
 def _make_renditions(
     image: Image,
-    widths: list[int],
-    existing: dict[tuple[int, str], Rendition],
+    wanted: list[WantedRendition],
+    existing: dict[tuple[str, int, str], Rendition],
     original: bytes | None,
 ) -> list[Rendition]:
-    heights = {width: max(1, round(image.height * width / image.width)) for width in widths}
-    largest = max(widths)
     if original is None:
         try:
             with image.file.open("rb") as stored:
@@ -240,8 +308,11 @@ def _make_renditions(
             raise StorageUnavailable from error
     else:
         data = original
+    # Decode once, at the smallest scale that still gives every rendition its pixels.
+    scale = min(1.0, max(spec.width / (spec.box[2] - spec.box[0]) for spec in wanted))
+    largest = (math.ceil(image.width * scale), math.ceil(image.height * scale))
     try:
-        frame = hygiene.rendition_frame(data, largest=(largest, heights[largest]))
+        frame = hygiene.rendition_frame(data, largest=largest)
     except Exception as error:
         raise ValidationError(
             "The stored picture %(name)s cannot be read (%(reason)s); upload it again.",
@@ -249,35 +320,44 @@ def _make_renditions(
             params={"name": image.file.name, "reason": error.__class__.__name__},
         ) from error
     with frame:
-        fallback = "png" if hygiene.has_transparency(frame) else "jpeg"
+        transparent = hygiene.has_transparency(frame)
+        fallback = "png" if transparent else "jpeg"
+        across, down = frame.width / image.width, frame.height / image.height
         made = []
-        for width in widths:
-            formats = [] if (width, "webp") in existing else ["webp"]
-            if not any((width, fmt) in existing for fmt in FALLBACK_FORMATS):
-                formats.append(fallback)
-            for fmt in formats:
+        for spec in wanted:
+            left, top, right, bottom = spec.box
+            box = (
+                round(left * across),
+                round(top * down),
+                round(right * across),
+                round(bottom * down),
+            )
+            for fmt in spec.missing_formats(existing):
+                fmt = fallback if fmt == "fallback" else fmt
                 content = hygiene.encode_rendition(
                     frame,
-                    size=(width, heights[width]),
+                    size=(spec.width, spec.height),
                     fmt=fmt,
-                    transparent=fallback == "png",
+                    transparent=transparent,
+                    box=box,
                 )
-                made.append(_store_rendition(image, width, heights[width], fmt, content))
+                made.append(_store_rendition(image, spec, fmt, content))
     return made
 
 
-def _store_rendition(image: Image, width: int, height: int, fmt: str, content: bytes) -> Rendition:
-    rendition = Rendition(image=image, width=width, height=height, format=fmt)
-    name = f"rendition.{hygiene.EXTENSIONS[fmt]}"
+def _store_rendition(image: Image, spec: WantedRendition, fmt: str, content: bytes) -> Rendition:
+    width, height = spec.width, spec.height
+    rendition = Rendition(image=image, crop=spec.crop, width=width, height=height, format=fmt)
+    name = f"rendition.{hygiene.RENDITION_EXTENSIONS[fmt]}"
     _store(rendition.file, ContentFile(content, name=name))
+    # Under the picture's lock, and only while its file is the one this was made from (and,
+    # for a crop, its focal point the one it was cut around).
+    same_picture = {"pk": image.pk, "file": image.file.name}
+    if spec.crop:
+        same_picture |= {"focal_x": image.focal_x, "focal_y": image.focal_y}
     try:
         with transaction.atomic():
-            # Under the picture's lock, and only while its file is the one this was made from.
-            if (
-                not Image.objects.select_for_update()
-                .filter(pk=image.pk, file=image.file.name)
-                .exists()
-            ):
+            if not Image.objects.select_for_update().filter(**same_picture).exists():
                 raise FileReplaced(image.file.name)
             rendition.save()
     except FileReplaced:
@@ -286,7 +366,9 @@ def _store_rendition(image: Image, width: int, height: int, fmt: str, content: b
     except IntegrityError:
         # Another task made the same rendition meanwhile: keep theirs. On a storage that
         # overwrites (S3), their file has our name and the same content: keep it too.
-        theirs = Rendition.objects.filter(image=image, width=width, format=fmt).first()
+        theirs = Rendition.objects.filter(
+            image=image, crop=spec.crop, width=width, format=fmt
+        ).first()
         if theirs is None or theirs.file.name != rendition.file.name:
             _delete_quietly(rendition.file.storage, rendition.file.name)
         if theirs is None:

@@ -40,4 +40,6 @@ def image_renditions_make(image_id: int, file_name: str, attempt: int = 1) -> st
         logger.warning("Renditions of picture %s wait for the storage until %s", image_id, again)
         return f"The storage did not answer; tried again at {again:%H:%M:%S}."
     renditions_made.send(sender=Image, image=image)
-    return f"{len(renditions)} renditions at {sorted({r.width for r in renditions})} px."
+    whole = [r for r in renditions if not r.crop]
+    crops = len(renditions) - len(whole)
+    return f"{len(whole)} renditions at {sorted({r.width for r in whole})} px, and {crops} crops."

@@ -46,7 +46,7 @@ from articles.body import render_body
 from articles.models import Article, Byline, is_live_at, is_past, read_minutes
 from foundation import kept
 from foundation.cache import CacheUnavailable
-from media.renditions import rendition_url
+from media.renditions import SharedPicture, shared_picture
 from subscriptions.access import Access
 
 from .structured_data import article_json_ld, json_ld_script
@@ -77,6 +77,7 @@ def _rendering() -> str:
     base = Path(settings.BASE_DIR)
     sources = sorted((base / "templates").rglob("*.html"))
     sources += [base / "articles" / "body.py", base / "media" / "templatetags" / "media_tags.py"]
+    sources += [base / "media" / "renditions.py"]  # which files a picture's sources list
     sources += sorted((base / "articles" / "site").glob("*.py"))
     digest = hashlib.sha256()
     for source in sources:
@@ -545,15 +546,19 @@ def _fetch_article(pk, *, corrections=False):
 def _build_article_parts(request, pk) -> dict:
     article = _fetch_article(pk, corrections=True)
     body = render_body(article)
-    share_image = article.lead_image and request.build_absolute_uri(
-        rendition_url(image=article.lead_image, width=1200)
-    )
+    share_image = None
+    if article.lead_image:
+        # The 1200×630 crop around the picture's focal point, at an absolute address.
+        shared = shared_picture(image=article.lead_image)
+        share_image = SharedPicture(
+            url=request.build_absolute_uri(shared.url), width=shared.width, height=shared.height
+        )
     corrections = list(article.corrections.all())
     context = {
         "article": article,
         "publication_name": settings.NEWSROOM_PUBLICATION_NAME,
         "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
-        "share_image_url": share_image,
+        "share_image": share_image,
         "corrections": corrections,
         # Corrected, or changed noticeably after it went out: readers are told when.
         "updated_at": article.updated_at if article.was_updated or corrections else None,

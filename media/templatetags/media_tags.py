@@ -49,9 +49,11 @@ def figure(image, caption=None, credit=None, alt=None, lead=False, layout=None, 
 
 
 @register.inclusion_tag("media/includes/picture.html")
-def thumbnail_picture(image, alt=None, sizes=None, lead=False):
+def thumbnail_picture(image, alt=None, sizes=None, lead=False, crop=""):
     """Render `image` as a lazy <picture> without caption, e.g. on an article card.
 
+    `crop`: one of the picture's crops (`media.crops`), e.g. "card" for the 3:2 of the cards,
+    cut around the picture's focal point.
     Unlike `figure`, an empty `alt` is taken as given: alt="" hides a picture that only
     repeats what the text beside it says. Without `alt`, the image's own alt text is used.
     `lead`: the front page's lead story, whose picture is the page's largest paint: it loads
@@ -60,7 +62,7 @@ def thumbnail_picture(image, alt=None, sizes=None, lead=False):
     if image is None:
         return {"sources": None}
     return {
-        "sources": renditions.picture_sources(image=image),
+        "sources": renditions.picture_sources(image=image, crop=crop),
         "alt": alt if alt is not None else _alt(image, None),
         "lead": bool(lead),
         "sizes": sizes or LAYOUT_SIZES["lead_card" if lead else "thumbnail"],

@@ -3,11 +3,18 @@ import json
 import re
 from html.parser import HTMLParser
 
+import PIL.features
 import pytest
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image as PillowImage
 
 from articles.models import Article
+from articles.site import pages
+from foundation import kept
 from tests.factories import (
     make_article,
     make_author,
@@ -17,6 +24,7 @@ from tests.factories import (
     make_tag,
     paragraphs,
 )
+from tests.media.factories import focal_point_of, picture_with_subject, shows_subject
 
 pytestmark = pytest.mark.django_db
 
@@ -484,3 +492,111 @@ def test_the_front_pages_lead_picture_loads_at_once(client, listed):
     # Every other picture on the page still waits until it is near the screen.
     others = re.findall(r"<img [^>]*>", html.replace(lead, ""))
     assert others and all('loading="lazy"' in other for other in others)
+
+
+# Pictures cropped around their focal point: the card's and the shared link's.
+
+PICTURE, SUBJECT = (2000, 800), (1850, 0, 2000, 150)  # a crimson square in the top-right corner
+
+
+def meta_tags(html):
+    return dict(re.findall(r'<meta (?:property|name)="([^"]+)" content="([^"]*)">', html))
+
+
+def stored_picture(url):
+    """Open the stored file behind a picture's address on the site."""
+    name = re.sub(r"^(https?://testserver)?" + re.escape(settings.MEDIA_URL), "", url)
+    with default_storage.open(name) as stored:
+        picture = PillowImage.open(stored)
+        picture.load()
+    return picture
+
+
+def card_picture(html, headline):
+    (card,) = [
+        card
+        for card in re.findall(r'<article class="card[^"]*">.*?</article>', html, re.S)
+        if headline in card
+    ]
+    return re.search(r'<img src="([^"]+)"', card).group(1)
+
+
+def test_a_shared_link_shows_the_crop_around_the_focal_point(client, django_user_model):
+    image = make_image(
+        data=picture_with_subject(size=PICTURE, subject=SUBJECT), alt_text="A kite over the dunes"
+    )
+    article = make_article(headline="Kites return", lead_image=image, access=Article.Access.FREE)
+    other = make_article(
+        headline="Ferry timetable", lead_image=make_image(), access=Article.Access.FREE
+    )
+    other_page = client.get(other.get_absolute_url()).content.decode()
+    other_version = kept.read(pages.HEAD, other.pk).version
+
+    tags = meta_tags(client.get(article.get_absolute_url()).content.decode())
+    assert tags["twitter:card"] == "summary_large_image"
+    assert tags["og:image"].startswith("http://testserver/")
+    assert tags["twitter:image"] == tags["og:image"]
+    assert (tags["og:image:width"], tags["og:image:height"]) == ("1200", "630")
+    assert tags["og:image:alt"] == tags["twitter:image:alt"] == "A kite over the dunes"
+    shared = stored_picture(tags["og:image"])
+    assert shared.size == (1200, 630)
+    assert not shows_subject(shared)  # around the centre, the kite is cut off
+    assert not shows_subject(
+        stored_picture(card_picture(client.get("/").content.decode(), "Kites"))
+    )
+
+    # A journalist clicks on the kite in the picture's page, and saves.
+    editor = django_user_model.objects.create_superuser(email="ed@example.com", password="pw")
+    desk = Client()
+    desk.force_login(editor)
+    x, y = focal_point_of(SUBJECT, PICTURE)
+    response = desk.post(
+        reverse("admin:media_image_change", args=[image.pk]),
+        {
+            "alt_text": image.alt_text,
+            "caption": image.caption,
+            "credit": image.credit,
+            "focal_x": f"{x:.3f}",
+            "focal_y": f"{y:.3f}",
+        },
+    )
+    assert response.status_code == 302
+
+    # Readers see the new crop at once, in the shared link and on the cards.
+    after = meta_tags(client.get(article.get_absolute_url()).content.decode())
+    assert after["og:image"] != tags["og:image"]
+    assert (after["og:image:width"], after["og:image:height"]) == ("1200", "630")
+    assert shows_subject(stored_picture(after["og:image"]))
+    assert shows_subject(stored_picture(card_picture(client.get("/").content.decode(), "Kites")))
+    # The page of an article that does not show the picture was not made again.
+    assert kept.read(pages.HEAD, other.pk).version == other_version
+    assert client.get(other.get_absolute_url()).content.decode() == other_page
+
+
+def test_cards_draw_the_3_by_2_crop_with_its_sources(client):
+    image = make_image(data=picture_with_subject(size=PICTURE, subject=SUBJECT))
+    make_article(headline="Kites return", lead_image=image, access=Article.Access.FREE)
+    card = image.renditions.filter(crop="card")
+
+    html = client.get("/").content.decode()
+
+    lead = re.search(r'<article class="card card--lead">.*?</article>', html, re.S).group()
+    assert card.get(width=1200, format="jpeg").file.url in lead
+    for tag in re.findall(r"<(?:img|source) [^>]*srcset=[^>]*>", lead):
+        assert 'sizes="' in tag
+        assert all("-card-" in url for url in re.findall(r"(\S+) \d+w", tag))
+    # AVIF first where this Pillow writes it, then WebP, then the JPEG of the <img>.
+    types = re.findall(r'<source type="([^"]+)"', lead)
+    assert types == (["image/avif"] if PIL.features.check("avif") else []) + ["image/webp"]
+
+
+def test_every_picture_with_a_srcset_says_its_sizes_and_the_largest_paint_is_not_lazy(
+    client, story
+):
+    html = client.get(story.get_absolute_url()).content.decode()
+
+    tags = re.findall(r"<(?:img|source) [^>]*srcset=[^>]*>", html)
+    assert tags and all('sizes="' in tag for tag in tags)
+    lead = re.search(r'<figure class="figure figure--lead">.*?</figure>', html, re.S).group()
+    img = re.search(r"<img [^>]*>", lead).group()
+    assert 'fetchpriority="high"' in img and 'loading="lazy"' not in img

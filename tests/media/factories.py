@@ -108,3 +108,31 @@ def reopen(field_file):
     picture = PillowImage.open(io.BytesIO(data))
     picture.load()
     return data, picture
+
+
+SUBJECT = (220, 20, 60)  # the subject's colour: crimson, on a grey ground
+
+
+def picture_with_subject(*, size=(2000, 800), subject=(0, 650, 150, 800)):
+    """Return a grey JPEG with one crimson square, the subject, at `subject` (left, top, right,
+    bottom): put it at an edge, where a crop around the centre would cut it off."""
+    picture = PillowImage.new("RGB", size, (128, 128, 128))
+    picture.paste(SUBJECT, subject)
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=95)
+    return buffer.getvalue()
+
+
+def focal_point_of(subject, size):
+    """Return the focal point at the middle of `subject`, as fractions of `size`."""
+    left, top, right, bottom = subject
+    return ((left + right) / 2 / size[0], (top + bottom) / 2 / size[1])
+
+
+def shows_subject(picture) -> bool:
+    """Return whether some pixel of `picture` is the subject's colour (give or take JPEG's)."""
+    pixels = picture.convert("RGB")
+    return any(
+        abs(r - SUBJECT[0]) < 40 and abs(g - SUBJECT[1]) < 40 and abs(b - SUBJECT[2]) < 40
+        for r, g, b in pixels.get_flattened_data()
+    )

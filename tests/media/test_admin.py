@@ -1,5 +1,6 @@
 import datetime
 import json
+import re
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from media.admin import ImageAdmin
 from media.models import Image, Rendition
+from media.renditions import MODERN_FORMATS
 from tests.factories import make_staff
 from tests.media.factories import make_image, noisy_jpeg_bytes, picture_bytes, upload
 
@@ -73,7 +75,7 @@ def test_a_good_upload_creates_the_picture_and_its_renditions(admin, editor):
     assert image.caption == "Typed by hand"
     assert image.uploaded_by == editor
     assert (image.width, image.height) == (1000, 600)
-    assert Rendition.objects.filter(image=image).count() == 4
+    assert Rendition.objects.filter(image=image, crop="", format="jpeg").count() == 2
     assert "IMG_1" not in image.file.name
 
 
@@ -164,7 +166,7 @@ def test_the_change_page_shows_a_preview_and_the_computed_fields(admin):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert image.renditions.get(width=800, format="webp").file.url in html
+    assert image.renditions.get(crop="", width=800, format="webp").file.url in html
     assert image.content_hash in html
     assert "1000" in html and "600" in html
     form = response.context["adminform"].form
@@ -200,7 +202,8 @@ def test_the_file_is_replaced_through_the_admin(admin):
     image.refresh_from_db()
     assert (image.width, image.height) == (500, 500)
     assert image.file.name.endswith(".png")
-    assert {(r.width, r.format) for r in image.renditions.all()} == {(480, "webp"), (480, "jpeg")}
+    whole = image.renditions.filter(crop="")
+    assert {(r.width, r.format) for r in whole} == {(480, fmt) for fmt in ("jpeg", *MODERN_FORMATS)}
 
 
 def test_the_list_shows_lazy_thumbnails_in_a_fixed_number_of_queries(
@@ -220,7 +223,7 @@ def test_the_list_shows_lazy_thumbnails_in_a_fixed_number_of_queries(
 
     html = response.content.decode()
     assert html.count('loading="lazy"') >= 4
-    assert first.renditions.get(width=480, format="webp").file.url in html
+    assert first.renditions.get(crop="", width=480, format="webp").file.url in html
 
 
 def test_the_list_can_be_searched_by_caption_credit_and_alt_text(admin):
@@ -266,7 +269,7 @@ def test_the_make_renditions_action_fills_in_what_is_missing(admin):
     )
 
     assert response.status_code == 200
-    assert image.renditions.count() == 2
+    assert image.renditions.filter(crop="").count() == 1 + len(MODERN_FORMATS)
 
 
 def test_staff_who_may_only_view_pictures_cannot_make_renditions(client):
@@ -304,3 +307,62 @@ def test_the_pictures_page_says_where_it_is_used(admin):
     unused = make_image()
     html = admin.get(reverse("admin:media_image_change", args=[unused.pk])).content.decode()
     assert "Nothing uses it yet." in html
+
+
+# The focal point, on the picture's own page.
+
+
+def change_picture(client, image, **typed):
+    data = {"alt_text": image.alt_text, "caption": image.caption, "credit": image.credit, **typed}
+    return client.post(reverse("admin:media_image_change", args=[image.pk]), data)
+
+
+def test_the_change_page_offers_the_focal_point_to_click_or_type(admin):
+    image = make_image(data=picture_bytes(size=(1000, 600)))
+
+    html = admin.get(reverse("admin:media_image_change", args=[image.pk])).content.decode()
+
+    assert "data-focal-point" in html
+    assert "Click on the picture where its subject is" in html
+    assert "media/focal_point.js" in html
+    for name in ("focal_x", "focal_y"):
+        field = re.search(rf'<input [^>]*name="{name}"[^>]*>', html).group()
+        assert 'type="number"' in field and 'min="0"' in field and 'max="1"' in field
+    assert "0 is the left edge, 1 the right" in html
+    assert "0 is the top edge, 1 the bottom" in html
+    # The crops as they are now, to compare with after a change.
+    assert image.renditions.get(crop="social").file.url in html
+
+
+def test_the_focal_point_is_set_through_the_two_fields(admin):
+    image = make_image(data=picture_bytes(size=(1000, 600)))
+    social = image.renditions.get(crop="social").file.name
+
+    response = change_picture(admin, image, focal_x="0.9", focal_y="0.2")
+
+    assert response.status_code == 302
+    image.refresh_from_db()
+    assert (image.focal_x, image.focal_y) == (0.9, 0.2)
+    assert image.renditions.get(crop="social").file.name != social
+
+
+@pytest.mark.parametrize(
+    "typed, field, message",
+    [
+        ({"focal_x": "1.5", "focal_y": "0.5"}, "focal_x", "less than or equal to 1"),
+        ({"focal_x": "0.5", "focal_y": "-2"}, "focal_y", "greater than or equal to 0"),
+        ({"focal_x": "middle", "focal_y": "0.5"}, "focal_x", "Enter a number"),
+        ({"focal_x": "0.5", "focal_y": "nan"}, "focal_y", "Enter a number"),
+        ({"focal_x": "0.5", "focal_y": ""}, "focal_y", "both across and down"),
+    ],
+)
+def test_a_focal_point_off_the_picture_is_a_form_error(admin, typed, field, message):
+    image = make_image(caption="Before")
+
+    response = change_picture(admin, image, **typed)
+
+    assert response.status_code == 400
+    errors = response.context["adminform"].form.errors
+    assert message in " ".join(errors[field])
+    image.refresh_from_db()
+    assert (image.focal_x, image.focal_y) == (None, None)

@@ -4,6 +4,7 @@ import pytest
 from django.template import Context, Template
 
 from media.models import Image
+from media.renditions import MODERN_FORMATS
 from media.templatetags.media_tags import thumbnail
 from tests.media.factories import make_image, picture_bytes
 
@@ -16,10 +17,16 @@ def render(source, **context):
 
 def attributes(html, tag):
     """Return the attributes of the first `tag` element in `html`."""
-    element = re.search(rf"<{tag}\b([^>]*)>", html).group(1)
-    return dict(re.findall(r'([\w-]+)="([^"]*)"', element)) | {
-        name: True for name in re.findall(r"\s([\w-]+)(?=[\s>]|$)", element)
-    }
+    return every_attributes(html, tag)[0]
+
+
+def every_attributes(html, tag):
+    """Return the attributes of every `tag` element in `html`, in order."""
+    return [
+        dict(re.findall(r'([\w-]+)="([^"]*)"', element))
+        | {name: True for name in re.findall(r"\s([\w-]+)(?=[\s>]|$)", element)}
+        for element in re.findall(rf"<{tag}\b([^>]*)>", html)
+    ]
 
 
 @pytest.fixture
@@ -34,11 +41,18 @@ def image():
 
 def test_an_inline_figure_has_a_lazy_picture_with_both_srcsets(image):
     html = render("{% figure image %}", image=image)
-    by = {(r.width, r.format): r.file.url for r in image.renditions.all()}
+    by = {(r.width, r.format): r.file.url for r in image.renditions.filter(crop="")}
 
     assert html.startswith('<figure class="figure figure--standard">')
-    source, img = attributes(html, "source"), attributes(html, "img")
-    assert source["type"] == "image/webp"
+    img = attributes(html, "img")
+    sources = {source["type"]: source for source in every_attributes(html, "source")}
+    assert list(sources) == [f"image/{fmt}" for fmt in MODERN_FORMATS]  # AVIF first, if made
+    for fmt in MODERN_FORMATS:
+        assert sources[f"image/{fmt}"]["srcset"] == ", ".join(
+            f"{by[w, fmt]} {w}w" for w in (480, 800, 1200)
+        )
+        assert sources[f"image/{fmt}"]["sizes"] == img["sizes"]
+    source = sources["image/webp"]
     assert source["srcset"] == ", ".join(f"{by[w, 'webp']} {w}w" for w in (480, 800, 1200))
     assert source["sizes"] == img["sizes"]
     assert img["src"] == by[1200, "jpeg"]
@@ -161,7 +175,7 @@ def test_a_thumbnail_picture_is_lazy_and_bare(image):
 
 
 def test_rendition_url_as_filter_and_tag(image):
-    expected = image.renditions.get(width=1200, format="jpeg").file.url
+    expected = image.renditions.get(crop="", width=1200, format="jpeg").file.url
 
     assert render("{{ image|rendition_url:1200 }}", image=image) == expected
     assert render("{% rendition_url image 1000 as url %}[{{ url }}]", image=image) == (
@@ -174,5 +188,6 @@ def test_the_admin_thumbnail_is_a_small_lazy_image(image):
     html = thumbnail(image)
 
     assert attributes(html, "img")["loading"] == "lazy"
-    assert attributes(html, "img")["src"] == image.renditions.get(width=480, format="webp").file.url
+    smallest = image.renditions.get(crop="", width=480, format="webp")
+    assert attributes(html, "img")["src"] == smallest.file.url
     assert thumbnail(None) == ""

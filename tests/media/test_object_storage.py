@@ -26,7 +26,7 @@ import newsroom.settings
 from articles.models import Article
 from media.checks import check_object_storage_deployed
 from media.models import Image, Rendition
-from media.renditions import picture_sources
+from media.renditions import MODERN_FORMATS, picture_sources
 from media.services import StorageUnavailable, image_create, image_replace_file
 from tests.engine import deferred_tasks
 from tests.factories import make_article, make_staff
@@ -148,10 +148,11 @@ def test_an_upload_stores_the_original_and_every_rendition_in_the_bucket(
     image = image_create(file=upload(picture_bytes(size=(1300, 800))), alt_text="Harbour")
     requests = s3_requests()
 
-    renditions = Rendition.objects.filter(image=image)
-    assert sorted({(r.width, r.format) for r in renditions}) == [
-        (w, f) for w in (480, 800, 1200) for f in ("jpeg", "webp")
-    ]
+    renditions = Rendition.objects.filter(image=image, crop="")
+    assert sorted({(r.width, r.format) for r in renditions}) == sorted(
+        (w, f) for w in (480, 800, 1200) for f in ("jpeg", *MODERN_FORMATS)
+    )
+    assert Rendition.objects.filter(image=image, crop="card").exists()
     assert bucket.object_names() == stored_names(image)
     assert all(bucket.head(name)["ContentLength"] > 0 for name in bucket.object_names())
     # Right type and cacheable for ever by a CDN: names are never reused.
@@ -178,7 +179,9 @@ def test_a_journalist_uploads_through_the_admin_into_the_bucket(
     image = Image.objects.get()
     assert (image.caption, image.uploaded_by) == ("Dawn", journalist)
     assert bucket.object_names() == stored_names(image)
-    assert len(bucket.object_names()) == 1 + 4  # the original, WebP and JPEG at 480 and 800
+    # The original; AVIF, WebP and JPEG at 480 and 800 of the whole picture and of the card
+    # crop; the shared link's JPEG crop.
+    assert len(bucket.object_names()) == 1 + 2 * 2 * (1 + len(MODERN_FORMATS)) + 1
     assert written_and_read(requests, image) == (stored_names(image), 1)
     assert nothing_on_local_disk(media_root)
 
@@ -194,8 +197,8 @@ def test_the_article_page_links_pictures_at_the_media_host(
 
     srcsets = re.findall(r'srcset="([^"]+)"', html)
     urls = [part.split()[0] for srcset in srcsets for part in srcset.split(",")]
-    assert len(urls) == 4
-    names = {r.file.name for r in image.renditions.all()}
+    assert len(urls) == 2 * (1 + len(MODERN_FORMATS))
+    names = {r.file.name for r in image.renditions.filter(crop="")}
     assert {url.removeprefix("https://media.example.test/") for url in urls} == names
     # Public pictures, public links: nothing signed that would expire in a cached page.
     assert "X-Amz-" not in html and "Signature=" not in html
@@ -214,9 +217,10 @@ def test_deleting_a_picture_deletes_its_objects_once_committed(bucket):
     image = image_create(file=upload(picture_bytes(size=(900, 600))), alt_text="Quay")
     kept = image_create(file=upload(picture_bytes(size=(500, 300))), alt_text="Pier")
 
+    everything = stored_names(image) | stored_names(kept)
     with transaction.atomic():
         image.delete()
-        assert len(bucket.object_names()) == 5 + 3  # nothing gone before the commit
+        assert bucket.object_names() == everything  # nothing gone before the commit
 
     assert bucket.object_names() == stored_names(kept)
 

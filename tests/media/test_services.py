@@ -1,3 +1,4 @@
+import os
 import time
 
 import pytest
@@ -6,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PillowImage
 
 from media.models import Image, Rendition
+from media.renditions import MODERN_FORMATS
 from media.services import (
     image_clean_upload,
     image_create,
@@ -17,13 +19,16 @@ from media.services import (
 )
 from tests.media.factories import (
     exif_with_gps,
+    focal_point_of,
     gif_header_only,
     iptc_marker,
     make_image,
     noisy_jpeg_bytes,
     picture_bytes,
+    picture_with_subject,
     png_header_only,
     reopen,
+    shows_subject,
     upload,
 )
 
@@ -160,14 +165,19 @@ def test_an_upload_is_stored_with_its_size_hash_uploader_and_renditions(django_u
     assert image.uploaded_by == journalist
     assert image.caption == "At the square"
     assert len(image.content_hash) == 64
-    assert [(r.width, r.format) for r in image.renditions.all().order_by("width", "format")] == [
-        (480, "jpeg"),
-        (480, "webp"),
-        (800, "jpeg"),
-        (800, "webp"),
-        (1200, "jpeg"),
-        (1200, "webp"),
+    whole = image.renditions.filter(crop="")
+    assert sorted((r.width, r.format) for r in whole) == sorted(
+        (width, fmt) for width in (480, 800, 1200) for fmt in ("jpeg", *MODERN_FORMATS)
+    )
+    # And the crops around the focal point: the cards' 3:2 and the shared link's 1200×630.
+    card = image.renditions.filter(crop="card", format="jpeg")
+    assert [(r.width, r.height) for r in card.order_by("width")] == [
+        (480, 320),
+        (800, 533),
+        (1200, 800),
     ]
+    social = image.renditions.get(crop="social")
+    assert (social.width, social.height, social.format) == (1200, 630, "jpeg")
 
 
 def test_the_stored_name_is_generated_and_carries_the_decoded_format():
@@ -232,7 +242,7 @@ def test_exif_orientation_is_applied_before_the_exif_goes():
     top, bottom = picture.getpixel((200, 100)), picture.getpixel((200, 500))
     assert top[0] > 200 and top[2] < 60
     assert bottom[2] > 200 and bottom[0] < 60
-    assert all(r.height > r.width for r in image.renditions.all())
+    assert all(r.height > r.width for r in image.renditions.filter(crop=""))
 
 
 def test_iptc_fills_in_an_empty_caption_and_the_credit_as_agency_slash_photographer():
@@ -402,20 +412,20 @@ def test_renditions_are_made_once_and_reused(media_root):
     again = image_make_renditions(image=image)
 
     assert [r.pk for r in again] == [r.pk for r in made]
-    assert Rendition.objects.filter(image=image).count() == 4
+    assert Rendition.objects.filter(image=image).count() == len(made)
     assert stored_files(media_root) == files
 
 
 def test_a_missing_rendition_is_remade_alone():
     image = make_image(data=picture_bytes(size=(1000, 500)))
-    kept = set(Rendition.objects.filter(image=image).exclude(width=480, format="webp"))
-    Rendition.objects.filter(image=image, width=480, format="webp").delete()
+    kept = set(Rendition.objects.exclude(crop="", width=480, format="webp"))
+    Rendition.objects.filter(image=image, crop="", width=480, format="webp").delete()
 
     renditions = image_make_renditions(image=image)
 
-    assert len(renditions) == 4
+    assert len(renditions) == len(kept) + 1
     assert kept < set(renditions)
-    remade = Rendition.objects.get(image=image, width=480, format="webp")
+    remade = Rendition.objects.get(image=image, crop="", width=480, format="webp")
     assert (remade.width, remade.height) == (480, 240)
 
 
@@ -425,8 +435,9 @@ def test_renditions_have_the_right_size_and_format():
     for rendition in image.renditions.all():
         _, picture = reopen(rendition.file)
         assert picture.size == (rendition.width, rendition.height)
-        assert picture.format == {"webp": "WEBP", "jpeg": "JPEG"}[rendition.format]
-        assert rendition.file.name.endswith({"webp": ".webp", "jpeg": ".jpg"}[rendition.format])
+        assert picture.format == {"avif": "AVIF", "webp": "WEBP", "jpeg": "JPEG"}[rendition.format]
+        extension = {"avif": ".avif", "webp": ".webp", "jpeg": ".jpg"}[rendition.format]
+        assert rendition.file.name.endswith(extension)
 
 
 def test_a_picture_with_transparency_gets_png_fallbacks_that_keep_it():
@@ -434,8 +445,8 @@ def test_a_picture_with_transparency_gets_png_fallbacks_that_keep_it():
 
     image = make_image(data=data, name="logo.png")
 
-    assert {r.format for r in image.renditions.all()} == {"webp", "png"}
-    fallback = image.renditions.get(format="png")
+    assert {r.format for r in image.renditions.all()} == {*MODERN_FORMATS, "png"}
+    fallback = image.renditions.get(crop="", format="png")
     _, picture = reopen(fallback.file)
     assert picture.mode == "RGBA"
     assert picture.getpixel((5, 5))[3] == 0
@@ -444,13 +455,13 @@ def test_a_picture_with_transparency_gets_png_fallbacks_that_keep_it():
 def test_an_opaque_png_gets_jpeg_fallbacks():
     image = make_image(data=picture_bytes("PNG", mode="RGBA"), name="chart.png")
 
-    assert {r.format for r in image.renditions.all()} == {"webp", "jpeg"}
+    assert {r.format for r in image.renditions.all()} == {*MODERN_FORMATS, "jpeg"}
 
 
 def test_a_picture_narrower_than_every_width_gets_renditions_at_its_own_width():
     image = make_image(data=picture_bytes(size=(300, 200)))
 
-    assert {(r.width, r.height) for r in image.renditions.all()} == {(300, 200)}
+    assert {(r.width, r.height) for r in image.renditions.filter(crop="")} == {(300, 200)}
 
 
 # Editing and replacing.
@@ -494,7 +505,8 @@ def test_replacing_the_file_cleans_it_and_remakes_the_renditions(
     assert image.caption == "Kept caption"
     assert (image.width, image.height) == (900, 900)
     assert image.file.name.endswith(".png")
-    assert {(r.width, r.height) for r in image.renditions.all()} == {(480, 480), (800, 800)}
+    whole = image.renditions.filter(crop="")
+    assert {(r.width, r.height) for r in whole} == {(480, 480), (800, 800)}
     assert not any(path.exists() for path in map(type(media_root), old_files))
     _, picture = reopen(image.file)
     assert not picture.getexif()
@@ -509,4 +521,88 @@ def test_a_refused_replacement_leaves_the_picture_as_it_was():
 
     image.refresh_from_db()
     assert (image.file.name, image.content_hash) == (name, content_hash)
-    assert image.renditions.count() == 2
+    assert image.renditions.filter(crop="").count() == 1 + len(MODERN_FORMATS)
+
+
+# The focal point and the crops around it.
+
+SIZE, SUBJECT = (2000, 800), (0, 650, 150, 800)  # a crimson square in the bottom-left corner
+
+
+def test_crops_keep_a_subject_in_a_corner_in_view():
+    x, y = focal_point_of(SUBJECT, SIZE)
+    image = make_image(data=picture_with_subject(size=SIZE, subject=SUBJECT), focal_x=x, focal_y=y)
+
+    crops = image.renditions.exclude(crop="")
+    assert {r.crop for r in crops} == {"card", "social"}
+    for rendition in crops:
+        _, picture = reopen(rendition.file)
+        assert picture.size == (rendition.width, rendition.height)
+        assert shows_subject(picture), rendition
+        # The subject is in the crop's bottom-left corner, where it is in the picture.
+        assert shows_subject(
+            picture.crop((0, picture.height * 3 // 4, picture.width // 8, picture.height))
+        )
+    social = image.renditions.get(crop="social")
+    assert (social.width, social.height, social.format) == (1200, 630, "jpeg")
+
+
+def test_without_a_focal_point_crops_are_centred_and_miss_a_subject_at_the_edge():
+    # The test above has teeth: a centred crop of this picture cuts the subject off.
+    image = make_image(data=picture_with_subject(size=SIZE, subject=SUBJECT))
+
+    for rendition in image.renditions.exclude(crop=""):
+        _, picture = reopen(rendition.file)
+        assert not shows_subject(picture), rendition
+
+
+def test_moving_the_focal_point_remakes_the_crops_and_nothing_else(
+    media_root, django_capture_on_commit_callbacks
+):
+    image = make_image(data=picture_with_subject(size=SIZE, subject=SUBJECT))
+    whole = {(r.pk, r.file.name) for r in image.renditions.filter(crop="")}
+    old_crops = [r.file.path for r in image.renditions.exclude(crop="")]
+    x, y = focal_point_of(SUBJECT, SIZE)
+
+    with django_capture_on_commit_callbacks(execute=True):  # the task runs once it commits
+        image_update(image=Image.objects.get(pk=image.pk), focal_x=x, focal_y=y)
+
+    assert {(r.pk, r.file.name) for r in image.renditions.filter(crop="")} == whole
+    new_crops = image.renditions.exclude(crop="")
+    assert len(new_crops) == len(old_crops)
+    assert not any(map(os.path.exists, old_crops))
+    for rendition in new_crops:
+        assert rendition.file.path not in old_crops  # a new address: no cache shows the old
+        _, picture = reopen(rendition.file)
+        assert shows_subject(picture), rendition
+
+
+def test_the_same_focal_point_saved_again_remakes_nothing(django_capture_on_commit_callbacks):
+    image = make_image(focal_x=0.25, focal_y=0.5)
+    renditions = set(image.renditions.all())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        image_update(image=Image.objects.get(pk=image.pk), focal_x=0.25, focal_y=0.5, caption="New")
+
+    assert set(image.renditions.all()) == renditions
+
+
+@pytest.mark.parametrize(
+    "focal, field",
+    [
+        ({"focal_x": 1.5, "focal_y": 0.5}, "focal_x"),
+        ({"focal_x": 0.5, "focal_y": -0.1}, "focal_y"),
+        ({"focal_x": 0.5, "focal_y": None}, "focal_y"),
+    ],
+)
+def test_a_focal_point_off_the_picture_is_refused(focal, field):
+    image = make_image()
+    renditions = set(image.renditions.all())
+
+    with pytest.raises(ValidationError) as refused:
+        image_update(image=Image.objects.get(pk=image.pk), **focal)
+
+    assert field in refused.value.message_dict
+    image.refresh_from_db()
+    assert (image.focal_x, image.focal_y) == (None, None)
+    assert set(image.renditions.all()) == renditions

@@ -6,7 +6,7 @@ from django_tasks_db.models import DBTaskResult
 
 from articles.models import Article
 from media.models import Rendition
-from media.renditions import picture_sources
+from media.renditions import MODERN_FORMATS, picture_sources
 from media.services import FileReplaced, image_create, image_make_renditions, image_replace_file
 from tests.factories import make_article
 from tests.media.factories import picture_bytes, upload
@@ -39,7 +39,9 @@ def test_an_upload_answers_before_its_renditions_and_pages_follow_once_they_are_
     before = client.get(article.get_absolute_url()).content.decode()
     assert f'src="{image.file.url}"' in before and "srcset" not in before.split("<main")[1]
 
-    assert run_queued() == ["6 renditions at [480, 800, 1200] px."]
+    whole = 3 * (1 + len(MODERN_FORMATS))  # three widths
+    crops = 3 * (1 + len(MODERN_FORMATS)) + 1  # the cards' three widths, and the shared link's
+    assert run_queued() == [f"{whole} renditions at [480, 800, 1200] px, and {crops} crops."]
 
     after = client.get(article.get_absolute_url()).content.decode()
     sources = picture_sources(image=image)
@@ -57,7 +59,9 @@ def test_a_task_run_twice_makes_each_rendition_once(queued_only):
     queued.task.call(*args, **kwargs)  # a worker died after it finished, before saying so
 
     assert sorted(Rendition.objects.filter(image=image).values_list("file", flat=True)) == names
-    assert len(names) == 4
+    # Two widths of the whole picture and of the card crop (600 px high: 900 wide), one of the
+    # shared link's crop.
+    assert len(names) == 2 * 2 * (1 + len(MODERN_FORMATS)) + 1
 
 
 def test_renditions_queued_for_a_file_since_replaced_make_nothing(queued_only):
