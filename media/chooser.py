@@ -13,9 +13,11 @@ import secrets
 from dataclasses import dataclass
 
 from django import forms
+from django.contrib.postgres.search import SearchQuery
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
+from django.db import connections
 from django.db.models import Q
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.template.response import TemplateResponse
@@ -24,7 +26,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from media.hygiene import CleanUpload
-from media.models import Image
+from media.models import SEARCH_CONFIG, Image
 from media.services import (
     SUGGESTED_FIELDS,
     StorageUnavailable,
@@ -64,14 +66,7 @@ class ChooserFilters(forms.Form):
     def pictures(self, user):
         """Return the pictures that match, newest first (the form must be valid)."""
         data = self.cleaned_data
-        pictures = Image.objects.prefetch_related("renditions")
-        for word in data["q"].split():
-            pictures = pictures.filter(
-                Q(caption__icontains=word)
-                | Q(credit__icontains=word)
-                | Q(alt_text__icontains=word)
-                | Q(copyright_holder__icontains=word)
-            )
+        pictures = _matching(Image.objects.prefetch_related("renditions"), data["q"])
         if data["mine"]:
             pictures = pictures.filter(uploaded_by=user)
         today = timezone.localdate()
@@ -83,6 +78,25 @@ class ChooserFilters(forms.Form):
         if data["unused"]:
             pictures = pictures.filter(unused_q())
         return pictures.order_by("-uploaded_at", "-pk")
+
+
+def _matching(pictures, words: str):
+    """Return the pictures whose caption, alt text, credit or copyright holder have `words`:
+    on PostgreSQL by the stored text search vector (so "harbours" finds "harbour"), elsewhere
+    each word somewhere in them."""
+    if not words.strip():
+        return pictures
+    if connections[pictures.db].vendor == "postgresql":
+        wanted = SearchQuery(words, search_type="websearch", config=SEARCH_CONFIG)
+        return pictures.filter(search_vector=wanted)
+    for word in words.split():
+        pictures = pictures.filter(
+            Q(caption__icontains=word)
+            | Q(credit__icontains=word)
+            | Q(alt_text__icontains=word)
+            | Q(copyright_holder__icontains=word)
+        )
+    return pictures
 
 
 @dataclass(frozen=True)

@@ -302,3 +302,12 @@ def test_the_picture_field_offers_the_chooser(admin_client):
     html = admin_client.get(reverse("admin:articles_article_add")).content.decode()
     assert html.count("Choose from the library") >= 1
     assert f'data-chooser="{CHOOSE}"' in html
+
+
+def test_on_postgresql_search_finds_other_forms_of_a_word(journalist):
+    if connection.vendor != "postgresql":
+        pytest.skip("word forms come with PostgreSQL's text search (CI's second pass)")
+    wanted = make_image(caption="Harbours at dawn", credit="Herald/Ann Lee")
+    make_image(caption="Council meeting")
+    assert chosen_ids(journalist.get(CHOOSE, {"q": "harbour"})) == [wanted.pk]
+    assert chosen_ids(journalist.get(CHOOSE, {"q": "herald"})) == [wanted.pk]
