@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.run import environment, write_results  # noqa: E402
+from benchmarks.run import create_database, environment, write_results  # noqa: E402
 
 WORDS = [
     "harbour",
@@ -113,6 +113,8 @@ def seed(pictures: int) -> None:
 def main() -> int:
     args = parse_args()
     env = environment(8078, secrets.token_urlsafe(50))
+    if env["DATABASE_URL"].startswith("postgres"):
+        create_database(env["DATABASE_URL"])
     env["LOG_LEVEL"] = "ERROR"
     os.environ.update(env)
     import django
