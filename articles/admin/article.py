@@ -46,7 +46,8 @@ class ArticleAdmin(
         css = {"all": ["newsroom/admin.css", "newsroom/admin-review.css"]}
         # Unsaved edits: the prompt on leaving, autosave; names for the editors' inputs.
         # Pictures dropped or pasted into the body become image blocks.
-        js = ["newsroom/article_form.js", "newsroom/body_pictures.js"]
+        # The body's word count and read time as the journalist types; pasted text.
+        js = ["newsroom/article_form.js", "newsroom/body_pictures.js", "newsroom/body_text.js"]
 
     def get_queryset(self, request):
         # Everyone with the view permission sees every article; what they may change is

@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from articles import services
 from articles.blocks import BLOCK_KINDS, Piece, block_kind, block_kind_of
 from articles.body import article_blocks
-from articles.models import Article, Byline
+from articles.models import WORDS_PER_MINUTE, Article, Byline
 from media.widgets import PictureFieldsMixin, picture_card
 
 from .corrections import CorrectionInline
@@ -182,6 +182,7 @@ class ChangeFormAdminMixin(PictureFieldsMixin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None and not self.may_edit(request, obj):
             context["read_only_body"] = read_only_body(obj)
+        context["words_per_minute"] = WORDS_PER_MINUTE  # the read time counted as they type
         refused = request.session.get(REFUSED_SESSION_KEY)
         if obj is not None and request.method == "GET" and refused == obj.pk:
             del request.session[REFUSED_SESSION_KEY]

@@ -510,3 +510,12 @@ def test_who_may_change_an_article_in_each_state(journalist, desk_editor):
         "published": (False, True),
         "other's draft": (False, True),
     }
+
+
+def test_the_word_count_counts_every_paragraph_and_list_item_apart():
+    # Five words in three paragraphs' worth of blocks: the tags between them separate words
+    # (the count was 2: "two" and "three" ran together, as did the list's items).
+    article = make_article(
+        blocks=[("text", "<p>One two</p><p>three</p><ul><li>four</li><li>five</li></ul>")]
+    )
+    assert article.word_count == 5
