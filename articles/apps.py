@@ -23,6 +23,11 @@ class ArticlesConfig(AppConfig):
                 signal.connect(signals.taxonomy_saved, sender=model)
             signal.connect(signals.image_saved, sender=Image)
         m2m_changed.connect(signals.article_tags_changed, sender=Article.tags.through)
-        # The picture's page says where it is used; the chooser finds the unused ones.
-        picture_usage.register(usage.picture_uses, used=usage.pictures_used)
+        # The picture's page says where it is used; the chooser counts the live uses and
+        # finds the unused pictures.
+        picture_usage.register(
+            usage.picture_uses,
+            used=usage.pictures_used,
+            public=usage.articles_showing_pictures,
+        )
         renditions_made.connect(signals.image_renditions_made, sender=Image)

@@ -1,7 +1,9 @@
 """Where articles and authors use a picture, for the picture's page (`media.usage`)."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 
 from media.usage import Use
 
@@ -45,3 +47,18 @@ def pictures_used() -> Q:
         | Exists(ImageBlock.objects.filter(image=OuterRef("pk")))
         | Exists(Author.objects.filter(photo=OuterRef("pk")))
     )
+
+
+def articles_showing_pictures() -> Subquery:
+    """The number of live or scheduled articles that show the picture of an `Image` row (as
+    their lead or in their body): what "in 3 live or scheduled articles" says."""
+    in_bodies = ImageBlock.objects.filter(image=OuterRef(OuterRef("pk"))).values("parent_id")
+    showing = (
+        Article.objects.filter(Q(lead_image=OuterRef("pk")) | Q(pk__in=in_bodies))
+        .filter(status=Article.Status.PUBLISHED)
+        .exclude(unpublish_at__lte=timezone.now())
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    return Coalesce(Subquery(showing, output_field=IntegerField()), 0)

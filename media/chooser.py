@@ -35,7 +35,7 @@ from media.services import (
     image_find_duplicate,
 )
 from media.templatetags.media_tags import thumbnail
-from media.usage import unused_q
+from media.usage import public_uses, unused_q
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class ChooserFilters(forms.Form):
             pictures = pictures.filter(rights_expire_on__gte=today, rights_expire_on__lte=soon)
         if data["unused"]:
             pictures = pictures.filter(unused_q())
-        return pictures.order_by("-uploaded_at", "-pk")
+        return pictures.annotate(public_uses=public_uses()).order_by("-uploaded_at", "-pk")
 
 
 def _matching(pictures, words: str):

@@ -9,7 +9,7 @@ uses as a condition on the library's rows.
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Expression, Q, Value
 
 
 @dataclass(frozen=True)
@@ -25,14 +25,29 @@ class Use:
 
 _finders: list[Callable[[object], Iterable[Use]]] = []
 _used: list[Callable[[], Q]] = []
+_public: list[Callable[[], Expression]] = []
 
 
-def register(finder: Callable[[object], Iterable[Use]], *, used: Callable[[], Q]) -> None:
-    """Add `finder(image)`, which returns the uses of `image` in an app that uses pictures,
-    and `used()`, the condition on `Image` rows that the app uses them."""
+def register(
+    finder: Callable[[object], Iterable[Use]],
+    *,
+    used: Callable[[], Q],
+    public: Callable[[], Expression],
+) -> None:
+    """Add, for an app that uses pictures: `finder(image)`, which returns the uses of `image`;
+    `used()`, the condition on `Image` rows that the app uses them; and `public()`, the number
+    of the app's things that show the row's picture to readers now or at a set time."""
     if finder not in _finders:
         _finders.append(finder)
         _used.append(used)
+        _public.append(public)
+
+
+def public_uses() -> Expression:
+    """The number of things readers see (now or at a set time) that show an `Image` row's
+    picture, as an expression to annotate the rows with."""
+    counts = [public() for public in _public]
+    return sum(counts[1:], counts[0]) if counts else Value(0)
 
 
 def unused_q() -> Q:
