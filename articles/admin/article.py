@@ -14,6 +14,7 @@ from .change_form import ChangeFormAdminMixin
 from .changelist import ArticleListAdminMixin
 from .corrections import CorrectionsAdminMixin
 from .editor_policy import EditorPolicyAdminMixin
+from .links import ArticleLinksAdminMixin
 from .previews import PreviewsAdminMixin
 from .review import ReviewAdminMixin
 from .revisions import RevisionsAdminMixin
@@ -31,6 +32,7 @@ class ArticleAdmin(
     AutosaveAdminMixin,
     CorrectionsAdminMixin,
     RevisionsAdminMixin,
+    ArticleLinksAdminMixin,
     ArticleAdminBase,
     InvalidFormStatusAdminMixin,
     EditorPolicyAdminMixin,

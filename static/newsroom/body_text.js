@@ -8,7 +8,10 @@
  *   styles, which the editor ignores: the wrapper is taken off, and the spans' bold and italic
  *   become <strong> and <em>, before the editor reads the paste. What the editor
  *   keeps of any paste is what its schema knows (headings, lists, links, emphasis, quotes);
- *   the server keeps the same (nh3).
+ *   the server keeps the same (nh3);
+ * - links to other articles chosen by headline: in the text editor's link window, words typed
+ *   in the address are looked up among the live articles' headlines (articles/admin/links.py)
+ *   and offered as the address's suggestions, headline shown.
  * A static file, as the Content-Security-Policy allows no inline script.
  */
 ;(() => {
@@ -77,7 +80,44 @@
     true,
   )
 
+  function offerArticles(input, url) {
+    const list = document.createElement("datalist")
+    list.id = `${input.id || "link-href"}-articles`
+    input.after(list)
+    input.setAttribute("list", list.id)
+    let asked = ""
+    let timer = null
+    input.addEventListener("input", () => {
+      clearTimeout(timer)
+      const words = input.value.trim()
+      if (words.length < 3 || /^(https?:|mailto:|\/)/.test(words) || words === asked) return
+      timer = setTimeout(async () => {
+        asked = words
+        const response = await fetch(`${url}?q=${encodeURIComponent(words)}`, { credentials: "same-origin" })
+        if (!response.ok) return
+        const { results } = await response.json()
+        list.replaceChildren(...results.map((article) => {
+          const option = document.createElement("option")
+          option.value = article.url
+          option.label = `${article.headline} (${article.published})`
+          return option
+        }))
+      }, 200)
+    })
+  }
+
+  function watchLinkWindows() {
+    const url = (document.querySelector(".article-form") || { dataset: {} }).dataset.articleLinks
+    if (!url) return
+    new MutationObserver(() => {
+      for (const input of document.querySelectorAll(".prose-editor-dialog input[name=href]:not([list])")) {
+        offerArticles(input, url)
+      }
+    }).observe(document.body, { childList: true, subtree: true })
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    watchLinkWindows()
     const counter = document.querySelector(".article-body__words")
     if (!counter) return
     let pending = null

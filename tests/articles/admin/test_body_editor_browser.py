@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from articles.models import Article, TextBlock
 from tests.admin_editor import add_block
 from tests.axe import serious_violations
+from tests.factories import make_article
 
 PASTED = Path(__file__).parent / "pasted"
 
@@ -190,3 +191,22 @@ def test_pasted_text_keeps_headings_lists_links_and_emphasis_only(form, source, 
         assert piece in saved
     for piece in DROPPED_ELEMENTS + DROPPED_ATTRIBUTES + gone:
         assert piece not in saved, f"{piece!r} saved from {source}: {saved[:600]}"
+
+
+def test_a_link_to_another_article_is_chosen_by_its_headline(form, settings, live_server):
+    settings.NEWSROOM_SITE_URL = live_server.url
+    harbour = make_article(headline="Harbour plans approved", slug="harbour-plans-approved")
+    make_article(headline="Harbour draft", status=Article.Status.DRAFT)
+    form.keyboard.type("Read the plans")
+    form.keyboard.press("Shift+Home")
+    form.locator(".prose-menubar [title='insert link']").last.click()
+    address = form.locator(".prose-editor-dialog input[name=href]")
+    address.fill("harbour")
+    options = form.locator(".prose-editor-dialog datalist option")
+    expect(options).to_have_count(1)
+    url = f"{live_server.url}{harbour.get_absolute_url()}"
+    expect(options.first).to_have_attribute("value", url)
+    assert options.first.get_attribute("label").startswith("Harbour plans approved (")
+    address.fill(url)
+    address.press("Enter")
+    assert f'<a href="{url}"' in text_html(form) and "Read the plans</a>" in text_html(form)

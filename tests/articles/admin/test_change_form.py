@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.urls import reverse
 from django.utils import timezone
 
 from articles.events import ArticleChange
@@ -353,3 +354,18 @@ def test_the_card_of_a_picture_is_for_who_may_see_pictures(client):
     assert client.get("/admin/media/image/999999/card/").status_code == 404
     client.force_login(make_staff("articles.view_article"))
     assert client.get(card_url).status_code == 403
+
+
+def test_links_offer_live_articles_by_headline_and_nothing_else(client, settings):
+    settings.NEWSROOM_SITE_URL = "https://news.example"
+    links = reverse("admin:articles_article_links")
+    live = make_article(headline="Harbour plans approved", slug="harbour-plans-approved")
+    make_article(headline="Harbour plans drafted", status="draft")
+    client.force_login(make_staff("articles.view_article"))
+    found = client.get(links, {"q": "harbour PLANS"}).json()["results"]
+    assert [(r["headline"], r["url"]) for r in found] == [
+        (live.headline, "https://news.example/articles/harbour-plans-approved/")
+    ]
+    assert client.get(links, {"q": ""}).json() == {"results": []}
+    client.force_login(make_staff())
+    assert client.get(links, {"q": "harbour"}).status_code == 403
