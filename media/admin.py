@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from foundation.forms import InvalidFormStatusAdminMixin
+from foundation.paging import ArchiveListAdminMixin
 from media.forms import USE_EXISTING, ImageForm
 from media.models import Image
 from media.renditions import rendition_url
@@ -64,7 +65,7 @@ class StorageUnavailableForm:
 
 
 @admin.register(Image)
-class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
+class ImageAdmin(ArchiveListAdminMixin, InvalidFormStatusAdminMixin, admin.ModelAdmin):
     form = ImageForm
     list_display = ["thumbnail", "__str__", "credit", "dimensions", "rights", "uploaded_at"]
     list_display_links = ["__str__"]  # one link a row: the picture beside it adds no name
