@@ -144,7 +144,9 @@ class ArticleQuerySet(models.QuerySet):
         # The pictures first (a short list, most days none): then the archive is read only
         # through the indexes of the articles and blocks that show them, or not at all.
         pictures = list(
-            Image.objects.filter(rights_expire_on__lte=last_day).values_list("pk", flat=True)
+            Image.objects.filter(rights_expire_on__lte=last_day)
+            .order_by()
+            .values_list("pk", flat=True)
         )
         if not pictures:
             return self.none()

@@ -62,7 +62,8 @@ class ArchivePaginator(Paginator):
                 self.count_is_estimate = True
                 return estimate
         limit = (self.number + PAGES_AHEAD) * self.per_page + 1
-        counted = self.object_list[:limit].count()
+        # In no order: the count stops at the limit without sorting what it counts.
+        counted = self.object_list.order_by()[:limit].count()
         if counted == limit:
             self.count_is_estimate = self.more_than = True
             return counted - 1

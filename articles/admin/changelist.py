@@ -16,6 +16,7 @@ from foundation.paging import ArchiveListAdminMixin
 from .base import article_state, person_name
 from .filters import (
     ArticleStateFilter,
+    AuthorFilter,
     PictureRightsEndingFilter,
     PublishedYearFilter,
     warn_about_picture_rights,
@@ -51,7 +52,7 @@ class ArticleListAdminMixin(ArchiveListAdminMixin):
         "section",
         # Every author, from their own small table: only those with a byline would read the
         # whole archive's bylines on every view.
-        "authors",
+        AuthorFilter,
         "access",
         "tags",
         PublishedYearFilter,
