@@ -54,7 +54,10 @@ def test_a_save_of_a_ten_block_article_reads_each_block_once(editor_client):
     for table in BLOCK_TABLES:
         reads = [sql for sql in queries if sql.startswith("SELECT") and f'FROM "{table}"' in sql]
         assert len(reads) == 1, (table, reads)  # the form's rows, the body as saved
-    assert len(queries) <= 50, "\n".join(queries)
+    # Django's admin reads the article, its byline, tags, section and each formset's rows and
+    # checks every chosen row exists; the save writes, checks for publishing, keeps a
+    # revision, logs, and sets the article's kept head after the commit (foundation.kept).
+    assert len(queries) <= 48, "\n".join(queries)
     html = editor_client.get(article.get_absolute_url()).content.decode()
     assert "(Updated.)" in html
 
