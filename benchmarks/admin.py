@@ -133,8 +133,8 @@ def measure(repeat: int, saves: int) -> None:
     author = Author.objects.order_by("pk").first()
     # The newest seeded article with one author: the same shape of save at every size (each
     # author of a byline costs the form two queries of its own).
-    seeded = Article.objects.filter(slug__startswith="archive-").annotate(authors=Count("bylines"))
-    article = seeded.filter(authors=1).order_by("-published_at")[0]
+    seeded = Article.objects.filter(slug__startswith="archive-").annotate(named=Count("bylines"))
+    article = seeded.filter(named=1).order_by("-published_at")[0]
     revisions = reverse("admin:articles_article_revisions", args=[article.pk])
     lists = [
         ("articles", "Articles", articles),
