@@ -110,11 +110,11 @@ def search_matches(articles, query: str) -> list[int]:
     return [pk for pk, _published_at, _rank in rows]
 
 
-def admin_search_query(word: str) -> SearchQuery | None:
-    """Return the query that finds `word` as the start of a word of an article's stored text
-    (the newsroom's own search, in the admin: drafts and text beyond the cut included), or
-    None when it holds no letters or digits."""
-    parts = re.findall(r"\w+", word)
+def admin_search_query(words: list[str]) -> SearchQuery | None:
+    """Return the query that finds each of `words` as the start of a word of an article's
+    stored text (the newsroom's own search, in the admin: drafts and text beyond the cut
+    included), or None when they hold no letters or digits."""
+    parts = [part for word in words for part in re.findall(r"\w+", word)]
     if not parts:
         return None
     prefixes = " & ".join(f"{part}:*" for part in parts)

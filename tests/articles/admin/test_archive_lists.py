@@ -97,6 +97,9 @@ def test_search_finds_by_headline_standfirst_and_author(editor_client):
     # Every word somewhere: an author's name and a word of the text.
     assert listed(editor_client, f"{CHANGELIST_URL}?q=ward+frozen") == {"Ferry fares frozen"}
     assert listed(editor_client, f"{CHANGELIST_URL}?q=nothing-like-it") == set()
+    # A word no index keeps ("in") does not stop the others from finding.
+    assert listed(editor_client, f"{CHANGELIST_URL}?q=frozen+in+fares") == {"Ferry fares frozen"}
+    assert listed(editor_client, f"{CHANGELIST_URL}?q=the+harbour") == {"Council meets"}
     html = editor_client.get(f"{CHANGELIST_URL}?q=ferry").content.decode()
     assert "1 article" in html
 
