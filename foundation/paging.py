@@ -4,7 +4,7 @@ Django's changelist counts every row it could show, twice when filtered (the pag
 the whole table's), on every view: at 100,000 articles on PostgreSQL the count alone was a
 sizeable share of the list's 600 ms. Here an unfiltered list on PostgreSQL says "about N" from
 the table's statistics (`pg_class.reltuples`, which autovacuum keeps near the truth), and any
-other list counts only as far as a few pages beyond the one shown, then says "more than N":
+other list counts only as far as two pages beyond the one shown, then says "more than N":
 the cost follows the page a journalist asked for, not the size of the archive. The page links
 still lead on, and each page further counts a little further.
 """
@@ -20,8 +20,9 @@ from django.core.paginator import InvalidPage, Page, Paginator
 from django.db import connections
 from django.utils.functional import cached_property
 
-# Pages counted beyond the one shown: enough for the page links around it.
-PAGES_AHEAD = 5
+# Pages counted beyond the one shown: links to the next two. Each page counted costs a filtered
+# list at 100,000 articles about 1.5 ms more (5 pages ahead: 9 ms, where 1,000 cost 2 ms).
+PAGES_AHEAD = 2
 # Below this many rows by the statistics, an exact count is as cheap as the estimate.
 EXACT_BELOW = 10_000
 # What a list may carry in its address and still show every row (no filter, no search).

@@ -141,7 +141,7 @@ def test_a_long_list_says_it_shows_more_than_it_counted_and_pages_on(editor_clie
 
     html = editor_client.get(CHANGELIST_URL + "?q=story").content.decode()
 
-    assert "More than 12 articles" in html  # pages 1 to 6 counted, from page 1
+    assert "More than 6 articles" in html  # pages 1 to 3 counted, from page 1
     assert listed(editor_client, CHANGELIST_URL + "?q=story&p=8") == {"Story 14", "Story 15"}
     html = editor_client.get(CHANGELIST_URL + "?q=story&p=8").content.decode()
     assert "More than" not in html and "16 articles" in html  # counted to the end from there
