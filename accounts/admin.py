@@ -4,10 +4,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
 from accounts.models import User
 from foundation.forms import InvalidFormStatusAdminMixin
+from foundation.paging import ArchiveListAdminMixin
 
 
 @admin.register(User)
-class UserAdmin(InvalidFormStatusAdminMixin, DjangoUserAdmin):
+class UserAdmin(ArchiveListAdminMixin, InvalidFormStatusAdminMixin, DjangoUserAdmin):
     """Accounts by email address; `subscriptions.admin` adds what readers subscribe to."""
 
     form = UserAdminChangeForm

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
 
+from media.models import Image
 from subscriptions.access import Access
 
 from .search import preview_in_force_q, searchable_text
@@ -140,10 +141,18 @@ class ArticleQuerySet(models.QuerySet):
         """Return the published (live or scheduled) articles whose lead image or an image block
         shows a picture whose rights end within `within_days` days of `on` (today), or ended."""
         last_day = (on or timezone.localdate()) + timedelta(days=within_days)
-        in_blocks = ImageBlock.objects.filter(image__rights_expire_on__lte=last_day)
+        # The pictures first (a short list, most days none): then the archive is read only
+        # through the indexes of the articles and blocks that show them, or not at all.
+        pictures = list(
+            Image.objects.filter(rights_expire_on__lte=last_day)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+        if not pictures:
+            return self.none()
+        in_blocks = ImageBlock.objects.filter(image__in=pictures)
         return self.filter(status=Article.Status.PUBLISHED).filter(
-            models.Q(lead_image__rights_expire_on__lte=last_day)
-            | models.Q(pk__in=in_blocks.values("parent_id"))
+            models.Q(lead_image__in=pictures) | models.Q(pk__in=in_blocks.values("parent_id"))
         )
 
     def latest_first(self):
@@ -302,6 +311,9 @@ class Article(models.Model):
         ordering = ["-published_at", "-pk"]
         indexes = [
             models.Index(fields=["status", "-published_at"]),
+            # The admin's list, work in hand first (PostgreSQL sorts NULLs first descending):
+            # its page read in order from here, whatever the size of the archive.
+            models.Index(fields=["-published_at", "-id"], name="article_admin_newest"),
             # The sitemap index's newest change, without reading the archive.
             models.Index(fields=["status", "-updated_at"], name="article_status_updated"),
             # A section's page: its live articles newest first, read in order from here

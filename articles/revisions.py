@@ -67,26 +67,28 @@ def _field_value(instance, name):
     return getattr(instance, field.attname)
 
 
-def article_snapshot(article: Article) -> dict:
-    """Return the saved article with its byline, tags and body blocks as a JSON-able dict."""
+def article_snapshot(article: Article, *, body=None) -> dict:
+    """Return the saved article with its byline, tags and body blocks as a JSON-able dict;
+    `body`: its saved body blocks in order, when the caller has read them already."""
     snapshot = {name: _field_value(article, name) for name in ARTICLE_FIELDS}
     snapshot["tags"] = sorted(article.tags.values_list("pk", flat=True))
     snapshot["byline"] = list(
         Byline.objects.filter(article=article).values_list("author_id", flat=True)
     )
-    contents = contents_for_item(article, BLOCK_MODELS)
+    if body is None:
+        contents = contents_for_item(article, BLOCK_MODELS)
+        body = [block for region in article.regions for block in contents[region.key]]
     blocks = []
-    for region in article.regions:
-        for block in contents[region.key]:
-            kind = block_kind_of(block)
-            blocks.append(
-                {
-                    "kind": kind.name,
-                    "region": block.region,
-                    "ordering": block.ordering,
-                    **{name: _field_value(block, name) for name in kind.fields},
-                }
-            )
+    for block in body:
+        kind = block_kind_of(block)
+        blocks.append(
+            {
+                "kind": kind.name,
+                "region": block.region,
+                "ordering": block.ordering,
+                **{name: _field_value(block, name) for name in kind.fields},
+            }
+        )
     snapshot["blocks"] = blocks
     return snapshot
 
@@ -155,15 +157,16 @@ def _version_of(article_id: int) -> datetime:
     return Article.objects.filter(pk=article_id).values_list("updated_at", flat=True).get()
 
 
-def revision_record(*, article: Article, by, note: str = "") -> ArticleRevision:
+def revision_record(*, article: Article, by, note: str = "", body=None) -> ArticleRevision:
     """Keep the article as saved now, dated with its version (`updated_at`), as a revision;
-    `note` says what the save did (cut to fit, a long send-back note say)."""
+    `note` says what the save did (cut to fit, a long send-back note say); `body`: its saved
+    body blocks, when the caller has read them already."""
     return ArticleRevision.objects.create(
         article=article,
         created_at=_version_of(article.pk),
         created_by=by,
         note=Truncator(note).chars(ArticleRevision._meta.get_field("note").max_length),
-        snapshot=article_snapshot(article),
+        snapshot=article_snapshot(article, body=body),
     )
 
 

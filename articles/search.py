@@ -9,6 +9,8 @@ Either way search finds at most the newest `SEARCH_CANDIDATES` matches, ranks th
 view shows them a page at a time (`articles.site.views.search`, cached per listing generation).
 """
 
+import re
+
 from django.conf import settings
 from django.contrib.postgres.search import (
     SearchQuery,
@@ -98,3 +100,14 @@ def search_matches(articles, query: str) -> list[int]:
     rows = rows[-SEARCH_CANDIDATES:]
     rows.sort(key=lambda row: (row[2], row[1], row[0]), reverse=True)
     return [pk for pk, _published_at, _rank in rows]
+
+
+def admin_search_query(words: list[str]) -> SearchQuery | None:
+    """Return the query that finds each of `words` as the start of a word of an article's
+    stored text (the newsroom's own search, in the admin: drafts and text beyond the cut
+    included), or None when they hold no letters or digits."""
+    parts = [part for word in words for part in re.findall(r"\w+", word)]
+    if not parts:
+        return None
+    prefixes = " & ".join(f"{part}:*" for part in parts)
+    return SearchQuery(prefixes, search_type="raw", config=SEARCH_CONFIG)

@@ -21,7 +21,7 @@ from media.models import Image
 from subscriptions.access import Access
 
 from .blocks import BlockSummary, block_kind_of, picture_problems
-from .body import article_blocks, render_body
+from .body import article_blocks, render_blocks, render_body
 from .events import ArticleChange, announce_article_change
 from .models import Article, Byline, ImageBlock, TextBlock
 
@@ -88,12 +88,13 @@ def article_lead_image_problems(*, article: Article) -> tuple[tuple[str, str], .
     )
 
 
-def article_preview_gives_all_away(*, article: Article, access: str) -> bool:
+def article_preview_gives_all_away(*, article: Article, access: str, blocks=None) -> bool:
     """Whether readers without access would read the whole article in its preview: nothing
-    (no text, no picture) is left after the cut of a metered or subscribers-only article."""
+    (no text, no picture) is left after the cut of a metered or subscribers-only article.
+    `blocks`: its saved body, when the caller has read it already."""
     if access == Access.FREE:
         return False
-    rest = render_body(article).rest
+    rest = (render_body(article) if blocks is None else render_blocks(blocks)).rest
     return not strip_tags(rest).strip() and "<img" not in rest
 
 
@@ -110,9 +111,10 @@ def article_body_problems(*, blocks: list[BlockSummary]) -> list[str]:
     return problems
 
 
-def article_block_summaries(*, article: Article) -> list[BlockSummary]:
+def article_block_summaries(*, article: Article, blocks=None) -> list[BlockSummary]:
     """Return a summary of each saved body block, in order, for the publishing checks."""
-    return [block_kind_of(block).summarise(block) for block in article_blocks(article)]
+    blocks = article_blocks(article) if blocks is None else blocks
+    return [block_kind_of(block).summarise(block) for block in blocks]
 
 
 # The start of a tag that ends a line of text: no word runs on across it.
@@ -125,16 +127,20 @@ def count_words(html: str) -> int:
     return len(strip_tags(_BLOCK_TAG.sub(" ", html)).split())
 
 
-def article_count_words(*, article: Article) -> int:
-    """Return the number of words in the article's text blocks."""
-    texts = TextBlock.objects.filter(parent=article).values_list("text", flat=True)
+def article_count_words(*, article: Article, blocks=None) -> int:
+    """Return the number of words in the article's text blocks (`blocks`, if the caller has
+    them already)."""
+    if blocks is None:
+        texts = TextBlock.objects.filter(parent=article).values_list("text", flat=True)
+    else:
+        texts = [block.text for block in blocks if isinstance(block, TextBlock)]
     return sum(count_words(text) for text in texts)
 
 
-def article_recompute_preview(*, article: Article) -> bool:
+def article_recompute_preview(*, article: Article, blocks=None) -> bool:
     """Cut the article's searchable preview text with the settings in force; return whether it
     changed. The caller saves it (`article_body_changed`, `manage.py recompute_previews`)."""
-    body = render_body(article)
+    body = render_body(article) if blocks is None else render_blocks(blocks)
     changed = (article.preview_text, article.preview_text_paragraphs) != (
         body.preview_text,
         body.cut_by_paragraphs,
@@ -144,10 +150,14 @@ def article_recompute_preview(*, article: Article) -> bool:
     return changed
 
 
-def article_body_changed(*, article: Article) -> None:
-    """Record that the body was saved: its word count, its searchable preview, a new version."""
-    article.word_count = article_count_words(article=article)
-    article_recompute_preview(article=article)
+def article_body_changed(*, article: Article, blocks=None) -> None:
+    """Record that the body was saved: its word count, its searchable preview, a new version.
+
+    `blocks`: the saved body in order (`articles.body.article_blocks`), when the caller has
+    read it already: a save reads its body once, however many checks look at it.
+    """
+    article.word_count = article_count_words(article=article, blocks=blocks)
+    article_recompute_preview(article=article, blocks=blocks)
     article.updated_at = timezone.now()
     Article.objects.filter(pk=article.pk).update(
         word_count=article.word_count,
@@ -211,18 +221,20 @@ class SubmitRefused(PublishRefused):
 
 
 def article_check_for_publishing(
-    *, article: Article, goes_live_at: datetime | None = None
+    *, article: Article, goes_live_at: datetime | None = None, blocks=None
 ) -> PublishCheck:
     """Return what the article as saved in the database lacks before it may be published.
 
     With `goes_live_at`, also check its unpublish time against it: a takedown must come after.
+    `blocks`: its saved body, when the caller has read it already (`article_body_changed`).
     """
     saved = (
         Article.objects.filter(pk=article.pk)
         .values("headline", "standfirst", "section_id", "access", "unpublish_at")
         .get()
     )
-    blocks = article_block_summaries(article=article)
+    body = blocks
+    blocks = article_block_summaries(article=article, blocks=body)
     needs = article_publish_problems(
         headline=saved["headline"],
         standfirst=saved["standfirst"],
@@ -231,7 +243,7 @@ def article_check_for_publishing(
         blocks=blocks,
         lead_image_problems=article_lead_image_problems(article=article),
         preview_gives_all_away=article_preview_gives_all_away(
-            article=article, access=saved["access"]
+            article=article, access=saved["access"], blocks=body
         ),
     )
     time_problems = ()

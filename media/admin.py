@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from foundation.forms import InvalidFormStatusAdminMixin
+from foundation.paging import ArchiveListAdminMixin
 from media.chooser import Chooser
 from media.forms import USE_EXISTING, ImageForm
 from media.models import Image
@@ -65,11 +66,15 @@ class StorageUnavailableForm:
 
 
 @admin.register(Image)
-class ImageAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
+class ImageAdmin(ArchiveListAdminMixin, InvalidFormStatusAdminMixin, admin.ModelAdmin):
     form = ImageForm
     list_display = ["thumbnail", "__str__", "credit", "dimensions", "rights", "uploaded_at"]
     list_display_links = ["__str__"]  # one link a row: the picture beside it adds no name
     list_filter = [RightsExpiredFilter, CreditFilter, "is_decorative"]
+    # Newest first by id, which follows the upload (`uploaded_at` is set on upload and never
+    # edited): the primary key's index reads a page of 50,000 pictures in order, where the
+    # upload time, without an index of its own, had every row sorted.
+    ordering = ["-pk"]
     # Also what `autocomplete_fields` pointing at Image search in.
     search_fields = ["caption", "credit", "alt_text", "copyright_holder"]
     readonly_fields = [

@@ -121,7 +121,16 @@ class Image(models.Model):
     class Meta:
         ordering = ["-uploaded_at"]
         # The library newest first, a page at a time, whatever its size.
-        indexes = [models.Index(fields=["-uploaded_at", "-id"], name="image_newest_first")]
+        indexes = [
+            models.Index(fields=["-uploaded_at", "-id"], name="image_newest_first"),
+            # The pictures whose rights end, for the article list's rights notice and the
+            # chooser's rights filter: a few among many.
+            models.Index(
+                fields=["rights_expire_on"],
+                name="image_rights_end",
+                condition=models.Q(rights_expire_on__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         return self.caption or self.alt_text or self.file.name.rsplit("/", 1)[-1]

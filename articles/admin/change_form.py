@@ -6,17 +6,20 @@ unpublishing and access then go through `articles.services`, which check the sav
 the editor's permission.
 """
 
+from operator import attrgetter
+
 from content_editor.admin import ContentEditorInline
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms.models import BaseInlineFormSet
+from django.db.models import prefetch_related_objects
+from django.forms.models import BaseInlineFormSet, ModelChoiceField
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from articles import services
-from articles.blocks import BLOCK_KINDS, Piece, block_kind, block_kind_of
+from articles.blocks import BLOCK_KINDS, BLOCK_MODELS, Piece, block_kind, block_kind_of
 from articles.body import article_blocks
-from articles.models import WORDS_PER_MINUTE, Article, Byline
+from articles.models import WORDS_PER_MINUTE, Article, Byline, ImageBlock
 from media.widgets import PictureFieldsMixin, picture_card
 
 from .corrections import CorrectionInline
@@ -38,7 +41,43 @@ BYLINE_BESIDE = "article-byline"
 REFUSED_SESSION_KEY = "articles.publish_refused"
 
 
-class BylineFormSet(BaseInlineFormSet):
+class SavedRowField(ModelChoiceField):
+    """The hidden id of a row an inline formset shows: found among the rows the formset read,
+    where Django's own field asks the database again for each row of each save."""
+
+    def __init__(self, queryset, *, saved_rows, **kwargs):
+        super().__init__(queryset, **kwargs)
+        self.saved_rows = saved_rows
+
+    def to_python(self, value):
+        if value not in self.empty_values and (row := self.saved_rows().get(str(value))):
+            return row
+        return super().to_python(value)
+
+
+class SavedRowsFormSet(BaseInlineFormSet):
+    """An inline formset that reads its rows once per save (`SavedRowField`)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        name = self.model._meta.pk.name
+        field = form.fields[name]
+        form.fields[name] = SavedRowField(
+            field.queryset,
+            saved_rows=self.saved_rows,
+            initial=field.initial,
+            required=False,
+            widget=field.widget,
+        )
+
+    def saved_rows(self) -> dict:
+        """Return the rows the formset shows (read once, by Django), by their id as posted."""
+        if not hasattr(self, "_rows_by_id"):
+            self._rows_by_id = {str(row.pk): row for row in self.get_queryset()}
+        return self._rows_by_id
+
+
+class BylineFormSet(SavedRowsFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
         if "DELETE" in form.fields:  # a table's column heading is no label for a reader
@@ -72,6 +111,28 @@ def read_only_body(article) -> list[Piece]:
     ]
 
 
+def saved_body(article, formsets) -> list:
+    """Return the body the block formsets have just saved, in order, as the blocks they read
+    and saved (no second read of them): the deleted have no id, the untouched extra forms
+    none either. A form without the block editor (read-only) reads the saved body."""
+    block_formsets = [formset for formset in formsets if formset.model in BLOCK_MODELS]
+    if not block_formsets:
+        return article_blocks(article)
+    regions = {region.key for region in article.regions}
+    blocks = [
+        form.instance
+        for formset in block_formsets
+        for form in formset.forms
+        if form.instance.pk is not None and form.instance.region in regions
+    ]
+    blocks.sort(key=attrgetter("ordering"))  # as `articles.body.article_blocks` orders them
+    # The pictures' files for the preview, as article_blocks fetches them: one query.
+    prefetch_related_objects(
+        [block for block in blocks if isinstance(block, ImageBlock)], "image__renditions"
+    )
+    return blocks
+
+
 def sends_publishing_fields(request) -> bool:
     """Whether the POST carries a publishing field (the form offers them to editors only)."""
     # published_at arrives as published_at_0 (the date) and published_at_1 (the time).
@@ -87,6 +148,8 @@ LEAD_IMAGE_CARD = {"lead_image": "lead_image_card"}  # the field, and its read-o
 
 class BlockInline(PictureFieldsMixin, ContentEditorInline):
     """A kind of body block in the block editor; a picture block shows the chosen picture."""
+
+    formset = SavedRowsFormSet
 
 
 class ChangeFormAdminMixin(PictureFieldsMixin):
@@ -211,7 +274,10 @@ class ChangeFormAdminMixin(PictureFieldsMixin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         article = form.instance
-        services.article_body_changed(article=article)
+        # The body as saved, read once: the word count, the preview, the publishing check and
+        # the revision (`RevisionsAdminMixin.keep_revision`) all look at it.
+        body = request.saved_article_body = saved_body(article, formsets)
+        services.article_body_changed(article=article, blocks=body)
         wanted = {
             name: form.cleaned_data[name] for name in PUBLISHING_FIELDS if name in form.fields
         }
@@ -234,7 +300,7 @@ class ChangeFormAdminMixin(PictureFieldsMixin):
         submit = SUBMIT_FOR_REVIEW in request.POST and article.status == Article.Status.DRAFT
         if submit and self.submit_saved_for_review(request, article):
             return
-        check = services.article_check_for_publishing(article=article)
+        check = services.article_check_for_publishing(article=article, blocks=body)
         request.saved_article_check = check  # the answer's look at the body (`_needs_another_look`)
         if check.body_problems:
             self.message_user(

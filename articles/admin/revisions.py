@@ -125,7 +125,9 @@ class RevisionsAdminMixin:
         typed = LogEntry(change_message=json.dumps(message)).get_change_message() if message else ""
         done = [typed, *self._logged_during_save(request, obj)]
         note = " ".join(sentence(part) for part in done if part)
-        revisions.revision_record(article=obj, by=request.user, note=note or "Saved")
+        # The body as the change form's save read it (`ChangeFormAdminMixin.save_related`).
+        body = getattr(request, "saved_article_body", None)
+        revisions.revision_record(article=obj, by=request.user, note=note or "Saved", body=body)
 
     def _logged_during_save(self, request, obj) -> list[str]:
         mark = getattr(request, LOG_MARK, None)

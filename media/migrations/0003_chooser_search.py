@@ -1,5 +1,6 @@
 """The chooser finds pictures by their words on a stored text search vector (PostgreSQL, with
-one GIN index; NULL on SQLite), and pages the library newest first along an index."""
+one GIN index; NULL on SQLite), and pages the library newest first along an index; the
+pictures whose rights end are found by a partial index (the article list's rights notice)."""
 
 from django.contrib.postgres.indexes import GinIndex
 import django.contrib.postgres.search
@@ -39,6 +40,14 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='image',
             index=models.Index(fields=['-uploaded_at', '-id'], name='image_newest_first'),
+        ),
+        migrations.AddIndex(
+            model_name="image",
+            index=models.Index(
+                condition=models.Q(("rights_expire_on__isnull", False)),
+                fields=["rights_expire_on"],
+                name="image_rights_end",
+            ),
         ),
         migrations.RunPython(forwards, backwards),
     ]

@@ -58,6 +58,22 @@ def test_editors_are_warned_at_the_top_of_the_article_list(client, staff_user, a
     assert "list them" in response.content.decode()
 
 
+def test_the_warning_counts_no_further_than_it_says(client, staff_user):
+    from articles.admin.filters import RIGHTS_WARNING_MOST
+
+    ending = rights_until(2)
+    for _ in range(RIGHTS_WARNING_MOST + 1):
+        make_article(lead_image=ending)
+    client.force_login(staff_user)
+
+    response = client.get(LIST_URL)
+
+    warnings = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
+    assert warnings[0].startswith(
+        f"More than {RIGHTS_WARNING_MOST} live or scheduled articles show a picture whose rights"
+    )
+
+
 def test_journalists_are_not_warned_nor_offered_the_editors_filter(client, articles):
     client.force_login(make_staff(*JOURNALIST))
 
