@@ -20,7 +20,6 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 from articles.body import render_blocks
@@ -35,6 +34,7 @@ from articles.models import (
     Tag,
     TextBlock,
 )
+from articles.services import article_count_words
 from articles.site.pages import site_changed
 from media.models import Image
 
@@ -160,12 +160,7 @@ class Command(BaseCommand):
                     access=rng.choices(list(Article.Access), weights=[25, 60, 15])[0],
                     status=Article.Status.PUBLISHED,
                     published_at=published_at,
-                    # As `articles.services.article_count_words` counts them.
-                    word_count=sum(
-                        len(strip_tags(block.text).split())
-                        for block in blocks
-                        if isinstance(block, TextBlock)
-                    ),
+                    word_count=article_count_words(article=None, blocks=blocks),
                     preview_text=body.preview_text,
                     preview_text_paragraphs=body.cut_by_paragraphs,
                 )
