@@ -231,12 +231,7 @@ class Chooser:
             raise PermissionDenied
         filters = ChooserFilters(request.GET)
         if not filters.is_valid():
-            return TemplateResponse(
-                request,
-                "admin/media/image/chooser.html",
-                self.context(request, title="Choose a picture", filters=filters, pictures=[]),
-                status=400,
-            )
+            return self._chooser_page(request, [], filters=filters, status=400)
         page = filters.cleaned_data["page"] or 1
         start = (page - 1) * PER_PAGE
         # One more than a page tells whether there is a next one: nothing counts the library.
@@ -245,21 +240,16 @@ class Chooser:
         pictures = pictures[:PER_PAGE]
         query = request.GET.copy()
         query.pop("page", None)
-        return TemplateResponse(
+        return self._chooser_page(
             request,
-            "admin/media/image/chooser.html",
-            self.context(
-                request,
-                title="Choose a picture",
-                filters=filters,
-                pictures=[_choice(picture) for picture in pictures],
-                page=page,
-                first=start + 1,
-                last=start + len(pictures),
-                previous_page=page - 1 if page > 1 else None,
-                next_page=page + 1 if more else None,
-                query=query.urlencode(),
-            ),
+            pictures,
+            filters=filters,
+            page=page,
+            first=start + 1,
+            last=start + len(pictures),
+            previous_page=page - 1 if page > 1 else None,
+            next_page=page + 1 if more else None,
+            query=query.urlencode(),
         )
 
     def upload(self, request):
@@ -317,16 +307,21 @@ class Chooser:
             return self._describe_page(
                 request, formset, status=503, error=StorageUnavailable.message
             )
+        return self._chooser_page(
+            request, added, added=True, choose_at_once=added[0] if len(added) == 1 else None
+        )
+
+    def _chooser_page(self, request, pictures, *, status=200, **more):
         return TemplateResponse(
             request,
             "admin/media/image/chooser.html",
             self.context(
                 request,
                 title="Choose a picture",
-                added=True,
-                pictures=[_choice(picture) for picture in added],
-                choose_at_once=added[0] if len(added) == 1 else None,
+                pictures=[_choice(picture) for picture in pictures],
+                **more,
             ),
+            status=status,
         )
 
     def _describe_page(self, request, formset, *, status=200, error=None):

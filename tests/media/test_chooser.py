@@ -155,6 +155,15 @@ def drop(client, data, name="harbour.jpg", **more):
     return client.post(UPLOAD, {"file": upload(data, name=name), **more})
 
 
+def describe_one(client, token, **fields):
+    """Post the describe form for one dropped picture, with `fields` typed."""
+    typed = {f"form-0-{name}": value for name, value in fields.items()}
+    return client.post(
+        DESCRIBE,
+        {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-token": token, **typed},
+    )
+
+
 def test_dropped_pictures_are_described_in_one_form_and_join_the_library(
     journalist, journalist_user
 ):
@@ -201,16 +210,7 @@ def test_dropped_pictures_are_described_in_one_form_and_join_the_library(
 
 def test_one_dropped_picture_is_chosen_once_described(journalist):
     token = drop(journalist, picture_bytes()).json()["token"]
-    added = journalist.post(
-        DESCRIBE,
-        {
-            "field": "id_lead_image",
-            "form-TOTAL_FORMS": "1",
-            "form-INITIAL_FORMS": "1",
-            "form-0-token": token,
-            "form-0-alt_text": "A quay",
-        },
-    )
+    added = describe_one(journalist, token, alt_text="A quay")
     picture = Image.objects.get()
     assert added.context["choose_at_once"] == picture
     assert f'data-choose-at-once="{picture.pk}"' in added.content.decode()
@@ -218,16 +218,7 @@ def test_one_dropped_picture_is_chosen_once_described(journalist):
 
 def test_alt_text_is_required_unless_decorative_and_what_was_typed_is_kept(journalist):
     token = drop(journalist, picture_bytes()).json()["token"]
-    response = journalist.post(
-        DESCRIBE,
-        {
-            "form-TOTAL_FORMS": "1",
-            "form-INITIAL_FORMS": "1",
-            "form-0-token": token,
-            "form-0-caption": "Typed by hand",
-            "form-0-credit": "Herald/Ann Lee",
-        },
-    )
+    response = describe_one(journalist, token, caption="Typed by hand", credit="Herald/Ann Lee")
     assert response.status_code == 400
     html = response.content.decode()
     assert "Describe what the picture shows" in html
@@ -269,15 +260,7 @@ def test_a_tampered_or_foreign_upload_token_is_refused(journalist, tamper):
         journalist.force_login(other)
         token = drop(journalist, picture_bytes()).json()["token"]
         journalist.force_login(make_staff("media.view_image", "media.add_image"))
-    response = journalist.post(
-        DESCRIBE,
-        {
-            "form-TOTAL_FORMS": "1",
-            "form-INITIAL_FORMS": "1",
-            "form-0-token": token,
-            "form-0-alt_text": "A quay",
-        },
-    )
+    response = describe_one(journalist, token, alt_text="A quay")
     assert response.status_code == 400
     assert "drop the picture on the chooser again" in response.content.decode()
     assert not Image.objects.exists()
@@ -288,15 +271,7 @@ def test_the_token_says_nothing_a_journalist_could_change(journalist):
     facts = signing.loads(token, salt="media.chooser.pending")
     facts["content_hash"] = "0" * 64
     forged = signing.dumps(facts, salt="other", compress=True)
-    response = journalist.post(
-        DESCRIBE,
-        {
-            "form-TOTAL_FORMS": "1",
-            "form-INITIAL_FORMS": "1",
-            "form-0-token": forged,
-            "form-0-alt_text": "A quay",
-        },
-    )
+    response = describe_one(journalist, forged, alt_text="A quay")
     assert response.status_code == 400
 
 
