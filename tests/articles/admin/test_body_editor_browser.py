@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from articles.models import Article, TextBlock
-from tests.admin_editor import add_block
+from tests.admin_editor import add_block, log_in_to_admin
 from tests.axe import serious_violations
 from tests.factories import make_article
 
@@ -29,10 +29,7 @@ pytestmark = [
 def form(live_server, page, django_user_model):
     """The add form, logged in as an editor, with one text block whose editor has focus."""
     django_user_model.objects.create_superuser(email="ed@example.com", password="ed-password-42")
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "ed@example.com")
-    page.fill("#id_password", "ed-password-42")
-    page.click("input[type=submit]")
+    log_in_to_admin(page, live_server.url, "ed@example.com", "ed-password-42")
     page.goto(f"{live_server.url}/admin/articles/article/add/")
     add_block(page, "Text")
     page.locator(".prose-editor [contenteditable=true]").last.click()

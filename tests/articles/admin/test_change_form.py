@@ -369,3 +369,6 @@ def test_links_offer_live_articles_by_headline_and_nothing_else(client, settings
     assert client.get(links, {"q": ""}).json() == {"results": []}
     client.force_login(make_staff())
     assert client.get(links, {"q": "harbour"}).status_code == 403
+    client.logout()  # readers: the admin's log-in, and no headline
+    answer = client.get(links, {"q": "harbour"})
+    assert answer.status_code == 302 and b"Harbour" not in answer.content
