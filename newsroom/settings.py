@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "articles",
     "subscriptions",
     "newsletters",
+    "insight",
 ]
 NEWSROOM_DEMO = env.bool("NEWSROOM_DEMO", default=DEBUG)
 INSTALLED_APPS += ["demo"] if NEWSROOM_DEMO else []
@@ -395,6 +396,14 @@ NEWSROOM_METER_REGISTERED = env.int("NEWSROOM_METER_REGISTERED", default=5)
 NEWSROOM_PAST_DUE_GRACE_DAYS = env.int("NEWSROOM_PAST_DUE_GRACE_DAYS", default=7)
 NEWSROOM_GIFTS_PER_MONTH = env.int("NEWSROOM_GIFTS_PER_MONTH", default=10)
 NEWSROOM_GIFT_LINK_DAYS = env.int("NEWSROOM_GIFT_LINK_DAYS", default=14)
+# Paywall insight (insight): events are written in batches of this many, or when the oldest is
+# this many seconds old, after a response has gone; conversions are attributed to the last wall
+# within the window; who read is forgotten after READER_DAYS, the events after KEEP_MONTHS.
+NEWSROOM_INSIGHT_BATCH = env.int("NEWSROOM_INSIGHT_BATCH", default=500)
+NEWSROOM_INSIGHT_FLUSH_SECONDS = env.float("NEWSROOM_INSIGHT_FLUSH_SECONDS", default=2.0)
+NEWSROOM_INSIGHT_ATTRIBUTION_DAYS = env.int("NEWSROOM_INSIGHT_ATTRIBUTION_DAYS", default=30)
+NEWSROOM_INSIGHT_READER_DAYS = env.int("NEWSROOM_INSIGHT_READER_DAYS", default=31)
+NEWSROOM_INSIGHT_KEEP_MONTHS = env.int("NEWSROOM_INSIGHT_KEEP_MONTHS", default=13)
 # How long a share link of an unpublished article (articles.previews) works.
 NEWSROOM_PREVIEW_LINK_HOURS = env.int("NEWSROOM_PREVIEW_LINK_HOURS", default=48)
 NEWSROOM_MAX_IMAGE_PIXELS = env.int("NEWSROOM_MAX_IMAGE_PIXELS", default=60_000_000)

@@ -11,6 +11,7 @@ reader without cookies who gets a preview gets no Set-Cookie either.
 
 from __future__ import annotations
 
+import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -30,6 +31,8 @@ METER_COOKIE = "newsroom_meter"
 METER_SALT = "subscriptions.meter"
 # Far more than any allowance: a bound on what a cookie may make us parse.
 MAX_COOKIE_READS = 50
+# The cookie's random id (`meter_visitor`): 16 URL-safe characters, 96 bits.
+VISITOR_LENGTH = 16
 
 _STAGED = "_newsroom_meter_cookie"
 
@@ -43,6 +46,7 @@ KEPT_READS_SECONDS = 60 * 60
 class _StagedReads:
     period: date
     article_ids: frozenset[int]
+    visitor: str
 
 
 _CLEAR = object()
@@ -60,20 +64,50 @@ def period_end(period: date) -> datetime:
     return datetime.combine(following, time.min, tzinfo=timezone.get_default_timezone())
 
 
+def _cookie_payload(request: HttpRequest) -> dict:
+    """Return what the request's meter cookie holds ({} for none, or a tampered or foreign one)."""
+    value = request.COOKIES.get(METER_COOKIE)
+    if not value:
+        return {}
+    try:
+        payload = signing.loads(value, salt=METER_SALT)
+    except (signing.BadSignature, ValueError):
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def _visitor_of(payload: dict) -> str:
+    visitor = payload.get("r")
+    return visitor if isinstance(visitor, str) and 0 < len(visitor) <= VISITOR_LENGTH else ""
+
+
+def anonymous_meter(*, request: HttpRequest, period: date) -> tuple[frozenset[int], str]:
+    """Return the articles read this period according to the request's meter cookie, and the
+    cookie's random id (`meter_visitor`), reading the cookie once."""
+    payload = _cookie_payload(request)
+    return _reads_of(payload, period), _visitor_of(payload)
+
+
 def anonymous_reads(*, request: HttpRequest, period: date) -> frozenset[int]:
     """Return the articles read this period according to the request's meter cookie.
 
     A missing, tampered, foreign (signed for another purpose or with another key) or
     old-period cookie gives a fresh reader: an empty set, never an error.
     """
-    value = request.COOKIES.get(METER_COOKIE)
-    if not value:
-        return frozenset()
-    try:
-        payload = signing.loads(value, salt=METER_SALT)
-    except (signing.BadSignature, ValueError):
-        return frozenset()
-    if not isinstance(payload, dict) or payload.get("p") != period.isoformat():
+    return _reads_of(_cookie_payload(request), period)
+
+
+def meter_visitor(request: HttpRequest) -> str:
+    """Return the random id of the reader's meter cookie ("" without one): what the paywall's
+    insight counts an anonymous reader by. The cookie this response will set comes first."""
+    staged = getattr(request, _STAGED, None)
+    if isinstance(staged, _StagedReads):
+        return staged.visitor
+    return _visitor_of(_cookie_payload(request))
+
+
+def _reads_of(payload: dict, period: date) -> frozenset[int]:
+    if payload.get("p") != period.isoformat():
         return frozenset()
     article_ids = payload.get("a")
     if not isinstance(article_ids, list):
@@ -144,13 +178,21 @@ def meter_reads_changed(user_id: int, period: date) -> None:
 
 
 def meter_stage_anonymous_read(
-    *, request: HttpRequest, period: date, read_article_ids: frozenset[int], article_id: int
+    *,
+    request: HttpRequest,
+    period: date,
+    read_article_ids: frozenset[int],
+    article_id: int,
+    visitor: str = "",
 ) -> None:
     """Stage the anonymous reader's cookie, `read_article_ids` and `article_id`, for the
-    response (on top of anything this request staged already)."""
+    response (on top of anything this request staged already), keeping the cookie's random id
+    `visitor` (a new one if it had none)."""
     staged = getattr(request, _STAGED, None)
-    read = staged.article_ids if isinstance(staged, _StagedReads) else read_article_ids
-    setattr(request, _STAGED, _StagedReads(period, read | {article_id}))
+    if isinstance(staged, _StagedReads):
+        read_article_ids, visitor = staged.article_ids, staged.visitor
+    visitor = visitor or secrets.token_urlsafe(VISITOR_LENGTH * 3 // 4)
+    setattr(request, _STAGED, _StagedReads(period, read_article_ids | {article_id}, visitor))
 
 
 @contextmanager
@@ -223,7 +265,8 @@ def meter_apply_to_response(
         response.delete_cookie(METER_COOKIE, samesite="Lax")
     else:
         value = signing.dumps(
-            {"p": staged.period.isoformat(), "a": sorted(staged.article_ids)}, salt=METER_SALT
+            {"p": staged.period.isoformat(), "a": sorted(staged.article_ids), "r": staged.visitor},
+            salt=METER_SALT,
         )
         response.set_cookie(
             METER_COOKIE,

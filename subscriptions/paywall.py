@@ -39,7 +39,7 @@ from foundation.kept import Fetched
 from subscriptions.access import Access
 from subscriptions.entitlement import reader_is_entitled, users_with_entitling_subscription
 from subscriptions.meter import (
-    anonymous_reads,
+    anonymous_meter,
     kept_registered_reads,
     meter_lock,
     meter_period,
@@ -108,6 +108,8 @@ class Reader:
     # False for HEAD requests, prefetches and crawlers: they never consume a read.
     may_consume_reads: bool = True
     gifted_article_ids: frozenset[int] = frozenset()
+    # An anonymous reader's meter id (`subscriptions.meter.meter_visitor`), "" without one.
+    visitor: str = ""
 
     @property
     def is_anonymous(self) -> bool:
@@ -244,8 +246,10 @@ def build_reader(
     )
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
+        read_article_ids, visitor = anonymous_meter(request=request, period=period)
         return Reader(
-            read_article_ids=anonymous_reads(request=request, period=period),
+            read_article_ids=read_article_ids,
+            visitor=visitor,
             reads_limit=settings.NEWSROOM_METER_ANONYMOUS,
             period=period,
             may_consume_reads=may_consume_reads,
@@ -407,6 +411,7 @@ def meter_record_read(
             period=period,
             read_article_ids=reader.read_article_ids,
             article_id=article.pk,
+            visitor=reader.visitor,
         )
         return decision
     with meter_lock(user_id=reader.user_id):

@@ -33,6 +33,8 @@ if os.environ.get("NEWSROOM_TEST_TASKS") != "database":
     # database backend and EMAIL_URL (a stand-in mail server), as production does.
     TASKS = {"default": {"BACKEND": "tests.engine.ImmediateBackend"}}
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Events are written after every response, so that a test sees what a request recorded.
+NEWSROOM_INSIGHT_BATCH = 1
 # The suite runs in one process; CI runs it again against Redis (CACHE_URL).
 SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 # Serve static files from the apps' folders, as in development: no collectstatic before tests.

@@ -23,7 +23,10 @@ MAY_USE = {
     "articles": {"foundation", "accounts", "media", "subscriptions"},
     # Renders articles for readers through the paywall's decision; nothing names it but newsroom.
     "newsletters": {"foundation", "accounts", "media", "articles", "subscriptions"},
-    "newsroom": {"foundation", *APPS, "newsletters"},
+    # Paywall insight: counts what readers of articles were shown and did; nothing names it but
+    # newsroom (the lower apps record through `foundation.events`).
+    "insight": {"foundation", "accounts", "articles", "subscriptions", "newsletters"},
+    "newsroom": {"foundation", *APPS, "newsletters", "insight"},
 }
 
 

@@ -1,0 +1,123 @@
+"""First-party events, kept off the page's path: what readers were shown and what they did.
+
+A page records an event with `record(kind, **facts)`: an append to this process's batch, a
+microsecond, no I/O. The batch goes to the sink (`insight`'s writer, named by `sink_set` when
+that app is ready) in one write:
+
+- after a response has gone, once the batch holds `NEWSROOM_INSIGHT_BATCH` events or its oldest
+  is `NEWSROOM_INSIGHT_FLUSH_SECONDS` old (Django's `request_finished`, which a WSGI server sends
+  when it has written the response: the reader never waits for it);
+- when the process exits (gunicorn's `worker_exit` hook and `atexit`), so that a worker recycled
+  after its 2,000 requests loses nothing.
+
+A process killed outright (SIGKILL, the OOM killer) loses its batch: at most a few seconds of
+impressions, never a conversion. Conversions (a sign-up, a checkout, a subscription) are few and
+must reconcile with the tables they count, so `record_now` writes them at once, in the caller's
+transaction, with the row that makes them.
+
+A sink that fails (the database is away) keeps the batch for the next try, up to `KEEP_AT_MOST`
+events; beyond that the oldest are dropped and counted in the log, never an error for a reader.
+
+This module knows nothing of articles or readers: facts are plain values (ids, short names).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.signals import request_finished
+
+logger = logging.getLogger(__name__)
+
+# A bound on what a process keeps while its sink fails: a few minutes of a busy site's walls.
+KEEP_AT_MOST = 20_000
+
+Sink = Callable[[list[tuple[float, str, dict]]], None]
+
+_batch: list[tuple[float, str, dict]] = []
+_lock = threading.Lock()
+_sink: Sink | None = None
+
+
+def sink_set(sink: Sink | None) -> None:
+    """Name the function that writes a batch of `(time, kind, facts)` events."""
+    global _sink
+    _sink = sink
+
+
+def request_facts(request) -> dict:
+    """Return what the sink needs to know of a request: its Referer, host, User-Agent and
+    `utm_` parameters, as they came (the sink keeps only their class)."""
+    meta = request.META  # not request.headers, which copies every header
+    facts = {
+        "referer": meta.get("HTTP_REFERER", ""),
+        "host": meta.get("HTTP_HOST", ""),
+        "user_agent": meta.get("HTTP_USER_AGENT", ""),
+    }
+    if "utm_" in meta.get("QUERY_STRING", ""):
+        facts["utm_medium"] = request.GET.get("utm_medium", "")
+        facts["utm_source"] = request.GET.get("utm_source", "")
+    return facts
+
+
+def record(kind: str, *, request=None, **facts) -> None:
+    """Record that `kind` happened now, with `facts` (and those of `request`, if given);
+    written with the process's next batch."""
+    if request is not None:
+        facts.update(request_facts(request))
+    _batch.append((time.time(), kind, facts))  # list.append is atomic: no lock on the page path
+
+
+def record_now(kind: str, *, request=None, **facts) -> None:
+    """Record that `kind` happened now and write it at once (in the caller's transaction)."""
+    if request is not None:
+        facts.update(request_facts(request))
+    if _sink is not None:
+        _sink([(time.time(), kind, facts)])
+
+
+def flush() -> int:
+    """Hand the batch to the sink now; return how many events it took (0 if it failed)."""
+    global _batch
+    if _sink is None or not _batch:
+        return 0
+    with _lock:
+        taken, _batch = _batch, []
+        try:
+            _sink(taken)
+        except Exception:
+            logger.exception("%d events could not be written; kept for the next try", len(taken))
+            kept = taken + _batch
+            dropped = max(0, len(kept) - KEEP_AT_MOST)
+            if dropped:
+                logger.error("%d events dropped: the sink has failed for too long", dropped)
+            _batch = kept[dropped:]
+            return 0
+    return len(taken)
+
+
+def pending() -> int:
+    """Return how many events wait in this process's batch."""
+    return len(_batch)
+
+
+def _flush_when_due(**kwargs) -> None:
+    batch = _batch
+    if not batch:
+        return
+    if (
+        len(batch) >= settings.NEWSROOM_INSIGHT_BATCH
+        or time.time() - batch[0][0] >= settings.NEWSROOM_INSIGHT_FLUSH_SECONDS
+    ):
+        flush()
+
+
+def connect() -> None:
+    """Flush after responses when due, and at exit (called once, by the sink's app)."""
+    request_finished.connect(_flush_when_due, dispatch_uid="foundation.events.flush")
+    atexit.register(flush)

@@ -1,0 +1,90 @@
+"""Writing events: the sink of `foundation.events`, and attribution of conversions to walls.
+
+A batch of `(time, kind, facts)` becomes `Event` rows in one insert. On the way, what the
+request said is reduced to its class (`insight.classify`), crawlers are left out, and each
+conversion (a sign-up, a checkout, a subscription) is attributed to the last wall its reader met
+within `NEWSROOM_INSIGHT_ATTRIBUTION_DAYS` before it: the reader is known by their account and by
+every meter id they carried when they signed up or in, and the conversion takes that wall's
+article, section, access, reader kind, referrer and device (the reader as they met the wall).
+A conversion after no wall has no article.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+
+from insight.classify import device_class, referrer_class
+from insight.models import CONVERSIONS, Event, Kind
+from subscriptions.paywall import CRAWLER_USER_AGENT
+
+# Facts an event keeps as they are.
+KEPT_FACTS = (
+    "detail",
+    "article_id",
+    "section_id",
+    "access",
+    "reader_kind",
+    "user_id",
+    "visitor",
+    "subscription_id",
+)
+
+
+def events_write(batch: list[tuple[float, str, dict]]) -> None:
+    """Write `batch` as events (one insert), attributing its conversions."""
+    rows = []
+    for moment, kind, facts in batch:
+        user_agent = facts.get("user_agent")
+        if user_agent is not None and CRAWLER_USER_AGENT.search(user_agent):
+            continue
+        event = Event(
+            at=datetime.fromtimestamp(moment, tz=UTC),
+            kind=Kind(kind),
+            **{name: facts[name] for name in KEPT_FACTS if facts.get(name) is not None},
+        )
+        if user_agent is not None:
+            event.device = device_class(user_agent)
+        if "referer" in facts:
+            event.referrer = referrer_class(
+                referer=facts["referer"],
+                host=facts.get("host", ""),
+                utm_medium=facts.get("utm_medium", ""),
+                utm_source=facts.get("utm_source", ""),
+            )
+        if event.kind in CONVERSIONS:
+            attribute(event)
+        rows.append(event)
+    Event.objects.bulk_create(rows)
+
+
+def attribute(conversion: Event) -> None:
+    """Attribute `conversion` to the last wall its reader met within the attribution window."""
+    wall = last_wall(user_id=conversion.user_id, visitor=conversion.visitor, at=conversion.at)
+    conversion.wall = wall
+    if wall is not None:
+        for name in ("article_id", "section_id", "access", "reader_kind", "referrer", "device"):
+            setattr(conversion, name, getattr(wall, name))
+
+
+def last_wall(*, user_id: int | None, visitor: str, at: datetime) -> Event | None:
+    """Return the last wall shown to a reader (their account, or any meter id they carried)
+    within the attribution window before `at`, or None."""
+    since = at - timedelta(days=settings.NEWSROOM_INSIGHT_ATTRIBUTION_DAYS)
+    visitors = {visitor} - {""}
+    walls = Event.objects.filter(kind=Kind.WALL, at__gte=since, at__lte=at)
+    found = []
+    if user_id is not None:
+        visitors |= set(
+            Event.objects.filter(
+                kind__in=[Kind.SIGNUP, Kind.SIGN_IN], user_id=user_id, at__gte=since
+            )
+            .exclude(visitor="")
+            .values_list("visitor", flat=True)
+        )
+        found.append(walls.filter(user_id=user_id).order_by("-at", "-pk").first())
+    if visitors:
+        found.append(walls.filter(visitor__in=visitors).order_by("-at", "-pk").first())
+    found = [wall for wall in found if wall is not None]
+    return max(found, key=lambda wall: (wall.at, wall.pk), default=None)
