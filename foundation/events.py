@@ -50,6 +50,10 @@ def sink_set(sink: Sink | None) -> None:
     _sink = sink
 
 
+# A referer nobody knows (a page counted by an image, which cannot say where its page came from).
+UNKNOWN_REFERER = "?"
+
+
 def request_facts(request) -> dict:
     """Return what the sink needs to know of a request: its Referer, host, User-Agent and
     `utm_` parameters, as they came (the sink keeps only their class)."""
@@ -66,17 +70,17 @@ def request_facts(request) -> dict:
 
 
 def record(kind: str, *, request=None, **facts) -> None:
-    """Record that `kind` happened now, with `facts` (and those of `request`, if given);
-    written with the process's next batch."""
+    """Record that `kind` happened now, with `facts` (and those of `request`, if given, which
+    `facts` override); written with the process's next batch."""
     if request is not None:
-        facts.update(request_facts(request))
+        facts = request_facts(request) | facts
     _batch.append((time.time(), kind, facts))  # list.append is atomic: no lock on the page path
 
 
 def record_now(kind: str, *, request=None, **facts) -> None:
     """Record that `kind` happened now and write it at once (in the caller's transaction)."""
     if request is not None:
-        facts.update(request_facts(request))
+        facts = request_facts(request) | facts
     if _sink is not None:
         _sink([(time.time(), kind, facts)])
 
@@ -104,6 +108,15 @@ def flush() -> int:
 def pending() -> int:
     """Return how many events wait in this process's batch."""
     return len(_batch)
+
+
+def discard() -> int:
+    """Drop this process's batch unwritten; return how many events it held (for tests, which
+    write only the events they look at)."""
+    global _batch
+    with _lock:
+        dropped, _batch = len(_batch), []
+    return dropped
 
 
 def _flush_when_due(**kwargs) -> None:

@@ -11,31 +11,12 @@ from __future__ import annotations
 
 from django.db import models
 
-
-class Kind(models.TextChoices):
-    READ = "read", "Article read"  # the text in full, to a reader who is not staff
-    WALL = "wall", "Wall shown"  # the preview and the prompt; `detail` says why
-    LAST_FREE_READ = "last_free_read", "Last free read"  # the meter's last free article
-    PROMPT_CLICK = "prompt_click", "Prompt clicked"  # `detail`: which button
-    SIGNUP_STARTED = "signup_started", "Sign-up started"
-    SIGNUP = "signup", "Sign-up"
-    SIGN_IN = "sign_in", "Sign-in"  # ties a reader's meter id to their account; no figure
-    CHECKOUT = "checkout", "Checkout started"
-    SUBSCRIPTION = "subscription", "Subscription started"  # from the payment webhook
-    GIFT_OPENED = "gift_opened", "Gift opened"
-    GIFT_SIGNUP = "gift_signup", "Gift sign-up"
-    NEWSLETTER_SIGNUP = "newsletter_signup", "Newsletter sign-up"  # `detail`: where
-
+from subscriptions.funnel import ReaderKind
+from subscriptions.funnel import Step as Kind  # what happened: the paywall's vocabulary
 
 # Conversions are attributed to the last wall the reader met within the attribution window
 # before them: they take that wall's article, section, access, referrer and device.
 CONVERSIONS = frozenset({Kind.SIGNUP, Kind.CHECKOUT, Kind.SUBSCRIPTION})
-
-
-class ReaderKind(models.TextChoices):
-    ANONYMOUS = "anonymous", "Anonymous"
-    REGISTERED = "registered", "Registered"
-    SUBSCRIBER = "subscriber", "Subscriber"
 
 
 class Referrer(models.TextChoices):

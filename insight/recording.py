@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 
+from foundation import events
 from insight.classify import device_class, referrer_class
 from insight.models import CONVERSIONS, Event, Kind
 from subscriptions.paywall import CRAWLER_USER_AGENT
@@ -46,7 +47,7 @@ def events_write(batch: list[tuple[float, str, dict]]) -> None:
         )
         if user_agent is not None:
             event.device = device_class(user_agent)
-        if "referer" in facts:
+        if facts.get("referer", events.UNKNOWN_REFERER) != events.UNKNOWN_REFERER:
             event.referrer = referrer_class(
                 referer=facts["referer"],
                 host=facts.get("host", ""),

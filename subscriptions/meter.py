@@ -97,13 +97,14 @@ def anonymous_reads(*, request: HttpRequest, period: date) -> frozenset[int]:
     return _reads_of(_cookie_payload(request), period)
 
 
-def meter_visitor(request: HttpRequest) -> str:
+def meter_visitor(request: HttpRequest, *, in_cookie: str | None = None) -> str:
     """Return the random id of the reader's meter cookie ("" without one): what the paywall's
-    insight counts an anonymous reader by. The cookie this response will set comes first."""
+    insight counts an anonymous reader by. The cookie this response will set comes first; then
+    `in_cookie`, the id the request's cookie was read for already (`Reader.visitor`)."""
     staged = getattr(request, _STAGED, None)
     if isinstance(staged, _StagedReads):
         return staged.visitor
-    return _visitor_of(_cookie_payload(request))
+    return in_cookie if in_cookie is not None else _visitor_of(_cookie_payload(request))
 
 
 def _reads_of(payload: dict, period: date) -> frozenset[int]:

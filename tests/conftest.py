@@ -169,6 +169,17 @@ def fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def no_events_waiting():
+    """Start each test with an empty batch of events (foundation.events): a test writes only
+    what its own requests recorded."""
+    from foundation import events
+
+    events.discard()
+    yield
+    events.discard()
+
+
+@pytest.fixture(autouse=True)
 def nothing_deferred():
     """Start each test with no task kept for later (tests/engine.py)."""
     from django_tasks import task_backends

@@ -33,8 +33,10 @@ if os.environ.get("NEWSROOM_TEST_TASKS") != "database":
     # database backend and EMAIL_URL (a stand-in mail server), as production does.
     TASKS = {"default": {"BACKEND": "tests.engine.ImmediateBackend"}}
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Events are written after every response, so that a test sees what a request recorded.
-NEWSROOM_INSIGHT_BATCH = 1
+# Events wait in their batch until a test writes them (`tests.insight.recorded`): a page's
+# queries are its own, and each test starts with an empty batch (tests/conftest.py).
+NEWSROOM_INSIGHT_BATCH = 1_000_000
+NEWSROOM_INSIGHT_FLUSH_SECONDS = 1_000_000
 # The suite runs in one process; CI runs it again against Redis (CACHE_URL).
 SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 # Serve static files from the apps' folders, as in development: no collectstatic before tests.

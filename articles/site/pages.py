@@ -107,6 +107,7 @@ class ArticleHead:
     updated_at: datetime
     version: str
     unpublish_at: datetime | None = None
+    section_id: int | None = None
     card: tuple = ()
 
     @property
@@ -148,6 +149,7 @@ def _load_head(**lookup) -> ArticleHead | None:
     if row is None:
         return None
     card_values = tuple(row.pop(name) for name in CARD_FIELDS)
+    row["section_id"] = card_values[CARD_FIELDS.index("section_id")]
     card_values = (*card_values[:-1], read_minutes(card_values[-1]))  # as cards round it
     authors = Byline.objects.filter(article_id=row["pk"]).order_by("order", "pk")
     tags = Article.tags.through.objects.filter(article_id=row["pk"]).order_by("tag_id")
@@ -639,6 +641,21 @@ def reader_page_variant(request, page: ArticlePage, variant: tuple, build) -> by
     return html.replace(stand_in, get_token(request).encode())
 
 
+def article_head(slug, *, fetched: kept.Fetched | None = None) -> ArticleHead | None:
+    """Return the head of the article at `slug` (drafts too), or None; from `fetched` when the
+    page fetched its keys, else from the cache (the database when not kept)."""
+    article_id = kept.read(SLUG, slug, fetched=fetched)
+    head = kept.read(HEAD, article_id, fetched=fetched) if article_id is not None else None
+    if head is None or head.slug != slug:
+        # The slug's kept pointer is to an article that has moved on: ask the database.
+        return _load_head(slug=slug)
+    if _slug_ids.get(slug) != head.pk:
+        if len(_slug_ids) >= SLUG_IDS_LIMIT:
+            _slug_ids.clear()
+        _slug_ids[slug] = head.pk
+    return head
+
+
 def article_page(request, slug, *, fetched: kept.Fetched | None = None) -> ArticlePage:
     """Return the article at `slug` with its page's parts (drafts too: the view decides), reading
     its keys from `fetched` (`page_keys(slug)`, fetched in the page's one round trip).
@@ -648,17 +665,9 @@ def article_page(request, slug, *, fetched: kept.Fetched | None = None) -> Artic
     if fetched is None:
         fetched = kept.fetch(page_keys(slug))
     site, listing = _generations(request, fetched)
-    article_id = kept.read(SLUG, slug, fetched=fetched)
-    head = kept.read(HEAD, article_id, fetched=fetched) if article_id is not None else None
-    if head is None or head.slug != slug:
-        # The slug's kept pointer is to an article that has moved on: ask the database.
-        head = _load_head(slug=slug)
-        if head is None:
-            raise Http404("No article here.")
-    elif _slug_ids.get(slug) != head.pk:
-        if len(_slug_ids) >= SLUG_IDS_LIMIT:
-            _slug_ids.clear()
-        _slug_ids[slug] = head.pk
+    head = article_head(slug, fetched=fetched)
+    if head is None:
+        raise Http404("No article here.")
     note_page_changes_at(request, head.published_at)  # going live, or coming down
     note_page_changes_at(request, head.unpublish_at)
     parts = article_parts(request, head)

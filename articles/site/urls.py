@@ -9,6 +9,7 @@ urlpatterns = [
     # First: Django tries the patterns in order, and each one missed costs the busiest page.
     path("articles/<slug:slug>/", views.article_detail, name="article"),
     path("", views.home, name="home"),
+    path("articles/<slug:slug>/seen", views.article_seen, name="article_seen"),
     path("search/", views.search, name="search"),
     path("section/<slug:slug>/", views.section_detail, name="section"),
     path(

@@ -15,15 +15,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.corrections import corrections_published
 from articles.models import Article, Author, Section, Tag
 from articles.previews import preview_link_lookup
 from articles.search import SEARCH_CANDIDATES, search_matches
+from foundation.events import UNKNOWN_REFERER
 from foundation.rates import address_over_rate
 from subscriptions.access import Access
 from subscriptions.forms import GiftForm
+from subscriptions.funnel import article_shown, page_is_counted_by_the_page
 from subscriptions.gifts import (
     SESSION_GIFT_KEY,
     GiftError,
@@ -49,6 +52,7 @@ from subscriptions.paywall import (
 from subscriptions.readers import fetch_page_and_reader
 
 from .pages import (
+    article_head,
     article_page,
     article_page_as_saved,
     listing_part,
@@ -301,9 +305,21 @@ def _article_response(request, page, *, reader, gift=None):
         return redirect("admin:articles_article_preview", article.pk, ReaderPersona.OUT_OF_READS)
     decision = decide_article_access(article=article, reader=reader)
     decision = meter_record_read(request=request, reader=reader, article=article, decision=decision)
+    counted_by_the_page = gift is None and page_is_counted_by_the_page(
+        article=article, decision=decision
+    )
+    if gift is None and not counted_by_the_page:
+        article_shown(
+            request=request,
+            reader=reader,
+            article=article,
+            section_id=article.section_id,
+            decision=decision,
+        )
 
     def context() -> dict:  # only when the page is rendered: most requests find it ready
         shown = _article_context(request, page, reader=reader, decision=decision, gift=gift)
+        shown["counted_by_the_page"] = counted_by_the_page and article.is_live
         return shown | (_gift_context(gift, reader=reader, decision=decision) if gift else {})
 
     if gift is None and _page_is_the_same_for_every_such_reader(request, reader):
@@ -339,6 +355,57 @@ def _article_response(request, page, *, reader, gift=None):
         # A gift page is about one gift, never for a shared cache.
         patch_cache_control(response, private=True)
     return response  # Vary: Cookie, as every page (newsroom.middleware.ResponsePolicyMiddleware)
+
+
+# A transparent 1x1 GIF: what a page without JavaScript shows to say it was seen.
+SEEN_PIXEL = bytes.fromhex(
+    "47494638396101000100800000000000ffffff21f90401000000002c000000000100010000020144003b"
+)
+# Far more than any reader reads: a bound on one address's "seen" counts.
+SEEN_PER_MINUTE = 120
+
+
+@csrf_exempt  # says only that a page was seen; changes nothing a forged request could use
+@require_http_methods(["GET", "POST"])
+@never_cache
+def article_seen(request, slug):
+    """Count the article page a shared cache may have served (`page_is_counted_by_the_page`):
+    the page's script posts here when it is shown (with where its reader came from), or, without
+    JavaScript, its image asks for this. Counted as the server would have counted the page for
+    this reader; an address over the rate, staff, crawlers and prefetches are not counted."""
+    response = (
+        HttpResponse(status=204)
+        if request.method == "POST"
+        else HttpResponse(SEEN_PIXEL, content_type="image/gif")
+    )
+    if address_over_rate(request, name="seen", limit=SEEN_PER_MINUTE, per_seconds=60):
+        return response
+    head = article_head(slug)
+    if head is None or not head.is_live:
+        return response
+    reader = build_reader(request)
+    decision = decide_article_access(article=head, reader=reader)
+    if not page_is_counted_by_the_page(article=head, decision=decision):
+        return response  # the server counted this reader's page as it sent it
+    came_from = {"referer": UNKNOWN_REFERER}
+    if request.method == "POST":
+        came_from = {
+            name: request.POST.get(field, "")[:2000]
+            for name, field in (
+                ("referer", "referrer"),
+                ("utm_medium", "utm_medium"),
+                ("utm_source", "utm_source"),
+            )
+        }
+    article_shown(
+        request=request,
+        reader=reader,
+        article=head,
+        section_id=head.section_id,
+        decision=decision,
+        came_from=came_from,
+    )
+    return response
 
 
 # Previews -----------------------------------------------------------------------------------

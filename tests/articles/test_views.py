@@ -116,7 +116,8 @@ def test_headline_caption_and_credit_are_escaped_everywhere(client):
     assert 'alt="Alt &lt;/script&gt;' in html  # attribute
     data = json_ld_of(html)  # still valid JSON, and nothing broke out of the script element
     assert data["headline"] == f"Headline {nasty}"
-    assert html.count("<script") == 1
+    # The JSON-LD, and the free page's script that says it was seen: nothing broke out.
+    assert html.count("<script") == 2 and html.count('<script src="/static/newsroom/seen.js"') == 1
     assert 'content="Standfirst &lt;/script&gt;' in html
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.core import signing
 from django.db import connection
 from django.http import HttpResponse
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
@@ -109,12 +110,26 @@ def test_meter_cookie_is_signed_httponly_lax_private_and_ends_with_the_month():
     assert cookie["path"] == "/"
     expires = datetime.strptime(cookie["expires"], "%a, %d %b %Y %H:%M:%S GMT")
     assert expires.replace(tzinfo=UTC) == period_end(meter_period())
-    assert signing.loads(cookie.value, salt=METER_SALT) == {
-        "p": meter_period().isoformat(),
-        "a": [article.pk],
-    }
+    payload = signing.loads(cookie.value, salt=METER_SALT)
+    assert payload == {"p": meter_period().isoformat(), "a": [article.pk], "r": payload["r"]}
     assert "private" in response["Cache-Control"]
     assert "Cookie" in response["Vary"]
+
+
+def test_the_meter_cookie_carries_one_random_id_for_the_reader_from_read_to_read(client):
+    """The id the paywall's insight counts an anonymous reader by: random, kept from one read
+    to the next, never the same for two readers, and nothing else about them."""
+    first, second = make_article(), make_article()
+    client.get(first.get_absolute_url())
+    visitor = signing.loads(client.cookies[METER_COOKIE].value, salt=METER_SALT)["r"]
+    client.get(second.get_absolute_url())
+    payload = signing.loads(client.cookies[METER_COOKIE].value, salt=METER_SALT)
+    assert payload["r"] == visitor and len(visitor) == 16
+    assert sorted(payload["a"]) == sorted([first.pk, second.pk])
+
+    other = Client()
+    other.get(first.get_absolute_url())
+    assert signing.loads(other.cookies[METER_COOKIE].value, salt=METER_SALT)["r"] != visitor
 
 
 def signed(payload, *, salt=METER_SALT, key=None):

@@ -1,0 +1,96 @@
+"""The paywall's funnel as events: what a reader was shown (the article in full, the wall) and
+what they did next (the prompt's buttons, a sign-up, a checkout, a subscription), for the
+newsroom's insight (the `insight` app writes, counts and reports them).
+
+Recorded through `foundation.events`: a page adds to its process's batch and never waits for a
+write; a conversion is written with the row that makes it, so the report reconciles with the
+subscriptions table. Staff, HEAD requests, prefetches and crawlers are never counted.
+
+Pages that a shared cache may keep (a free article, the preview of a subscribers-only one) are
+counted by the page itself, which tells the site it was seen (`articles.site.views.article_seen`):
+the server cannot count the copies a CDN serves.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from foundation import events
+from subscriptions.access import Access
+from subscriptions.meter import meter_visitor
+from subscriptions.paywall import AccessDecision, AccessReason, Reader
+
+
+class Step(models.TextChoices):
+    READ = "read", "Article read"  # the text in full, to a reader who is not staff
+    WALL = "wall", "Wall shown"  # the preview and the prompt; `detail`: the AccessReason
+    LAST_FREE_READ = "last_free_read", "Last free read"  # the meter's last free article
+    PROMPT_CLICK = "prompt_click", "Prompt clicked"  # `detail`: the button (`PromptButton`)
+    SIGNUP_STARTED = "signup_started", "Sign-up started"  # a sign-up button of the prompt
+    SIGNUP = "signup", "Sign-up"
+    SIGN_IN = "sign_in", "Sign-in"  # ties a reader's meter id to their account; no figure
+    CHECKOUT = "checkout", "Checkout started"
+    SUBSCRIPTION = "subscription", "Subscription started"  # `detail`: the subscription's source
+    GIFT_OPENED = "gift_opened", "Gift opened"
+    GIFT_SIGNUP = "gift_signup", "Gift sign-up"
+    NEWSLETTER_SIGNUP = "newsletter_signup", "Newsletter sign-up"  # `detail`: where
+
+
+class ReaderKind(models.TextChoices):
+    ANONYMOUS = "anonymous", "Anonymous"
+    REGISTERED = "registered", "Registered"
+    SUBSCRIBER = "subscriber", "Subscriber"
+
+
+class PromptButton(models.TextChoices):
+    SUBSCRIBE = "subscribe", "Subscribe"
+    LOG_IN = "log_in", "Log in"
+    SIGN_UP = "sign_up", "Create a free account"
+    NEWSLETTER = "newsletter", "Newsletter sign-up"
+
+
+SIGNUP_BUTTONS = frozenset({PromptButton.SIGN_UP, PromptButton.NEWSLETTER})
+
+
+def reader_kind(reader: Reader) -> str:
+    """Return the `ReaderKind` of `reader`."""
+    if reader.is_anonymous:
+        return ReaderKind.ANONYMOUS
+    return ReaderKind.SUBSCRIBER if reader.has_entitling_subscription else ReaderKind.REGISTERED
+
+
+def page_is_counted_by_the_page(*, article, decision: AccessDecision) -> bool:
+    """Whether the article page shown with `decision` may be kept by a shared cache, and so is
+    counted by the page as it is seen rather than by the server as it is sent: a free article,
+    and the preview of a subscribers-only one."""
+    return article.access == Access.FREE or (not decision.granted and article.access.may_be_shared)
+
+
+def article_shown(
+    *,
+    request,
+    reader: Reader,
+    article,
+    section_id: int | None,
+    decision: AccessDecision,
+    came_from: dict | None = None,
+) -> None:
+    """Count the article page `decision` gave `reader`: a read, the meter's last free read, or
+    the wall and why. `came_from`: where the page's reader came from (`referer`, `utm_medium`,
+    `utm_source`) when the request is not the page's own (the page telling it was seen)."""
+    if reader.is_staff or not reader.may_consume_reads:
+        return
+    facts = (came_from or {}) | {
+        "article_id": article.pk,
+        "section_id": section_id,
+        "access": article.access,
+        "reader_kind": reader_kind(reader),
+        "user_id": reader.user_id,
+        "visitor": meter_visitor(request, in_cookie=reader.visitor) if reader.is_anonymous else "",
+    }
+    if not decision.granted:
+        events.record(Step.WALL, request=request, detail=decision.reason, **facts)
+        return
+    events.record(Step.READ, request=request, **facts)
+    if decision.reason == AccessReason.METER_ALLOWANCE and decision.reads_left == 0:
+        events.record(Step.LAST_FREE_READ, request=request, **facts)
