@@ -78,10 +78,14 @@ def record(kind: str, *, request=None, **facts) -> None:
 
 
 def record_now(kind: str, *, request=None, **facts) -> None:
-    """Record that `kind` happened now and write it at once (in the caller's transaction)."""
+    """Record that `kind` happened now and write it at once (in the caller's transaction),
+    after what this process has batched, so that a conversion is credited to a wall met a
+    moment before. (A transaction rolled back takes that batch with it: a conversion's
+    transaction seldom is.)"""
     if request is not None:
         facts = request_facts(request) | facts
     if _sink is not None:
+        flush()
         _sink([(time.time(), kind, facts)])
 
 

@@ -8,8 +8,6 @@ class InsightConfig(AppConfig):
     def ready(self):
         from foundation import events
         from insight.recording import events_write
-        from insight.signal_handlers import register_signal_handlers
 
         events.sink_set(events_write)
         events.connect()
-        register_signal_handlers()

@@ -3,7 +3,8 @@
 A batch of `(time, kind, facts)` becomes `Event` rows in one insert. On the way, what the
 request said is reduced to its class (`insight.classify`), crawlers are left out, and each
 conversion (a sign-up, a checkout, a subscription) is attributed to the last wall its reader met
-within `NEWSROOM_INSIGHT_ATTRIBUTION_DAYS` before it: the reader is known by their account and by
+within `NEWSROOM_INSIGHT_ATTRIBUTION_DAYS` before it (so is a newsletter sign-up that does not
+name its article, the registration wall's): the reader is known by their account and by
 every meter id they carried when they signed up or in, and the conversion takes that wall's
 article, section, access, reader kind, referrer and device (the reader as they met the wall).
 A conversion after no wall has no article.
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 
+from articles.models import Article
 from foundation import events
 from insight.classify import device_class, referrer_class
 from insight.models import CONVERSIONS, Event, Kind
@@ -54,10 +56,26 @@ def events_write(batch: list[tuple[float, str, dict]]) -> None:
                 utm_medium=facts.get("utm_medium", ""),
                 utm_source=facts.get("utm_source", ""),
             )
-        if event.kind in CONVERSIONS:
+        if event.kind in CONVERSIONS or (
+            event.kind == Kind.NEWSLETTER_SIGNUP and event.article_id is None
+        ):
             attribute(event)
         rows.append(event)
+    _fill_in_articles(rows)
     Event.objects.bulk_create(rows)
+
+
+def _fill_in_articles(rows: list[Event]) -> None:
+    """Give the events that name only their article (a prompt's button, a gift, a newsletter
+    sign-up) its section and access, as they are now (one query)."""
+    missing = {row.article_id for row in rows if row.article_id and not row.access}
+    if not missing:
+        return
+    articles = Article.objects.filter(pk__in=missing).values_list("pk", "section_id", "access")
+    known = {pk: (section_id, access) for pk, section_id, access in articles}
+    for row in rows:
+        if row.article_id in known and not row.access:
+            row.section_id, row.access = known[row.article_id]
 
 
 def attribute(conversion: Event) -> None:

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from articles.events import ArticleChange
 from articles.site.pages import site_changed
+from subscriptions.funnel import newsletter_signed_up
 
 from .context_processors import OFFER_KEY
 from .delivery import inbound_unsubscribe, provider_event_record
@@ -41,6 +42,11 @@ def reader_signed_up(sender, request, user, newsletter="", **kwargs):
         )
     except SignUpRefused:
         logger.info("Sign-up for newsletter %s after the wall was refused", slug)
+    else:
+        # Its article is the wall's: the insight credits the last wall the reader met.
+        newsletter_signed_up(
+            request=request, place=NewsletterSubscription.Source.WALL, article_id=None
+        )
 
 
 def provider_event_received(sender, event, esp_name, **kwargs):

@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from foundation.rates import address_over_rate
+from subscriptions.funnel import newsletter_signed_up
 
 from .forms import AddressSignUpForm, PreferencesForm
 from .models import Newsletter, NewsletterSubscription
@@ -128,6 +129,7 @@ def newsletter_sign_up(request):
         form.add_error(None, str(refusal))
         context = {"form": form, "newsletters": Newsletter.objects.filter(is_active=True)}
         return render(request, "newsletters/newsletter_list.html", context, status=400)
+    _count_sign_up_on_an_article(request, source)
     context = {"newsletter": newsletter, "back": _back_to(request)}
     return _private(render(request, "newsletters/sign_up_done.html", context))
 
@@ -142,8 +144,18 @@ def newsletter_join(request, slug):
     except SignUpRefused as refusal:
         messages.error(request, str(refusal))
     else:
+        _count_sign_up_on_an_article(request, request.POST.get("source", Source.ARTICLE))
         messages.success(request, f"You will get {newsletter.name} at {request.user.email}.")
     return redirect(_back_to(request))
+
+
+def _count_sign_up_on_an_article(request, source) -> None:
+    """Count a sign-up made from an article's end or its wall (the paywall's insight)."""
+    if source not in (Source.ARTICLE, Source.PAYWALL):
+        return
+    article = request.POST.get("article", "")
+    article_id = int(article) if article.isdecimal() and len(article) < 10 else None
+    newsletter_signed_up(request=request, place=source, article_id=article_id)
 
 
 @require_http_methods(["GET", "POST"])

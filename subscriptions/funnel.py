@@ -18,7 +18,7 @@ from django.db import models
 from foundation import events
 from subscriptions.access import Access
 from subscriptions.meter import meter_visitor
-from subscriptions.paywall import AccessDecision, AccessReason, Reader
+from subscriptions.paywall import AccessDecision, AccessReason, Reader, request_may_consume_reads
 
 
 class Step(models.TextChoices):
@@ -60,9 +60,9 @@ def reader_kind(reader: Reader) -> str:
 
 
 def page_is_counted_by_the_page(*, article, decision: AccessDecision) -> bool:
-    """Whether the article page shown with `decision` may be kept by a shared cache, and so is
-    counted by the page as it is seen rather than by the server as it is sent: a free article,
-    and the preview of a subscribers-only one."""
+    """Whether the article page shown with `decision`, asked for without cookies, may be kept
+    by a shared cache, and so is counted by the page as it is seen rather than by the server as
+    it is sent: a free article, and the preview of a subscribers-only one."""
     return article.access == Access.FREE or (not decision.granted and article.access.may_be_shared)
 
 
@@ -94,3 +94,87 @@ def article_shown(
     events.record(Step.READ, request=request, **facts)
     if decision.reason == AccessReason.METER_ALLOWANCE and decision.reads_left == 0:
         events.record(Step.LAST_FREE_READ, request=request, **facts)
+
+
+def _who(request) -> dict:
+    """Return who is behind `request` for an event: the reader's kind, account and meter id."""
+    user = request.user
+    return {
+        "reader_kind": ReaderKind.REGISTERED if user.is_authenticated else ReaderKind.ANONYMOUS,
+        "user_id": user.pk if user.is_authenticated else None,
+        "visitor": meter_visitor(request),
+    }
+
+
+def prompt_clicked(*, request, article_id: int, button: str) -> None:
+    """Count a click on one of the paywall prompt's buttons (a sign-up button also starts a
+    sign-up)."""
+    if not request_may_consume_reads(request):
+        return  # a crawler following the link, or the browser prefetching it
+    facts = {"article_id": article_id, **_who(request)}
+    events.record(Step.PROMPT_CLICK, request=request, detail=button, **facts)
+    if button in SIGNUP_BUTTONS:
+        events.record(Step.SIGNUP_STARTED, request=request, **facts)
+
+
+def signed_up(*, request, user) -> None:
+    """Count a reader making an account (written with it: a conversion), with the meter id
+    they carried, which ties their anonymous walls to the account."""
+    events.record_now(
+        Step.SIGNUP,
+        request=request,
+        reader_kind=ReaderKind.ANONYMOUS,
+        user_id=user.pk,
+        visitor=meter_visitor(request),
+    )
+
+
+def signed_in(*, request, user) -> None:
+    """Tie the meter id a reader carried when they signed in to their account (no figure)."""
+    visitor = meter_visitor(request)
+    if visitor:
+        events.record(Step.SIGN_IN, user_id=user.pk, visitor=visitor)
+
+
+def checkout_started(*, request) -> None:
+    """Count a reader starting to pay (written at once: a conversion)."""
+    events.record_now(Step.CHECKOUT, request=request, **_who(request))
+
+
+def subscription_started(*, subscription) -> None:
+    """Count a subscription that a checkout started, in the transaction that made its row: the
+    report's subscriptions are the table's."""
+    events.record_now(
+        Step.SUBSCRIPTION,
+        user_id=subscription.user_id,
+        subscription_id=subscription.pk,
+        detail=subscription.source,
+    )
+
+
+def gift_opened(*, request, reader: Reader, gift) -> None:
+    """Count a gift link opened while it is valid."""
+    events.record(
+        Step.GIFT_OPENED,
+        request=request,
+        article_id=gift.article_id,
+        reader_kind=reader_kind(reader),
+        user_id=reader.user_id,
+        visitor=meter_visitor(request, in_cookie=reader.visitor),
+    )
+
+
+def gift_signed_up(*, user, article_id: int) -> None:
+    """Count an account made after opening a gift of the article `article_id`."""
+    events.record_now(Step.GIFT_SIGNUP, user_id=user.pk, article_id=article_id)
+
+
+def newsletter_signed_up(*, request, place: str, article_id: int | None) -> None:
+    """Count a newsletter sign-up made on an article (`place`: its end, or the wall)."""
+    events.record(
+        Step.NEWSLETTER_SIGNUP,
+        request=request,
+        detail=place,
+        article_id=article_id,
+        **_who(request),
+    )

@@ -204,8 +204,11 @@ def decide_article_access(*, article, reader: Reader) -> AccessDecision:
 
 def request_may_consume_reads(request: HttpRequest) -> bool:
     """Return False for HEAD requests, prefetches and crawlers, which never consume a read."""
-    if request.method != "GET":
-        return False
+    return request.method == "GET" and request_is_a_readers(request)
+
+
+def request_is_a_readers(request: HttpRequest) -> bool:
+    """Return False for prefetches, prerenders and crawlers: what no reader asked to see."""
     meta = request.META  # not request.headers, which copies every header on every page
     purpose = " ".join(meta.get(name, "") for name in PURPOSE_HEADERS).lower()
     if "prefetch" in purpose or "preview" in purpose:

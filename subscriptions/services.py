@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accounts.models import User
+from subscriptions import funnel
 from subscriptions.emails import reader_email_queue
 from subscriptions.entitlement import has_entitling_subscription
 from subscriptions.gifts import gift_attribute_subscription
@@ -413,7 +414,10 @@ def checkout_start(
     if provider is None:
         if not settings.NEWSROOM_DEVELOPMENT_CHECKOUT:
             raise CheckoutUnavailable
-        return CheckoutStart(subscription=subscription_start(user=user, plan=plan, at=at))
+        with transaction.atomic():
+            subscription = subscription_start(user=user, plan=plan, at=at)
+            funnel.subscription_started(subscription=subscription)
+        return CheckoutStart(subscription=subscription)
     if has_entitling_subscription(user_id=user.pk, at=at):
         raise AlreadySubscribed
     return CheckoutStart(

@@ -1,6 +1,9 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +15,7 @@ from accounts.views import next_path, with_next
 from subscriptions import services
 from subscriptions.entitlement import has_entitling_subscription
 from subscriptions.forms import CancellationForm, PlanSwitchForm
+from subscriptions.funnel import PromptButton, checkout_started, prompt_clicked
 from subscriptions.meter import meter_period, registered_reads
 from subscriptions.models import Plan, Subscription
 from subscriptions.private_feeds import (
@@ -195,6 +199,29 @@ def subscribe(request):
     return render(request, "subscriptions/plan_list.html", context)
 
 
+# Where each of the paywall prompt's buttons leads.
+PROMPT_DESTINATIONS = {
+    PromptButton.SUBSCRIBE: "subscribe",
+    PromptButton.LOG_IN: "login",
+    PromptButton.SIGN_UP: "signup",
+    PromptButton.NEWSLETTER: "signup",
+}
+
+
+@never_cache
+def prompt_click(request, article_id, button):
+    """Count a click on a button of the paywall's prompt, then go where it leads (with the
+    article to return to, and the newsletter a sign-up is for)."""
+    if button not in PROMPT_DESTINATIONS:
+        raise Http404("No such button.")
+    prompt_clicked(request=request, article_id=article_id, button=button)
+    url = with_next(PROMPT_DESTINATIONS[button], next_path(request))
+    newsletter = request.GET.get("newsletter", "")
+    if button == PromptButton.NEWSLETTER and newsletter:
+        url += ("&" if "?" in url else "?") + urlencode({"newsletter": newsletter})
+    return redirect(url)
+
+
 @never_cache
 def checkout(request, slug):
     plan = get_object_or_404(Plan.objects.active(), slug=slug)
@@ -220,6 +247,7 @@ def checkout(request, slug):
             "has_payment_provider": services.payment_provider() is not None,
         }
         return render(request, "subscriptions/checkout.html", context)
+    checkout_started(request=request)
     try:
         started = services.checkout_start(
             user=request.user,

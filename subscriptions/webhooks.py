@@ -38,6 +38,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from subscriptions.emails import reader_email_queue
+from subscriptions.funnel import subscription_started
 from subscriptions.gifts import gift_attribute_subscription
 from subscriptions.models import PaymentCustomer, ProviderEvent, Subscription
 from subscriptions.stripe_provider import (
@@ -267,6 +268,7 @@ def subscription_reconcile(*, reference: str, row: Subscription | None, remote) 
         if not created:
             raise RowChanged  # another delivery created it meanwhile
         gift_attribute_subscription(subscription=row)
+        subscription_started(subscription=row)
         if row.status in WELCOMED_STATUSES:
             _email(row, "welcome", f"subscription:{row.pk}:welcome")
         return Reconciled(row, f"Created: {row.status}.")

@@ -1,3 +1,4 @@
+import dataclasses
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -26,7 +27,7 @@ from foundation.events import UNKNOWN_REFERER
 from foundation.rates import address_over_rate
 from subscriptions.access import Access
 from subscriptions.forms import GiftForm
-from subscriptions.funnel import article_shown, page_is_counted_by_the_page
+from subscriptions.funnel import article_shown, gift_opened, page_is_counted_by_the_page
 from subscriptions.gifts import (
     SESSION_GIFT_KEY,
     GiftError,
@@ -47,6 +48,7 @@ from subscriptions.paywall import (
     decide_article_access,
     meter_record_read,
     persona_reader,
+    request_is_a_readers,
     request_may_consume_reads,
 )
 from subscriptions.readers import fetch_page_and_reader
@@ -305,8 +307,11 @@ def _article_response(request, page, *, reader, gift=None):
         return redirect("admin:articles_article_preview", article.pk, ReaderPersona.OUT_OF_READS)
     decision = decide_article_access(article=article, reader=reader)
     decision = meter_record_read(request=request, reader=reader, article=article, decision=decision)
-    counted_by_the_page = gift is None and page_is_counted_by_the_page(
-        article=article, decision=decision
+    # A page a shared cache may keep (asked for without cookies) is counted by the page itself.
+    counted_by_the_page = (
+        gift is None
+        and not request.COOKIES
+        and page_is_counted_by_the_page(article=article, decision=decision)
     )
     if gift is None and not counted_by_the_page:
         article_shown(
@@ -326,6 +331,7 @@ def _article_response(request, page, *, reader, gift=None):
         # An anonymous reader's page is one of a few variants (preview, full with "2 of 3 left",
         # the meter used up...): render each once per version of what it shows.
         variant = (article.is_live, decision.granted, decision.reason, decision.reads_left)
+        variant += (counted_by_the_page,)
         html = page_variant(
             request, page, variant, lambda: render_to_string(DETAIL, context(), request)
         )
@@ -383,7 +389,10 @@ def article_seen(request, slug):
     head = article_head(slug)
     if head is None or not head.is_live:
         return response
-    reader = build_reader(request)
+    if not request_is_a_readers(request):
+        return response
+    # The page's reader, as the page was asked for (a GET): the beacon's POST spends nothing.
+    reader = dataclasses.replace(build_reader(request), may_consume_reads=True)
     decision = decide_article_access(article=head, reader=reader)
     if not page_is_counted_by_the_page(article=head, decision=decision):
         return response  # the server counted this reader's page as it sent it
@@ -500,6 +509,7 @@ def article_gift(request, token):
     counts = request_may_consume_reads(request) and reader.user_id != gift.sender_id
     if counts and gift.article_id in reader.gifted_article_ids:
         gift_record_open(gift=gift)
+        gift_opened(request=request, reader=reader, gift=gift)
         if reader.is_anonymous:
             # A sign-up that follows is attributed to this gift.
             request.session[SESSION_GIFT_KEY] = gift.pk
