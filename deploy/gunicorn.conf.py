@@ -67,3 +67,11 @@ access_log_format = (
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 proc_name = "newsroom"
+
+
+def worker_exit(server, worker):
+    """Hand over the events a worker still holds (foundation.events) before it goes: a worker
+    recycled after max_requests, or stopped by a deploy, loses none of them."""
+    from foundation import events
+
+    events.flush()

@@ -1,8 +1,8 @@
 """First-party events, kept off the page's path: what readers were shown and what they did.
 
 A page records an event with `record(kind, **facts)`: an append to this process's batch, a
-microsecond, no I/O. The batch goes to the sink (`insight`'s writer, named by `sink_set` when
-that app is ready) in one write:
+microsecond, no I/O. The batch is handed over in one piece to background work (`insight`'s
+task on the task engine: one row queued for hundreds of events, which a worker writes):
 
 - after a response has gone, once the batch holds `NEWSROOM_INSIGHT_BATCH` events or its oldest
   is `NEWSROOM_INSIGHT_FLUSH_SECONDS` old (Django's `request_finished`, which a WSGI server sends
@@ -13,10 +13,12 @@ that app is ready) in one write:
 A process killed outright (SIGKILL, the OOM killer) loses its batch: at most a few seconds of
 impressions, never a conversion. Conversions (a sign-up, a checkout, a subscription) are few and
 must reconcile with the tables they count, so `record_now` writes them at once, in the caller's
-transaction, with the row that makes them.
+transaction, with the row that makes them, after writing the batch (so that a conversion is
+credited to a wall met a moment before).
 
-A sink that fails (the database is away) keeps the batch for the next try, up to `KEEP_AT_MOST`
-events; beyond that the oldest are dropped and counted in the log, never an error for a reader.
+A hand-over that fails (the database is away) keeps the batch for the next try, up to
+`KEEP_AT_MOST` events; beyond that the oldest are dropped and counted in the log, never an
+error for a reader.
 
 This module knows nothing of articles or readers: facts are plain values (ids, short names).
 """
@@ -41,13 +43,15 @@ Sink = Callable[[list[tuple[float, str, dict]]], None]
 
 _batch: list[tuple[float, str, dict]] = []
 _lock = threading.Lock()
-_sink: Sink | None = None
+_write: Sink | None = None
+_hand_over: Sink | None = None
 
 
-def sink_set(sink: Sink | None) -> None:
-    """Name the function that writes a batch of `(time, kind, facts)` events."""
-    global _sink
-    _sink = sink
+def sink_set(write: Sink | None, *, hand_over: Sink | None = None) -> None:
+    """Name the functions that take a batch of `(time, kind, facts)` events: `write` writes it
+    now, `hand_over` gives it to background work (default: `write`)."""
+    global _write, _hand_over
+    _write, _hand_over = write, hand_over or write
 
 
 # A referer nobody knows (a page counted by an image, which cannot say where its page came from).
@@ -79,25 +83,27 @@ def record(kind: str, *, request=None, **facts) -> None:
 
 def record_now(kind: str, *, request=None, **facts) -> None:
     """Record that `kind` happened now and write it at once (in the caller's transaction),
-    after what this process has batched, so that a conversion is credited to a wall met a
-    moment before. (A transaction rolled back takes that batch with it: a conversion's
+    after writing what this process has batched, so that a conversion is credited to a wall met
+    a moment before. (A transaction rolled back takes that batch with it: a conversion's
     transaction seldom is.)"""
     if request is not None:
         facts = request_facts(request) | facts
-    if _sink is not None:
-        flush()
-        _sink([(time.time(), kind, facts)])
+    if _write is not None:
+        flush(_write)
+        _write([(time.time(), kind, facts)])
 
 
-def flush() -> int:
-    """Hand the batch to the sink now; return how many events it took (0 if it failed)."""
+def flush(sink: Sink | None = None) -> int:
+    """Hand the batch over now (to `sink`: default, to background work); return how many events
+    it took (0 if it failed)."""
     global _batch
-    if _sink is None or not _batch:
+    sink = sink or _hand_over
+    if sink is None or not _batch:
         return 0
     with _lock:
         taken, _batch = _batch, []
         try:
-            _sink(taken)
+            sink(taken)
         except Exception:
             logger.exception("%d events could not be written; kept for the next try", len(taken))
             kept = taken + _batch

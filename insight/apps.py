@@ -7,7 +7,7 @@ class InsightConfig(AppConfig):
 
     def ready(self):
         from foundation import events
-        from insight.recording import events_write
+        from insight.recording import events_hand_over, events_write
 
-        events.sink_set(events_write)
+        events.sink_set(events_write, hand_over=events_hand_over)
         events.connect()

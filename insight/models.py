@@ -170,3 +170,13 @@ class MeterDemand(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.reader_kind}: {self.articles} articles"
+
+
+class WrittenBatch(models.Model):
+    """A batch of events a worker has written: a task run again writes it once."""
+
+    token = models.CharField(max_length=32, primary_key=True)
+    written_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return self.token

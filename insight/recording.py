@@ -12,14 +12,19 @@ A conversion after no wall has no article.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
 
 from articles.models import Article
 from foundation import events
+from foundation.engine import task_enqueue
 from insight.classify import device_class, referrer_class
-from insight.models import CONVERSIONS, Event, Kind
+from insight.models import CONVERSIONS, Event, Kind, WrittenBatch
 from subscriptions.paywall import CRAWLER_USER_AGENT
 
 # Facts an event keeps as they are.
@@ -33,6 +38,22 @@ KEPT_FACTS = (
     "visitor",
     "subscription_id",
 )
+
+
+@task()
+def events_write_later(token: str, batch: list) -> str:
+    """Write a batch a web process handed over (`events_hand_over`), once."""
+    with transaction.atomic():
+        if WrittenBatch.objects.filter(pk=token).exists():
+            return "Written already."
+        events_write(batch)
+        WrittenBatch.objects.create(token=token, written_at=timezone.now())
+    return f"{len(batch)} events written."
+
+
+def events_hand_over(batch: list) -> None:
+    """Queue `batch` for a worker to write (one row for the whole batch)."""
+    task_enqueue(events_write_later, secrets.token_hex(16), batch)
 
 
 def events_write(batch: list[tuple[float, str, dict]]) -> None:

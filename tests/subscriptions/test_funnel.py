@@ -42,7 +42,11 @@ def test_a_registered_reader_meets_the_subscribers_only_wall(client):
     client.get(article.get_absolute_url() + "?utm_medium=email&utm_source=morning")
 
     (wall,) = recorded()
-    assert (wall.kind, wall.detail, wall.reader_kind) == (Kind.WALL, "subscribers_only", "registered")
+    assert (wall.kind, wall.detail, wall.reader_kind) == (
+        Kind.WALL,
+        "subscribers_only",
+        "registered",
+    )
     assert wall.referrer == "newsletter"
 
 

@@ -257,6 +257,12 @@ def _urls(site, reader):
         "password_reset_confirm": [reverse("password_reset_confirm", args=[uid, token])],
         "password_reset_complete": [reverse("password_reset_complete")],
         "subscribe": [reverse("subscribe") + f"?next={articles[0].get_absolute_url()}"],
+        # The prompt's buttons, followed to where they lead.
+        "prompt_click": [
+            reverse("prompt_click", args=[articles[0].pk, button])
+            + f"?next={articles[0].get_absolute_url()}"
+            for button in ("subscribe", "log_in", "sign_up", "newsletter")
+        ],
         "checkout": [reverse("checkout", args=["monthly"])],
         # A POST-only hand-off to Stripe's portal (GET: 405), the return from Stripe's checkout
         # (a redirect to the article it came from, followed here) and Stripe's webhook (POST).
