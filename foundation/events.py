@@ -76,6 +76,8 @@ def request_facts(request) -> dict:
 def record(kind: str, *, request=None, **facts) -> None:
     """Record that `kind` happened now, with `facts` (and those of `request`, if given, which
     `facts` override); written with the process's next batch."""
+    if not settings.NEWSROOM_INSIGHT_RECORD:
+        return
     if request is not None:
         facts = request_facts(request) | facts
     _batch.append((time.time(), kind, facts))  # list.append is atomic: no lock on the page path
@@ -86,6 +88,8 @@ def record_now(kind: str, *, request=None, **facts) -> None:
     after writing what this process has batched, so that a conversion is credited to a wall met
     a moment before. (A transaction rolled back takes that batch with it: a conversion's
     transaction seldom is.)"""
+    if not settings.NEWSROOM_INSIGHT_RECORD:
+        return
     if request is not None:
         facts = request_facts(request) | facts
     if _write is not None:

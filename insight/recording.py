@@ -12,6 +12,7 @@ A conversion after no wall has no article.
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -40,20 +41,38 @@ KEPT_FACTS = (
 )
 
 
+# The facts a page's event may carry, in the order a handed-over batch lists them.
+HANDED_OVER_FACTS = (
+    *KEPT_FACTS,
+    "referer",
+    "host",
+    "user_agent",
+    "utm_medium",
+    "utm_source",
+)
+
+
 @task()
-def events_write_later(token: str, batch: list) -> str:
+def events_write_later(token: str, batch: str) -> str:
     """Write a batch a web process handed over (`events_hand_over`), once."""
+    events = [
+        (moment, kind, {name: value for name, value in zip(HANDED_OVER_FACTS, values) if value})
+        for moment, kind, *values in json.loads(batch)
+    ]
     with transaction.atomic():
         if WrittenBatch.objects.filter(pk=token).exists():
             return "Written already."
-        events_write(batch)
+        events_write(events)
         WrittenBatch.objects.create(token=token, written_at=timezone.now())
-    return f"{len(batch)} events written."
+    return f"{len(events)} events written."
 
 
 def events_hand_over(batch: list) -> None:
-    """Queue `batch` for a worker to write (one row for the whole batch)."""
-    task_enqueue(events_write_later, secrets.token_hex(16), batch)
+    """Queue `batch` for a worker to write: one row, its events as one compact JSON text (each
+    event a list of its facts in `HANDED_OVER_FACTS` order, no names), which the task engine
+    stores as it is, where a list would be walked value by value."""
+    rows = [[moment, kind, *map(facts.get, HANDED_OVER_FACTS)] for moment, kind, facts in batch]
+    task_enqueue(events_write_later, secrets.token_hex(16), json.dumps(rows, separators=(",", ":")))
 
 
 def events_write(batch: list[tuple[float, str, dict]]) -> None:
