@@ -56,7 +56,15 @@ HANDED_OVER_FACTS = (
 def events_write_later(token: str, batch: str) -> str:
     """Write a batch a web process handed over (`events_hand_over`), once."""
     events = [
-        (moment, kind, {name: value for name, value in zip(HANDED_OVER_FACTS, values) if value})
+        (
+            moment,
+            kind,
+            {
+                name: value
+                for name, value in zip(HANDED_OVER_FACTS, values, strict=False)
+                if value is not None
+            },
+        )
         for moment, kind, *values in json.loads(batch)
     ]
     with transaction.atomic():
