@@ -141,3 +141,60 @@ def test_a_prompt_button_leads_only_to_this_site(client):
         reverse("prompt_click", args=[article.pk, "subscribe"]), {"next": "https://evil.example/"}
     )
     assert away["Location"] == reverse("subscribe")
+
+
+def test_a_gift_opened_and_the_account_it_brings_are_counted_for_its_article():
+    from subscriptions.gifts import gift_create, gift_path
+
+    article = make_article(access=Article.Access.SUBSCRIBERS)
+    sender = make_reader()
+    make_subscription(user=sender, plan=make_plan())
+    gift = gift_create(sender=sender, article=article)
+    friend = Client()
+    friend.get(gift_path(gift))
+    friend.post(
+        reverse("signup"),
+        {
+            "name": "Cy",
+            "email": "cy@example.com",
+            "password1": "a-long-enough-passphrase",
+            "password2": "a-long-enough-passphrase",
+        },
+    )
+
+    (opened,) = recorded(kind=Kind.GIFT_OPENED)
+    (signup,) = recorded(kind=Kind.GIFT_SIGNUP)
+    assert (opened.article_id, opened.section_id, opened.reader_kind) == (
+        article.pk,
+        article.section_id,
+        "anonymous",
+    )
+    assert signup.article_id == article.pk and signup.user_id is not None
+    assert recorded(kind__in=[Kind.READ, Kind.WALL]) == []  # a gift's page is the gift's
+
+
+def test_a_newsletter_sign_up_at_an_articles_end_is_counted_for_that_article(client):
+    from tests.newsletters.factories import make_newsletter
+
+    make_newsletter(slug="briefing", offered_on_articles=True)
+    article = make_article(access=Article.Access.FREE)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert f'name="article" value="{article.pk}"' in page
+
+    client.post(
+        reverse("newsletter_sign_up"),
+        {
+            "newsletter": "briefing",
+            "source": "article",
+            "article": str(article.pk),
+            "email": "dee@example.com",
+            "next": article.get_absolute_url(),
+        },
+    )
+    client.post(
+        reverse("newsletter_sign_up"),
+        {"newsletter": "briefing", "article": "not-a-number", "email": "eve@example.com"},
+    )
+
+    (signup,) = recorded(kind=Kind.NEWSLETTER_SIGNUP)  # the newsletters page's is not counted
+    assert (signup.detail, signup.article_id, signup.access) == ("article", article.pk, "free")
