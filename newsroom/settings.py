@@ -400,6 +400,9 @@ NEWSROOM_GIFT_LINK_DAYS = env.int("NEWSROOM_GIFT_LINK_DAYS", default=14)
 # this many seconds old, after a response has gone; conversions are attributed to the last wall
 # within the window; who read is forgotten after READER_DAYS, the events after KEEP_MONTHS.
 NEWSROOM_INSIGHT_RECORD = env.bool("NEWSROOM_INSIGHT_RECORD", default=True)  # false: none kept
+# false: anonymous readers are not counted by their meter cookie's random id (nothing is read
+# from their browser for the insight; their conversions are credited to no wall).
+NEWSROOM_INSIGHT_METER_IDS = env.bool("NEWSROOM_INSIGHT_METER_IDS", default=True)
 NEWSROOM_INSIGHT_BATCH = env.int("NEWSROOM_INSIGHT_BATCH", default=500)
 NEWSROOM_INSIGHT_FLUSH_SECONDS = env.float("NEWSROOM_INSIGHT_FLUSH_SECONDS", default=2.0)
 NEWSROOM_INSIGHT_ATTRIBUTION_DAYS = env.int("NEWSROOM_INSIGHT_ATTRIBUTION_DAYS", default=30)

@@ -13,6 +13,7 @@ the server cannot count the copies a CDN serves.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from foundation import events
@@ -52,6 +53,14 @@ class PromptButton(models.TextChoices):
 SIGNUP_BUTTONS = frozenset({PromptButton.SIGN_UP, PromptButton.NEWSLETTER})
 
 
+def _meter_id(request, *, in_cookie: str | None = None) -> str:
+    """Return the meter cookie's random id to count an anonymous reader by, unless the site
+    keeps none (`NEWSROOM_INSIGHT_METER_IDS=false`: no reader is followed from page to page)."""
+    if not settings.NEWSROOM_INSIGHT_METER_IDS:
+        return ""
+    return meter_visitor(request, in_cookie=in_cookie)
+
+
 def reader_kind(reader: Reader) -> str:
     """Return the `ReaderKind` of `reader`."""
     if reader.is_anonymous:
@@ -86,7 +95,7 @@ def article_shown(
         "access": article.access,
         "reader_kind": reader_kind(reader),
         "user_id": reader.user_id,
-        "visitor": meter_visitor(request, in_cookie=reader.visitor) if reader.is_anonymous else "",
+        "visitor": _meter_id(request, in_cookie=reader.visitor) if reader.is_anonymous else "",
     }
     if not decision.granted:
         events.record(Step.WALL, request=request, detail=decision.reason, **facts)
@@ -102,7 +111,7 @@ def _who(request) -> dict:
     return {
         "reader_kind": ReaderKind.REGISTERED if user.is_authenticated else ReaderKind.ANONYMOUS,
         "user_id": user.pk if user.is_authenticated else None,
-        "visitor": meter_visitor(request),
+        "visitor": _meter_id(request),
     }
 
 
@@ -125,13 +134,13 @@ def signed_up(*, request, user) -> None:
         request=request,
         reader_kind=ReaderKind.ANONYMOUS,
         user_id=user.pk,
-        visitor=meter_visitor(request),
+        visitor=_meter_id(request),
     )
 
 
 def signed_in(*, request, user) -> None:
     """Tie the meter id a reader carried when they signed in to their account (no figure)."""
-    visitor = meter_visitor(request)
+    visitor = _meter_id(request)
     if visitor:
         events.record(Step.SIGN_IN, user_id=user.pk, visitor=visitor)
 
@@ -160,7 +169,7 @@ def gift_opened(*, request, reader: Reader, gift) -> None:
         article_id=gift.article_id,
         reader_kind=reader_kind(reader),
         user_id=reader.user_id,
-        visitor=meter_visitor(request, in_cookie=reader.visitor),
+        visitor=_meter_id(request, in_cookie=reader.visitor),
     )
 
 

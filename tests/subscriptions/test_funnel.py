@@ -198,3 +198,12 @@ def test_a_newsletter_sign_up_at_an_articles_end_is_counted_for_that_article(cli
 
     (signup,) = recorded(kind=Kind.NEWSLETTER_SIGNUP)  # the newsletters page's is not counted
     assert (signup.detail, signup.article_id, signup.access) == ("article", article.pk, "free")
+
+
+def test_a_site_may_count_anonymous_readers_without_their_meter_id(client, settings):
+    settings.NEWSROOM_INSIGHT_METER_IDS = False
+    article = make_article()
+    client.get(article.get_absolute_url())
+    client.get(article.get_absolute_url())
+
+    assert [event.visitor for event in recorded()] == ["", ""]
