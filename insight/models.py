@@ -189,3 +189,22 @@ class MeterDemand(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.reader_kind}: {self.articles} articles"
+
+
+class Report(Event):
+    """The paywall report's place in the admin's index: no table and no permissions of its
+    own (the report asks for `insight.view_event`, as the events it counts do)."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = verbose_name_plural = "conversion report"
+
+
+class Meter(MeterDemand):
+    """The meter's what-if's place in the admin's index, as `Report`."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = verbose_name_plural = "meter what-if"
