@@ -95,6 +95,14 @@ class AccessFilter(admin.SimpleListFilter):
         return queryset.filter(access=self.value()) if self.value() else queryset
 
 
+class DateFilter(admin.DateFieldListFilter):
+    """When it happened: today, the last 7 days, this month, this year (no query to list)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "date"
+
+
 def admin_link(url_name: str, object_id: int | None, text: str) -> str:
     if object_id is None:
         return "—"
@@ -129,12 +137,11 @@ class EventAdmin(ArchiveListAdminMixin, admin.ModelAdmin):
         "device",
         AccessFilter,
         "section",  # the sections' own small table
-        "at",
+        ("at", DateFilter),
     ]
     # Newest first, along the `event_at` index; the id breaks ties of one moment.
     ordering = ["-at", "-pk"]
     search_fields = ["article_id"]  # see get_search_results
-    search_help_text = "Search by article id (a number)."
     show_facets = admin.ShowFacets.NEVER  # facets count the table once per filter choice
     fields = [
         "at",
@@ -260,6 +267,19 @@ def with_params(request, **changes) -> str:
     return "?" + query.urlencode()
 
 
+def preset_links(request, *, chosen: str):
+    """Return each preset's label, its link (the filters kept, the dates left), and whether
+    it is the period shown."""
+    return [
+        {
+            "label": label,
+            "url": with_params(request, preset=name, start=None, end=None, format=None),
+            "current": name == chosen,
+        }
+        for name, label in reports.PRESETS.items()
+    ]
+
+
 def table_rows(report, *, filters):
     """Return the report's rows as the table writes them: name, then (value, link) cells."""
     rows = []
@@ -382,6 +402,9 @@ class ReportPageAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return {
             **self.admin_site.each_context(request),
+            # Eight columns and the filters at 1280 px: the app list beside them goes (the
+            # breadcrumbs lead back to it), as on the article list.
+            "is_nav_sidebar_enabled": False,
             "title": title,
             "opts": self.opts,
             "events_url": reverse("admin:insight_event_changelist"),
@@ -405,7 +428,7 @@ class ReportAdmin(ReportPageAdmin):
         context = self.page_context(request, "Paywall report: walls and conversions")
         form = ReportForm(request.GET)
         if not form.is_valid():
-            context.update(form=form, presets=reports.PRESETS)
+            context.update(form=form, presets=preset_links(request, chosen=""))
             return TemplateResponse(request, "insight/admin/report.html", context, status=400)
         data, filters = form.cleaned_data, form.filters()
         wants_csv = request.GET.get("format") == "csv"
@@ -428,6 +451,7 @@ class ReportAdmin(ReportPageAdmin):
             funnel=funnel_of(report, filters=filters),
             reconciliation=reports.reconciliation(period=report.period),
             csv_url=with_params(request, format="csv"),
+            presets=preset_links(request, chosen=data["preset"]),
             filtered=bool(filters),
             period_events_url=events_url(
                 kinds=[Kind.SUBSCRIPTION], period=report.period, filters={}

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # The drawing's own units; the SVG scales to the width of its box.
-WIDTH = 640
-LABEL_WIDTH = 190  # the labels' column, right-aligned against the bars
-VALUE_WIDTH = 80  # room after the longest bar for its number
+# Narrow, so that the 15-unit text stays readable when a phone scales the drawing down.
+WIDTH = 480
+LABEL_WIDTH = 130  # the labels' column, right-aligned against the bars
+VALUE_WIDTH = 70  # room after the longest bar for its number
 ROW = 32
 BAR = 22
 
@@ -55,7 +56,7 @@ def bar_chart(items: list[tuple[str, int, bool]]) -> BarChart:
                 text=f"{value:,}",
                 y=y,
                 width=max(width, 1) if value else 0,
-                text_y=y + BAR // 2 + 5,
+                text_y=y + BAR // 2 + 5,  # the baseline of 15-unit text, centred on the bar
                 value_x=LABEL_WIDTH + width + 6,
                 css_class="insight-chart__bar insight-chart__bar--marked"
                 if marked

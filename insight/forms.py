@@ -23,9 +23,9 @@ def _any(choices):
 class ReportForm(forms.Form):
     """The report's period (a preset, or start and end dates), rows, filters and order."""
 
-    preset = forms.ChoiceField(
-        label="Period", choices=[("", "Dates below"), *PRESETS.items()], required=False
-    )
+    # Presets are links (`ReportPage`), carried here so that changing a filter keeps them;
+    # dates, when given, win.
+    preset = forms.ChoiceField(choices=PRESETS.items(), required=False, widget=forms.HiddenInput)
     start = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -64,9 +64,14 @@ class ReportForm(forms.Form):
                 raise forms.ValidationError(
                     f"Ask for at most {LONGEST_DAYS} days at once (two years)."
                 )
-            data["period"] = Period(start, end)
+            data["period"], data["preset"] = Period(start, end), ""
         else:
-            data["period"] = period_preset(data.get("preset") or "7", today=site_today())
+            data["preset"] = data.get("preset") or "7"
+            data["period"] = period_preset(data["preset"], today=site_today())
+            # The fields show the preset's dates, to change from there.
+            self.data = self.data.copy()
+            self.data["start"] = data["period"].start.isoformat()
+            self.data["end"] = data["period"].end.isoformat()
         data["by"] = data.get("by") or "article"
         data["sort"] = data.get("sort") or "-subscriptions"
         return data

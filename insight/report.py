@@ -312,17 +312,21 @@ class Allowance:
     is_current: bool
 
     @property
-    def summary(self) -> str:
-        """Return "4 free articles: 30 % fewer readers meet the wall" (or more, or as now)."""
-        free = f"{self.articles} free article{'s' if self.articles != 1 else ''}"
+    def change(self) -> str:
+        """Return "30 % fewer readers meet the wall" (or more, or as now)."""
         if self.is_current:
-            return f"{free}: the meter now"
+            return "the meter now"
         if self.change_percent is None:
-            return f"{free}: no change to compare (the meter now walls nobody)"
+            return "nothing to compare: the meter now walls nobody"
         if round(self.change_percent) == 0:
-            return f"{free}: about as many readers meet the wall"
+            return "about as many readers meet the wall"
         more = "fewer" if self.change_percent < 0 else "more"
-        return f"{free}: {abs(self.change_percent):.0f} % {more} readers meet the wall"
+        return f"{abs(self.change_percent):.0f} % {more} readers meet the wall"
+
+    @property
+    def summary(self) -> str:
+        """Return "4 free articles: 30 % fewer readers meet the wall"."""
+        return f"{self.articles} free article{'s' if self.articles != 1 else ''}: {self.change}"
 
 
 @dataclass(frozen=True)
@@ -336,6 +340,11 @@ class MeterWhatIf:
     walled: int  # who met the wall, as it was
     modelled: int  # who wanted more than the current allowance: the base of the changes
     allowances: tuple[Allowance, ...] = field(default=())
+
+    @property
+    def either_side(self) -> tuple[Allowance, ...]:
+        """Return the allowances one below and one above the current one: the likely moves."""
+        return tuple(a for a in self.allowances if abs(a.articles - self.allowance) == 1)
 
 
 def meter_months() -> list[date]:

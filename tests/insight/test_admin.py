@@ -42,6 +42,7 @@ def test_editors_may_see_the_report_and_the_index_shows_it(client, editor):
     assert "Paywall insight" in response.text
     assert f'href="{REPORT}"' in response.text
     assert f'href="{METER}"' in response.text
+    assert f'href="{EVENTS}"' in response.text
 
     response = client.get(REPORT)
     assert response.status_code == 200
@@ -186,6 +187,17 @@ def test_the_csv_is_the_table_with_its_filters_order_and_totals(client, editor):
         ["'=SUM(A1) is not a formula", str(first.pk), "1", "1", "0", "0", "0", "1", "100.00"],
         ["Total", "", "3", "3", "0", "0", "0", "1", "33.33"],
     ]
+
+
+def test_presets_are_links_that_keep_the_filters_and_fill_the_dates(client, editor):
+    response = client.get(REPORT + "?preset=30&device=mobile&start=&end=")
+    today = timezone.localdate()
+    assert response.context["report"].period.start == today - timedelta(days=29)
+    assert f'value="{today - timedelta(days=29)}"' in response.text
+    thirty = next(p for p in response.context["presets"] if p["label"] == "Last 30 days")
+    assert thirty["current"]
+    week = next(p for p in response.context["presets"] if p["label"] == "This week")
+    assert parse_qs(urlsplit(week["url"]).query) == {"preset": ["week"], "device": ["mobile"]}
 
 
 def test_dates_choose_the_period(client, editor):
