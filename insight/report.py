@@ -107,9 +107,17 @@ def _add(totals: dict, key, figures: Mapping[str, int]) -> None:
         into[name] += figures[name] or 0
 
 
+@dataclass(frozen=True)
+class PeriodFigures:
+    """A period's figures by article or section, and the days counted from their events."""
+
+    by_key: dict[int | None, dict[str, int]]
+    days_from_events: tuple[date, ...]
+
+
 def figures_of_period(
     *, period: Period, by: str, filters: Mapping[str, str] | None = None
-) -> dict[int | None, dict[str, int]]:
+) -> PeriodFigures:
     """Return the period's `FIGURES` summed by `by` (`"article_id"` or `"section_id"`; None:
     conversions after no wall): rolled-up days from `DailyFigures`, the others counted from
     their events, into one sum. Three queries at most."""
@@ -138,7 +146,7 @@ def figures_of_period(
         # as the roll-up keeps them.
         for row in figures_of_events(Event.objects.filter(moments, **filters)):
             _add(totals, row[by], row)
-    return totals
+    return PeriodFigures(by_key=totals, days_from_events=tuple(live))
 
 
 def conversion_rate(figures: Mapping[str, int]) -> float | None:
@@ -190,6 +198,13 @@ class Report:
     rows: tuple[ReportRow, ...]  # those shown, sorted, named
     row_count: int  # all there are
     totals: Mapping[str, int]
+    days_from_events: tuple[date, ...] = ()  # not rolled up yet: today, or the roll-up is late
+
+    @property
+    def late_days(self) -> int:
+        """Return how many days before today are still counted from their events."""
+        today = site_today()
+        return sum(1 for day in self.days_from_events if day < today)
 
     @property
     def totals_conversion_percent(self) -> float | None:
@@ -226,7 +241,7 @@ def paywall_report(
     """Return the period's figures per article or section, sorted, the first `limit` named
     (None: all), with the totals of every row."""
     figures = figures_of_period(period=period, by=BY[by], filters=filters)
-    rows = sort_rows([ReportRow(key, counted) for key, counted in figures.items()], sort)
+    rows = sort_rows([ReportRow(key, counted) for key, counted in figures.by_key.items()], sort)
     shown = rows if limit is None else rows[:limit]
     names = _names(by, [row.key for row in shown if row.key is not None])
     totals = dict.fromkeys(FIGURES, 0)
@@ -239,6 +254,7 @@ def paywall_report(
         rows=tuple(ReportRow(row.key, row.figures, name_of(by, row.key, names)) for row in shown),
         row_count=len(rows),
         totals=totals,
+        days_from_events=figures.days_from_events,
     )
 
 

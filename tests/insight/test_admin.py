@@ -50,6 +50,7 @@ def test_editors_may_see_the_report_and_the_index_shows_it(client, editor):
         response.text
     )
     assert "distinct readers per day, added up over the days" in response.text
+    assert "6 days before today are not rolled up yet" in response.text
     assert f'href="{METER}"' in response.text
     assert f'href="{EVENTS}"' in response.text
 

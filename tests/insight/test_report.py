@@ -222,3 +222,15 @@ def test_the_meter_what_if_counts_readers_who_wanted_more_than_each_allowance(se
 
 def test_the_meter_what_if_of_a_month_without_figures_is_empty():
     assert meter_what_if(month=date(2026, 11, 1)) == []
+
+
+def test_the_report_says_how_many_past_days_are_not_rolled_up_yet():
+    seen(Kind.WALL, make_article(), at=noon(2))
+    for days_ago in (1, 3, 4, 5, 6):
+        roll_up(today() - timedelta(days=days_ago))
+
+    report = paywall_report(period=week())
+
+    assert report.days_from_events == (today() - timedelta(days=2), today())
+    assert report.late_days == 1
+    assert report.totals["walls"] == 1
