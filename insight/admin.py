@@ -235,25 +235,32 @@ class EventAdmin(ArchiveListAdminMixin, admin.ModelAdmin):
 # The report -------------------------------------------------------------------------------
 
 
-def events_url(*, kinds, period, filters, by=None, key=None) -> str:
-    """Return the address of the event list showing the events a number counts."""
-    start, end = period.bounds()
-    params = {"at__gte": str(start), "at__lt": str(end)}
-    if len(kinds) == 1:
-        params["kind__exact"] = kinds[0]
-    else:
-        params["kind__in"] = ",".join(kinds)
-    for name, value in filters.items():
-        params[EVENT_FILTER_PARAMS[name]] = value
-    if by is not None:
-        field = reports.BY[by]
-        if key is None:
-            params[f"{field.removesuffix('_id')}__isnull"] = "True"
-        elif field == "section_id":
-            params["section__id__exact"] = key
+class EventLinks:
+    """Addresses of the event list showing the events a number of the report counts: its
+    period and filters, and the kinds, article or section of the number."""
+
+    def __init__(self, *, period, filters):
+        start, end = period.bounds()
+        self.base = reverse("admin:insight_event_changelist")
+        self.params = {"at__gte": str(start), "at__lt": str(end)}
+        for name, value in filters.items():
+            self.params[EVENT_FILTER_PARAMS[name]] = value
+
+    def url(self, kinds, *, by=None, key=None) -> str:
+        params = dict(self.params)
+        if len(kinds) == 1:
+            params["kind__exact"] = kinds[0]
         else:
-            params[field] = key
-    return reverse("admin:insight_event_changelist") + "?" + urlencode(params)
+            params["kind__in"] = ",".join(kinds)
+        if by is not None:
+            field = reports.BY[by]
+            if key is None:  # conversions after no wall
+                params[f"{field.removesuffix('_id')}__isnull"] = "True"
+            elif field == "section_id":
+                params["section__id__exact"] = key
+            else:
+                params[field] = key
+        return f"{self.base}?{urlencode(params)}"
 
 
 def with_params(request, **changes) -> str:
@@ -280,25 +287,30 @@ def preset_links(request, *, chosen: str):
     ]
 
 
-def table_rows(report, *, filters):
-    """Return the report's rows as the table writes them: name, then (value, link) cells."""
-    rows = []
-    for row in report.rows:
-        cells = [
-            (
-                f"{row.figures[column]:,}",
-                events_url(
-                    kinds=COLUMN_KINDS[column],
-                    period=report.period,
-                    filters=filters,
-                    by=report.by,
-                    key=row.key,
-                ),
-            )
-            for column in reports.COLUMNS
-        ]
-        rows.append({"row": row, "cells": cells, "rate": percent(row.conversion_percent)})
-    return rows
+def table_rows(report, *, links):
+    """Return the report's rows as the table writes them: the row, its (value, link) cells
+    and its conversion rate."""
+    return [
+        {
+            "row": row,
+            "cells": [
+                (
+                    f"{row.figures[column]:,}",
+                    links.url(COLUMN_KINDS[column], by=report.by, key=row.key),
+                )
+                for column in reports.COLUMNS
+            ],
+            "rate": percent(row.conversion_percent),
+        }
+        for row in report.rows
+    ]
+
+
+def totals_row(report, *, links):
+    return [
+        (f"{report.totals[column]:,}", links.url(COLUMN_KINDS[column]))
+        for column in reports.COLUMNS
+    ]
 
 
 def percent(value: float | None) -> str:
@@ -361,13 +373,9 @@ def spreadsheet_safe(text: str) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
-def funnel_of(report, *, filters):
+def funnel_of(report, *, links):
     steps = [
-        {
-            "label": FUNNEL_LABELS[name],
-            "value": value,
-            "url": events_url(kinds=FUNNEL_KINDS[name], period=report.period, filters=filters),
-        }
+        {"label": FUNNEL_LABELS[name], "value": value, "url": links.url(FUNNEL_KINDS[name])}
         for name, value in report.funnel
     ]
     chart = bar_chart([(step["label"], step["value"], False) for step in steps])
@@ -441,21 +449,20 @@ class ReportAdmin(ReportPageAdmin):
         )
         if wants_csv:
             return csv_response(report)
+        links = EventLinks(period=report.period, filters=filters)
         context.update(
             form=form,
             report=report,
-            rows=table_rows(report, filters=filters),
-            totals=[f"{report.totals[c]:,}" for c in reports.COLUMNS],
+            rows=table_rows(report, links=links),
+            totals=totals_row(report, links=links),
             totals_rate=percent(report.totals_conversion_percent),
             headers=sort_headers(request, data["sort"]),
-            funnel=funnel_of(report, filters=filters),
+            funnel=funnel_of(report, links=links),
             reconciliation=reports.reconciliation(period=report.period),
+            subscriptions_url=EventLinks(period=report.period, filters={}).url([Kind.SUBSCRIPTION]),
             csv_url=with_params(request, format="csv"),
             presets=preset_links(request, chosen=data["preset"]),
             filtered=bool(filters),
-            period_events_url=events_url(
-                kinds=[Kind.SUBSCRIPTION], period=report.period, filters={}
-            ),
             attribution_days=settings.NEWSROOM_INSIGHT_ATTRIBUTION_DAYS,
         )
         return TemplateResponse(request, "insight/admin/report.html", context)
