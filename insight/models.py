@@ -180,3 +180,22 @@ class WrittenBatch(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class Report(Event):
+    """The paywall report's place in the admin's index: no table and no permissions of its
+    own (the report asks for `insight.view_event`, as the events it counts do)."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = verbose_name_plural = "conversion report"
+
+
+class Meter(MeterDemand):
+    """The meter's what-if's place in the admin's index, as `Report`."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = verbose_name_plural = "meter what-if"
