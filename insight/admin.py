@@ -23,6 +23,8 @@ from insight.charts import bar_chart
 from insight.forms import MeterMonthForm, ReportForm
 from insight.models import Event, Kind, Meter, Report
 from subscriptions.access import Access
+from subscriptions.funnel import PromptButton
+from subscriptions.models import Subscription
 from subscriptions.paywall import AccessReason
 
 # Whoever may see the events may see what they add up to (the Editor group may).
@@ -74,8 +76,14 @@ class DetailFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            (AccessReason.METER_EXHAUSTED.value, "Meter used up"),
-            (AccessReason.SUBSCRIBERS_ONLY.value, "Subscribers only"),
+            (AccessReason.METER_EXHAUSTED.value, "Wall: meter used up"),
+            (AccessReason.SUBSCRIBERS_ONLY.value, "Wall: subscribers only"),
+            *((button.value, f"Button: {button.label}") for button in PromptButton),
+            ("article", "Newsletter: end of an article"),
+            ("paywall", "Newsletter: the wall's offer"),
+            ("wall", "Newsletter: the registration wall"),
+            (Subscription.Source.PROVIDER.value, "Subscription: payment provider"),
+            (Subscription.Source.MANUAL.value, "Subscription: development checkout"),
         ]
 
     def queryset(self, request, queryset):

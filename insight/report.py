@@ -273,6 +273,8 @@ class Reconciliation:
     provider_subscriptions: int
     subscription_events: int
     after_wall: int
+    # Started by the development checkout, which takes no payment (never in production).
+    development_checkout: int = 0
 
     @property
     def after_no_wall(self) -> int:
@@ -294,13 +296,17 @@ def reconciliation(*, period: Period) -> Reconciliation:
     provider = Subscription.objects.filter(
         source=Subscription.Source.PROVIDER, created_at__gte=start, created_at__lt=end
     ).count()
+    paid = ~Q(detail=Subscription.Source.MANUAL)
     counted = Event.objects.filter(kind=Kind.SUBSCRIPTION, at__gte=start, at__lt=end).aggregate(
-        events=Count("pk"), after_wall=Count("pk", filter=Q(wall__isnull=False))
+        events=Count("pk", filter=paid),
+        after_wall=Count("pk", filter=paid & Q(wall__isnull=False)),
+        development_checkout=Count("pk", filter=~paid),
     )
     return Reconciliation(
         provider_subscriptions=provider,
         subscription_events=counted["events"],
         after_wall=counted["after_wall"],
+        development_checkout=counted["development_checkout"],
     )
 
 

@@ -6,9 +6,11 @@ import pytest
 from django.core.management import call_command
 from django.test import Client, TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Article
 from insight.models import Event, Kind
+from insight.report import Period, reconciliation
 from subscriptions.models import Subscription
 from tests.factories import make_article, make_section
 from tests.insight import recorded
@@ -79,6 +81,10 @@ def test_a_subscription_is_credited_to_the_wall_the_reader_met_last(stripe_stand
     (started,) = Event.objects.filter(kind=Kind.SUBSCRIPTION)
     assert (started.subscription_id, started.detail) == (subscription.pk, "provider")
     assert started.user_id == subscription.user_id
+    today = Period(start=timezone.localdate(), end=timezone.localdate())
+    reconciled = reconciliation(period=today)
+    assert reconciled.reconciles and reconciled.subscription_events == 1
+    assert reconciled.after_wall == 1
 
 
 def test_a_subscription_after_no_wall_is_counted_for_no_article(client, settings):
@@ -100,3 +106,6 @@ def test_a_subscription_after_no_wall_is_counted_for_no_article(client, settings
     subscription = Subscription.objects.get()
     assert (started.subscription_id, started.detail) == (subscription.pk, "manual")
     assert (started.article_id, started.wall_id) == (None, None)
+    today = Period(start=timezone.localdate(), end=timezone.localdate())
+    reconciled = reconciliation(period=today)  # no payment: not the provider's, nor counted
+    assert (reconciled.subscription_events, reconciled.development_checkout) == (0, 1)
