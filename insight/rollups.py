@@ -47,6 +47,9 @@ GRACE = timedelta(minutes=10)
 DAYS_PER_RUN = 62
 # Events touched by one statement of the retention steps.
 BATCH_SIZE = 10_000
+# An event is written within this long after its time (seconds, in fact): the retention's
+# batches look this far past their cutoff for the events before it.
+LATE = timedelta(days=1)
 # The meter demand's last column: "eleven or more".
 MOST_ARTICLES = 11
 # The kinds of reader the meter counts (subscribers do not meet it).
@@ -144,10 +147,12 @@ def figures_fetch_and_insert(events) -> int:
 
 
 def days_to_roll_up(*, now: datetime) -> list[date]:
-    """Return the finished days with events kept and no roll-up yet, oldest first."""
+    """Return the finished days with events kept and no roll-up yet, oldest first (none
+    whose events are about to be deleted)."""
     first, last = first_event_day(), last_finished_day(now=now)
     if first is None or first > last:
         return []
+    first = max(first, timezone.localdate(delete_cutoff(now=now)))
     done = set(
         RolledUpDay.objects.filter(day__gte=first, day__lte=last).values_list("day", flat=True)
     )
@@ -316,11 +321,12 @@ class Batches:
 
 
 def newest_pk_before(cutoff: datetime) -> int | None:
-    """Return the highest primary key among the events of the day before `cutoff` (events are
-    written seconds after their time, so no older event has a higher key), else of the last
-    event before it."""
-    last_day = Event.objects.filter(at__lt=cutoff, at__gte=cutoff - timedelta(days=1))
-    newest = last_day.aggregate(highest=Max("pk"))["highest"]
+    """Return a primary key above every event's before `cutoff`: the highest of the events
+    within `LATE` of it (an event is written seconds after its time, a day at the very most),
+    else that of the last event before it. An event this misses (written later still, on a
+    quiet day) is met by the next run, whose range reaches further."""
+    near = Event.objects.filter(at__gte=cutoff - LATE, at__lt=cutoff + LATE)
+    newest = near.aggregate(highest=Max("pk"))["highest"]
     if newest is None:
         before = Event.objects.filter(at__lt=cutoff).order_by("-at")
         newest = before.values_list("pk", flat=True).first()
