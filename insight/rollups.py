@@ -169,8 +169,8 @@ def days_roll_up(
     days = days_to_roll_up(now=now)
     done = []
     for day in days[:at_most]:
-        if deadline is not None and clock.monotonic() > deadline:
-            break
+        if done and deadline is not None and clock.monotonic() > deadline:
+            break  # (at least one each run: a run always gets somewhere)
         day_roll_up(day=day)
         done.append(day)
     return done, len(done) == len(days)
@@ -288,7 +288,7 @@ def meter_demands_make(*, now: datetime, deadline: float | None = None) -> tuple
     months = months_of_demand_due(now=now)
     made = []
     for month in months:
-        if deadline is not None and clock.monotonic() > deadline:
+        if made and deadline is not None and clock.monotonic() > deadline:
             break
         meter_demand_make(month=month, now=now)
         made.append(month)
@@ -343,7 +343,7 @@ def events_in_batches(
     if first_pk is None or last_pk is None:
         return done
     for low in range(first_pk, last_pk + 1, batch_size):
-        if deadline is not None and clock.monotonic() > deadline:
+        if done.batches and deadline is not None and clock.monotonic() > deadline:
             done.finished = False
             break
         high = min(low + batch_size, last_pk + 1)
@@ -448,7 +448,8 @@ class RollUp:
 
 def insight_roll_up_run(*, now: datetime | None = None, seconds: float | None = None) -> RollUp:
     """Roll up the finished days, make the meter demand, forget readers and delete old events,
-    in that order (module docstring), beginning nothing after `seconds` (no bound: None)."""
+    in that order (module docstring), beginning nothing after `seconds` (no bound: None)
+    but a first day, month and batch of each step, so that every run gets somewhere."""
     now = now or timezone.now()
     deadline = None if seconds is None else clock.monotonic() + seconds
     days, days_done = days_roll_up(now=now, deadline=deadline)
