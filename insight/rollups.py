@@ -171,7 +171,7 @@ def days_roll_up(
     for day in days[:at_most]:
         if done and deadline is not None and clock.monotonic() > deadline:
             break  # (at least one each run: a run always gets somewhere)
-        day_roll_up(day=day)
+        day_roll_up(day=day, now=now)
         done.append(day)
     return done, len(done) == len(days)
 
@@ -229,7 +229,6 @@ def meter_demand_make(*, month: date, now: datetime) -> list[MeterDemand]:
         articles = min(articles, MOST_ARTICLES)
         readers[reader_kind, articles] += 1
         walled[reader_kind, articles] += walls_met > 0
-    made_at = timezone.now()
     rows = [
         MeterDemand(
             month=month,
@@ -237,7 +236,7 @@ def meter_demand_make(*, month: date, now: datetime) -> list[MeterDemand]:
             articles=articles,
             readers=readers[reader_kind, articles],
             walled=walled[reader_kind, articles],
-            made_at=made_at,
+            made_at=now,  # the clock the month's days were judged finished by
         )
         for reader_kind in METERED_READERS
         for articles in range(1, MOST_ARTICLES + 1)
