@@ -1,7 +1,10 @@
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from insight.figures import DIMENSIONS, FIGURES, figures_of_events
@@ -190,3 +193,29 @@ def test_the_current_month_s_demand_counts_only_its_finished_days():
 
     assert demand(MONTH, "anonymous")[1] == (1, 0)
     assert Event.objects.count() == 2
+
+
+# Two runs at once, on PostgreSQL only ----------------------------------------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite serialises writes: races need PostgreSQL"
+)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_roll_ups_of_a_day_at_once_leave_its_figures_once_not_twice():
+    a_day_of_events(DAY)
+    barrier = threading.Barrier(4)
+
+    def roll_up():
+        try:
+            barrier.wait(timeout=30)
+            day_roll_up(day=DAY)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda _: roll_up(), range(4)))
+
+    assert stored_rows(DAY) == figures_rows(figures_of_events(events_of_day(DAY)))
