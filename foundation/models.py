@@ -97,3 +97,14 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {self.to}"
+
+
+class PeriodicJob(models.Model):
+    """A job of `foundation.periodic`, and when the scheduler last queued it: its due-ness
+    outlives a restart of the scheduler, and two schedulers do not both queue it."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    queued_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} (queued {self.queued_at:%Y-%m-%d %H:%M})"

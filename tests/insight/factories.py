@@ -1,7 +1,7 @@
-"""Events made by hand for the report's tests: walls, reads and conversions at chosen times,
-conversions attributed as the recording attributes them."""
+"""Events made by hand for the insight's tests: walls, reads and conversions at chosen times
+(local times of the site's day), conversions attributed as the recording attributes them."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -9,6 +9,27 @@ from insight.figures import FIGURES, figures_of_events
 from insight.models import DailyFigures, Event, Kind, MeterDemand, RolledUpDay
 from insight.recording import attribute
 from insight.report import day_start
+
+
+def local(day: date, clock: str = "12:00") -> datetime:
+    """Return `day` at the local time `clock` ("HH:MM") in the site's time zone."""
+    hour, minute = (int(part) for part in clock.split(":"))
+    return datetime.combine(day, time(hour, minute), tzinfo=timezone.get_default_timezone())
+
+
+def make_event(at: datetime, kind: str = Kind.READ, **fields) -> Event:
+    """Return a saved event: a read of article 1 (section 1, metered) by an anonymous reader
+    with meter id `abc`, unless `fields` say otherwise."""
+    values = {
+        "article_id": 1,
+        "section_id": 1,
+        "access": "metered",
+        "reader_kind": "anonymous",
+        "referrer": "search",
+        "device": "mobile",
+        "visitor": "abc",
+    }
+    return Event.objects.create(at=at, kind=kind, **(values | fields))
 
 
 def noon(days_ago=0) -> datetime:

@@ -1,7 +1,8 @@
 """Carry out publish and unpublish times as they come (`articles.scheduler`), repair the
-kept values whose write the shared cache missed (`foundation.kept.repair`), and queue again the
+kept values whose write the shared cache missed (`foundation.kept.repair`), queue again the
 tasks of workers that died (`foundation.engine.tasks_reap`: each worker does too, so that no
-task waits for the scheduler, nor for a worker).
+task waits for the scheduler, nor for a worker), and queue the periodic tasks the apps
+registered when they are due (`foundation.periodic`: the insight's hourly roll-up).
 
 Run one of these beside the web processes (`make run` starts one in development, production
 one under the same supervisor as gunicorn). With `--once` it runs once and stops (for cron,
@@ -17,6 +18,7 @@ from django.db import close_old_connections
 from articles.scheduler import INTERVAL, scheduler_run
 from foundation.engine import tasks_reap
 from foundation.kept import REPAIR_AFTER, repair
+from foundation.periodic import periodic_run
 
 # Kept values are repaired this often: within a second of the cache answering again.
 REPAIR_EVERY = 0.5
@@ -26,8 +28,8 @@ logger = logging.getLogger("articles.scheduler")
 
 class Command(BaseCommand):
     help = (
-        "Unpublish articles whose unpublish time has come, announce scheduled go-lives, and "
-        "repair the kept values the cache missed."
+        "Unpublish articles whose unpublish time has come, announce scheduled go-lives, "
+        "repair the kept values the cache missed, and queue the periodic tasks that are due."
     )
 
     def add_arguments(self, parser):
@@ -44,6 +46,7 @@ class Command(BaseCommand):
             repair()
             self._report(scheduler_run())
             tasks_reap()
+            self._report_periodic(periodic_run())
             return
         self.stdout.write(
             f"The scheduler looks at publish and unpublish times every {interval:g} s, and "
@@ -58,6 +61,7 @@ class Command(BaseCommand):
                 next_run = started + interval
                 self._attempt(lambda: self._report(scheduler_run()), "run")
                 self._attempt(tasks_reap, "look for dead workers' tasks")
+                self._attempt(lambda: self._report_periodic(periodic_run()), "periodic tasks")
             time.sleep(max(0.0, REPAIR_EVERY - (time.monotonic() - started)))
 
     def _attempt(self, work, what, **kwargs):
@@ -66,6 +70,10 @@ class Command(BaseCommand):
         except Exception:
             # A database away for a while must not stop the schedule: try again next time.
             logger.exception("The scheduler's %s failed; it tries again shortly", what)
+
+    def _report_periodic(self, queued):
+        for name in queued:
+            self.stdout.write(f"Queued the periodic task {name}.")
 
     def _report(self, run):
         for article_id in run.unpublished:

@@ -1,4 +1,5 @@
-"""Load the demo newsroom: logins, sections, authors, tags, a dozen articles and plans.
+"""Load the demo newsroom: logins, sections, authors, tags, a dozen articles and plans, and
+three weeks of what readers were shown and did (`demo.insight`).
 
 The content is data, in `demo/content/` (see `demo/README.md`); this command only turns it into
 rows through the services the admin uses. Safe to run again: everything is keyed by slug or
@@ -31,6 +32,7 @@ from articles.models import (
     Tag,
 )
 from demo import content
+from demo.insight import insight_seed, read_insight
 from demo.pictures import draw_picture, draw_portrait
 from media.models import Image
 from media.services import image_clean_upload, image_create, image_find_duplicate
@@ -60,10 +62,13 @@ class Command(BaseCommand):
         started = time.monotonic()
         # Read and check every file before writing anything.
         newsroom = content.read_newsroom()
+        insight = read_insight()
         tally = Tally()
         try:
             with transaction.atomic():
                 self.seed(newsroom=newsroom, tally=tally)
+                # What readers were shown and did, for the paywall insight report.
+                tally.created["insight events"] += insight_seed(insight=insight)
         except BaseException:
             tally.forget_stored_files()
             raise
