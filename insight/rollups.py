@@ -39,10 +39,20 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from insight.figures import DIMENSIONS, FIGURES, figures_of_events
-from insight.models import DailyFigures, Event, Kind, MeterDemand, ReaderKind, RolledUpDay
+from insight.models import (
+    DailyFigures,
+    Event,
+    Kind,
+    MeterDemand,
+    ReaderKind,
+    RolledUpDay,
+    WrittenBatch,
+)
 
 # A day is finished this long after its end: the web processes' batches are written by then.
 GRACE = timedelta(minutes=10)
+# How long the tokens of the batches written are kept (`insight.recording.events_write_later`).
+WRITTEN_BATCHES_KEPT = timedelta(days=7)
 # Days rolled up in one run at most: a backlog (the workers were down) is caught up over runs.
 DAYS_PER_RUN = 62
 # Events touched by one statement of the retention steps.
@@ -455,5 +465,7 @@ def insight_roll_up_run(*, now: datetime | None = None, seconds: float | None = 
     months, months_done = meter_demands_make(now=now, deadline=deadline)
     forgotten = events_forget_readers(now=now, deadline=deadline)
     deleted = events_delete_old(now=now, deadline=deadline)
+    # A batch's task is run again within hours if at all: a week of tokens is plenty.
+    WrittenBatch.objects.filter(written_at__lt=now - WRITTEN_BATCHES_KEPT).delete()
     finished = days_done and months_done and forgotten.finished and deleted.finished
     return RollUp(days, months, forgotten, deleted, finished)

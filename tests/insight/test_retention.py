@@ -116,3 +116,12 @@ def test_the_roll_up_does_it_all_and_a_second_run_changes_nothing():
     again = insight_roll_up_run()
     assert (again.days, again.months, again.forgotten.rows, again.deleted.rows) == ([], [], 0, 0)
     assert list(DailyFigures.objects.values()) == figures
+
+
+def test_the_tokens_of_written_batches_are_kept_a_week():
+    from insight.models import WrittenBatch
+
+    WrittenBatch.objects.create(token="old", written_at=timezone.now() - timedelta(days=8))
+    WrittenBatch.objects.create(token="new", written_at=timezone.now() - timedelta(days=6))
+    insight_roll_up_run()
+    assert list(WrittenBatch.objects.values_list("token", flat=True)) == ["new"]
