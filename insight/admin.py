@@ -67,6 +67,19 @@ EVENT_FILTER_PARAMS = {
 }
 
 
+# What an event's `detail` may say, in words.
+DETAILS = {
+    AccessReason.METER_EXHAUSTED.value: "Wall: meter used up",
+    AccessReason.SUBSCRIBERS_ONLY.value: "Wall: subscribers only",
+    **{button.value: f"Button: {button.label}" for button in PromptButton},
+    "article": "Newsletter: end of an article",
+    "paywall": "Newsletter: the wall's offer",
+    "wall": "Newsletter: the registration wall",
+    Subscription.Source.PROVIDER.value: "Subscription: payment provider",
+    Subscription.Source.MANUAL.value: "Subscription: development checkout",
+}
+
+
 class DetailFilter(admin.SimpleListFilter):
     """Why a wall was shown (or which button, which form): the known reasons, without reading
     the table for its values (ten million rows)."""
@@ -75,16 +88,7 @@ class DetailFilter(admin.SimpleListFilter):
     parameter_name = "detail"
 
     def lookups(self, request, model_admin):
-        return [
-            (AccessReason.METER_EXHAUSTED.value, "Wall: meter used up"),
-            (AccessReason.SUBSCRIBERS_ONLY.value, "Wall: subscribers only"),
-            *((button.value, f"Button: {button.label}") for button in PromptButton),
-            ("article", "Newsletter: end of an article"),
-            ("paywall", "Newsletter: the wall's offer"),
-            ("wall", "Newsletter: the registration wall"),
-            (Subscription.Source.PROVIDER.value, "Subscription: payment provider"),
-            (Subscription.Source.MANUAL.value, "Subscription: development checkout"),
-        ]
+        return list(DETAILS.items())
 
     def queryset(self, request, queryset):
         return queryset.filter(detail=self.value()) if self.value() else queryset
@@ -128,10 +132,10 @@ class EventAdmin(ArchiveListAdminMixin, admin.ModelAdmin):
     list_display = [
         "at",
         "kind",
-        "detail",
+        "detail_shown",
         "article_link",
         "section_name",
-        "access",
+        "access_shown",
         "reader_kind",
         "referrer",
         "device",
@@ -154,10 +158,10 @@ class EventAdmin(ArchiveListAdminMixin, admin.ModelAdmin):
     fields = [
         "at",
         "kind",
-        "detail",
+        "detail_shown",
         "article_link",
         "section_name",
-        "access",
+        "access_shown",
         "reader_kind",
         "referrer",
         "device",
@@ -170,6 +174,14 @@ class EventAdmin(ArchiveListAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="detail")
+    def detail_shown(self, event):
+        return DETAILS.get(event.detail, event.detail)
+
+    @admin.display(description="access")
+    def access_shown(self, event):
+        return Access(event.access).label if event.access in Access.values else event.access
 
     def has_change_permission(self, request, obj=None):
         return False
