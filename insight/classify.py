@@ -1,6 +1,7 @@
 """Where a reader came from and on what, in a word: the only trace of a request an event keeps.
 
-The Referer and the `utm_` parameters are read once, when the event is written, and only their
+The Referer, the User-Agent and the `utm_` parameters are read once, when a batch of events is
+handed over to be written (`insight.recording.classified`), and only their
 class is kept (never the address). Classes follow the ones newsrooms know from their analytics:
 a `utm_medium` says it outright; otherwise the referring site's host.
 """

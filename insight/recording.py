@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
@@ -28,7 +29,7 @@ from insight.classify import device_class, referrer_class
 from insight.models import CONVERSIONS, Event, Kind, WrittenBatch
 from subscriptions.paywall import CRAWLER_USER_AGENT
 
-# Facts an event keeps as they are.
+# Facts an event keeps as they are, in the order a handed-over batch lists them.
 KEPT_FACTS = (
     "detail",
     "article_id",
@@ -38,33 +39,49 @@ KEPT_FACTS = (
     "user_id",
     "visitor",
     "subscription_id",
+    "device",
+    "referrer",
 )
+# Classes are remembered for this many User-Agents and Referers: readers share a few thousand.
+CLASSES_REMEMBERED = 4096
 
 
-# The facts a page's event may carry, in the order a handed-over batch lists them.
-HANDED_OVER_FACTS = (
-    *KEPT_FACTS,
-    "referer",
-    "host",
-    "user_agent",
-    "utm_medium",
-    "utm_source",
-)
+@lru_cache(maxsize=CLASSES_REMEMBERED)
+def _device(user_agent: str) -> str | None:
+    """Return the device class of `user_agent`, or None for a crawler's."""
+    return None if CRAWLER_USER_AGENT.search(user_agent) else device_class(user_agent)
+
+
+@lru_cache(maxsize=CLASSES_REMEMBERED)
+def _referrer(referer: str, host: str, utm_medium: str, utm_source: str) -> str:
+    return referrer_class(referer=referer, host=host, utm_medium=utm_medium, utm_source=utm_source)
+
+
+def classified(facts: dict) -> dict | None:
+    """Return the `KEPT_FACTS` of an event, what its request said reduced to its classes
+    (device, referrer), or None for a crawler's event. Safe to apply twice."""
+    kept = {name: facts[name] for name in KEPT_FACTS if facts.get(name) is not None}
+    if facts.get("user_agent") is not None:
+        device = _device(facts["user_agent"])
+        if device is None:
+            return None
+        kept["device"] = device
+    referer = facts.get("referer", events.UNKNOWN_REFERER)
+    if referer != events.UNKNOWN_REFERER:
+        kept["referrer"] = _referrer(
+            referer,
+            facts.get("host", ""),
+            facts.get("utm_medium", ""),
+            facts.get("utm_source", ""),
+        )
+    return kept
 
 
 @task()
 def events_write_later(token: str, batch: str) -> str:
     """Write a batch a web process handed over (`events_hand_over`), once."""
     events = [
-        (
-            moment,
-            kind,
-            {
-                name: value
-                for name, value in zip(HANDED_OVER_FACTS, values, strict=False)
-                if value is not None
-            },
-        )
+        (moment, kind, dict(zip(KEPT_FACTS, values, strict=True)))
         for moment, kind, *values in json.loads(batch)
     ]
     with transaction.atomic():
@@ -76,34 +93,32 @@ def events_write_later(token: str, batch: str) -> str:
 
 
 def events_hand_over(batch: list) -> None:
-    """Queue `batch` for a worker to write: one row, its events as one compact JSON text (each
-    event a list of its facts in `HANDED_OVER_FACTS` order, no names), which the task engine
-    stores as it is, where a list would be walked value by value."""
-    rows = [[moment, kind, *map(facts.get, HANDED_OVER_FACTS)] for moment, kind, facts in batch]
-    task_enqueue(events_write_later, secrets.token_hex(16), json.dumps(rows, separators=(",", ":")))
+    """Queue `batch` for a worker to write: one row, its events classified (crawlers' left out:
+    the Referer and User-Agent go no further) as one compact JSON text, each event a list of its
+    `KEPT_FACTS` in order, which the task engine stores as it is (a list it would walk value by
+    value)."""
+    rows = []
+    for moment, kind, facts in batch:
+        kept = classified(facts)
+        if kept is not None:
+            rows.append([moment, kind, *map(kept.get, KEPT_FACTS)])
+    if rows:
+        rows_json = json.dumps(rows, separators=(",", ":"))
+        task_enqueue(events_write_later, secrets.token_hex(16), rows_json)
 
 
 def events_write(batch: list[tuple[float, str, dict]]) -> None:
     """Write `batch` as events (one insert), attributing its conversions."""
     rows = []
     for moment, kind, facts in batch:
-        user_agent = facts.get("user_agent")
-        if user_agent is not None and CRAWLER_USER_AGENT.search(user_agent):
+        kept = classified(facts)
+        if kept is None:
             continue
         event = Event(
             at=datetime.fromtimestamp(moment, tz=UTC),
             kind=Kind(kind),
-            **{name: facts[name] for name in KEPT_FACTS if facts.get(name) is not None},
+            **{name: value for name, value in kept.items() if value is not None},
         )
-        if user_agent is not None:
-            event.device = device_class(user_agent)
-        if facts.get("referer", events.UNKNOWN_REFERER) != events.UNKNOWN_REFERER:
-            event.referrer = referrer_class(
-                referer=facts["referer"],
-                host=facts.get("host", ""),
-                utm_medium=facts.get("utm_medium", ""),
-                utm_source=facts.get("utm_source", ""),
-            )
         if event.kind in CONVERSIONS or (
             event.kind == Kind.NEWSLETTER_SIGNUP and event.article_id is None
         ):

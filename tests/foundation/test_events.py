@@ -39,7 +39,7 @@ def test_a_page_only_adds_to_the_batch_until_it_is_full(
 def test_a_batch_handed_over_is_written_once_however_often_its_task_runs():
     from insight.recording import events_write_later
 
-    batch = '[[1700000000.0, "read", null, 1, null, "free"]]'
+    batch = '[[1700000000.0, "read", null, 1, null, "free", null, null, "", null, null, null]]'
     assert events_write_later.call("batch-1", batch) == "1 events written."
     assert events_write_later.call("batch-1", batch) == "Written already."
     assert Event.objects.count() == 1
