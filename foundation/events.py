@@ -29,6 +29,7 @@ import atexit
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 from django.conf import settings
@@ -41,8 +42,9 @@ KEEP_AT_MOST = 20_000
 
 Sink = Callable[[list[tuple[float, str, dict]]], None]
 
-_batch: list[tuple[float, str, dict]] = []
-_lock = threading.Lock()
+# A deque: pages append to it while a flush takes from its other end, without a lock.
+_batch: deque[tuple[float, str, dict]] = deque()
+_lock = threading.Lock()  # one flush at a time
 _write: Sink | None = None
 _hand_over: Sink | None = None
 
@@ -80,7 +82,7 @@ def record(kind: str, *, request=None, **facts) -> None:
         return
     if request is not None:
         facts = request_facts(request) | facts
-    _batch.append((time.time(), kind, facts))  # list.append is atomic: no lock on the page path
+    _batch.append((time.time(), kind, facts))
 
 
 def record_now(kind: str, *, request=None, **facts) -> None:
@@ -100,21 +102,21 @@ def record_now(kind: str, *, request=None, **facts) -> None:
 def flush(sink: Sink | None = None) -> int:
     """Hand the batch over now (to `sink`: default, to background work); return how many events
     it took (0 if it failed)."""
-    global _batch
     sink = sink or _hand_over
     if sink is None or not _batch:
         return 0
     with _lock:
-        taken, _batch = _batch, []
+        taken = [_batch.popleft() for _ in range(len(_batch))]
         try:
             sink(taken)
         except Exception:
             logger.exception("%d events could not be written; kept for the next try", len(taken))
-            kept = taken + _batch
-            dropped = max(0, len(kept) - KEEP_AT_MOST)
+            _batch.extendleft(reversed(taken))
+            dropped = max(0, len(_batch) - KEEP_AT_MOST)
+            for _ in range(dropped):
+                _batch.popleft()
             if dropped:
                 logger.error("%d events dropped: the sink has failed for too long", dropped)
-            _batch = kept[dropped:]
             return 0
     return len(taken)
 
@@ -127,9 +129,9 @@ def pending() -> int:
 def discard() -> int:
     """Drop this process's batch unwritten; return how many events it held (for tests, which
     write only the events they look at)."""
-    global _batch
     with _lock:
-        dropped, _batch = len(_batch), []
+        dropped = len(_batch)
+        _batch.clear()
     return dropped
 
 

@@ -436,8 +436,8 @@ class ReportPageAdmin(admin.ModelAdmin):
             "title": title,
             "opts": self.opts,
             "events_url": reverse("admin:insight_event_changelist"),
-            "report_url": reverse("admin:insight_report"),
-            "meter_url": reverse("admin:insight_meter"),
+            "report_url": reverse("admin:insight_report_changelist"),
+            "meter_url": reverse("admin:insight_meter_changelist"),
         }
 
 
@@ -445,11 +445,8 @@ class ReportPageAdmin(admin.ModelAdmin):
 class ReportAdmin(ReportPageAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view(self.report_view)
-        # Its own name, and the one the index links a model's list by.
-        return [
-            path("", view, name="insight_report"),
-            path("", view, name="insight_report_changelist"),
-        ]
+        # The name the admin's index links a model's list by.
+        return [path("", view, name="insight_report_changelist")]
 
     def report_view(self, request):
         """Show, or send as CSV, the period's walls and conversions per article or section."""
@@ -492,10 +489,7 @@ class ReportAdmin(ReportPageAdmin):
 class MeterAdmin(ReportPageAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view(self.meter_view)
-        return [
-            path("", view, name="insight_meter"),
-            path("", view, name="insight_meter_changelist"),
-        ]
+        return [path("", view, name="insight_meter_changelist")]
 
     def meter_view(self, request):
         """Show how many readers other meter allowances would have walled in a month."""

@@ -56,6 +56,8 @@ def test_editors_do_everything_with_content_publish_see_readers_and_background_w
         "newsletters.view_sendrecipient",
         *(f"newsletters.{action}_suppression" for action in ("add", "delete", "view")),
         "newsletters.view_providerevent",
+        # The paywall insight: its report, the meter's what-if and the events they count.
+        "insight.view_event",
     }
 
 

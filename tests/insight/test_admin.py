@@ -16,8 +16,8 @@ from tests.subscriptions.factories import make_reader, make_subscription
 
 pytestmark = pytest.mark.django_db
 
-REPORT = reverse("admin:insight_report")
-METER = reverse("admin:insight_meter")
+REPORT = reverse("admin:insight_report_changelist")
+METER = reverse("admin:insight_meter_changelist")
 EVENTS = reverse("admin:insight_event_changelist")
 
 

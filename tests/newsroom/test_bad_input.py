@@ -145,7 +145,7 @@ def _patterns(patterns=None, prefix=""):
 
 # Routes that are regular expressions, and a path each matches.
 REGEX_ROUTES = {
-    "admin/^(?P<app_label>auth|foundation|media|articles|subscriptions|accounts|newsletters)/$": (
+    "admin/^(?P<app_label>auth|foundation|media|articles|subscriptions|accounts|newsletters|insight)/$": (
         "/admin/articles/"
     ),
     "admin/(?P<url>.*)$": "/admin/no-such-page/",
@@ -171,6 +171,8 @@ def _value(route, name, site):
         ("authors/", "slug"): site["author"].slug,
         ("tags/", "slug"): site["tag"].slug,
         ("subscribe/", "slug"): site["plan"].slug,
+        ("prompt/", "article_id"): str(article.pk),
+        ("prompt/", "button"): "subscribe",
         ("gift/", "token"): site["gift"].token,
         ("preview/", "token"): site["preview"].token,
         ("feed/private/", "token"): site["private_feed"],
