@@ -12,9 +12,9 @@ migrated, then seeded in SQL with `--events` events over `--days` days, about 11
 3. forgetting the readers of the oldest 30 days and deleting the oldest 30 days, in batches,
    while a thread inserts one event at a time (as a web process's batch does) and records how
    long each insert took: the longest is how long a reader's page could have waited on it;
-4. the report's pages (`admin:insight_report_changelist`, `admin:insight_meter_changelist`), asked by a superuser
-   through Django's test client; a URL name that does not reverse (the report not merged yet)
-   is skipped, and said so.
+4. the report's pages (`admin:insight_report_changelist`, `admin:insight_meter_changelist`),
+   asked by a superuser through Django's test client; a URL name that does not reverse is
+   skipped, and said so.
 
 The figures go to RESULTS.md (section "insight"). `--drop` drops the database at the end.
 """
@@ -342,8 +342,16 @@ REPORT_PAGES = [
     ("admin:insight_report_changelist", "7 days", {"days": 7}),
     ("admin:insight_report_changelist", "30 days", {"days": 30}),
     ("admin:insight_report_changelist", "90 days", {"days": 90}),
-    ("admin:insight_report_changelist", "90 days, by section", {"days": 90, "by": "section"}),
-    ("admin:insight_report_changelist", "90 days, by subscriptions", {"days": 90, "sort": "-subscriptions"}),
+    (
+        "admin:insight_report_changelist",
+        "90 days, by section",
+        {"days": 90, "by": "section"},
+    ),
+    (
+        "admin:insight_report_changelist",
+        "90 days, by subscriptions",
+        {"days": 90, "sort": "-subscriptions"},
+    ),
     ("admin:insight_report_changelist", "90 days, CSV", {"days": 90, "format": "csv"}),
     ("admin:insight_meter_changelist", "the meter's what-if", {}),
 ]

@@ -145,9 +145,10 @@ def _patterns(patterns=None, prefix=""):
 
 # Routes that are regular expressions, and a path each matches.
 REGEX_ROUTES = {
-    "admin/^(?P<app_label>auth|foundation|media|articles|subscriptions|accounts|newsletters|insight)/$": (
-        "/admin/articles/"
-    ),
+    (
+        "admin/^(?P<app_label>auth|foundation|media|articles|subscriptions|accounts|newsletters"
+        "|insight)/$"
+    ): "/admin/articles/",
     "admin/(?P<url>.*)$": "/admin/no-such-page/",
     "^uploads/(?P<path>.*)$": "/uploads/no-such-file.jpg",
 }
