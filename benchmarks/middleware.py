@@ -10,7 +10,6 @@ A middleware's cost is the stack's time less the time without it. The table goes
 """
 
 import argparse
-import io
 import os
 import secrets
 import sys
@@ -20,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.run import AGENT, HOST, environment, write_results  # noqa: E402
+from benchmarks.run import cpu_per_request, environment, write_results  # noqa: E402
 from benchmarks.stock import MIDDLEWARE as STOCK  # noqa: E402
 
 # What a middleware needs below it: without the first, the others cannot run either.
@@ -49,29 +48,8 @@ def timer(middleware: list[str], requests: int):
     with override_settings(MIDDLEWARE=middleware):
         handler = WSGIHandler()  # the chain is built now, from these settings
 
-    def environ():
-        return {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": "/bench/fixed/",
-            "QUERY_STRING": "",
-            "SERVER_NAME": HOST,
-            "SERVER_PORT": "80",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "HTTP_HOST": HOST,
-            "HTTP_USER_AGENT": AGENT,
-            "REMOTE_ADDR": HOST,
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(),
-            "wsgi.errors": sys.stderr,
-        }
-
     def run() -> float:
-        started = time.process_time()
-        for _ in range(requests):
-            response = handler(environ(), lambda status, headers, exc_info=None: None)
-            b"".join(response)
-            response.close()
-        return (time.process_time() - started) / requests * 1e6
+        return cpu_per_request(handler, "/bench/fixed/", requests)
 
     run()  # warm: imports, the URL resolver, the settings' first reads
     return run

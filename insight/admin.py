@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 
 from articles.models import Article, Section
+from foundation.admin import ReadOnlyAdmin
 from foundation.paging import ArchiveListAdminMixin
 from insight import report as reports
 from insight.charts import bar_chart
@@ -126,7 +127,7 @@ def admin_link(url_name: str, object_id: int | None, text: str) -> str:
 
 
 @admin.register(Event)
-class EventAdmin(ArchiveListAdminMixin, admin.ModelAdmin):
+class EventAdmin(ArchiveListAdminMixin, ReadOnlyAdmin):
     """What readers were shown and did: a record, read-only; the report's numbers lead here."""
 
     list_display = [
@@ -172,9 +173,6 @@ class EventAdmin(ArchiveListAdminMixin, admin.ModelAdmin):
     ]
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
     @admin.display(description="detail")
     def detail_shown(self, event):
         return DETAILS.get(event.detail, event.detail)
@@ -182,12 +180,6 @@ class EventAdmin(ArchiveListAdminMixin, admin.ModelAdmin):
     @admin.display(description="access")
     def access_shown(self, event):
         return Access(event.access).label if event.access in Access.values else event.access
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         # Names by subquery for the rows shown: an event outlives its article, so no join.
@@ -410,20 +402,11 @@ def month_choices(months, *, chosen=None):
     return [(f"{m:%Y-%m}", f"{m:%B %Y}", m == chosen) for m in every]
 
 
-class ReportPageAdmin(admin.ModelAdmin):
+class ReportPageAdmin(ReadOnlyAdmin):
     """A report's place in the index: its own page, for whoever may see the events."""
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(VIEW_PERMISSION)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def page_context(self, request, title):
         if not request.user.has_perm(VIEW_PERMISSION):

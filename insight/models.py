@@ -34,12 +34,10 @@ class Device(models.TextChoices):
     DESKTOP = "desktop", "Desktop"
 
 
-class Event(models.Model):
-    at = models.DateTimeField()
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    # Why a wall was shown (an `AccessReason`: meter_exhausted, subscribers_only), which button
-    # of the prompt was clicked, where a newsletter sign-up came from.
-    detail = models.CharField(max_length=20, blank=True)
+class Dimensions(models.Model):
+    """What an event is about and a figure is counted by: the article (with its section and
+    access as they were), the kind of reader, where they came from and on what device."""
+
     article = models.ForeignKey(
         "articles.Article",
         null=True,
@@ -58,6 +56,17 @@ class Event(models.Model):
     reader_kind = models.CharField(max_length=10, choices=ReaderKind.choices, blank=True)
     referrer = models.CharField(max_length=10, choices=Referrer.choices, blank=True)
     device = models.CharField(max_length=7, choices=Device.choices, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Event(Dimensions):
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Why a wall was shown (an `AccessReason`: meter_exhausted, subscribers_only), which button
+    # of the prompt was clicked, where a newsletter sign-up came from.
+    detail = models.CharField(max_length=20, blank=True)
     # Who, for attribution only: the account, or the meter cookie's random id. Cleared after
     # NEWSROOM_INSIGHT_READER_DAYS.
     user_id = models.IntegerField(null=True)
@@ -95,29 +104,11 @@ class Event(models.Model):
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
 
 
-class DailyFigures(models.Model):
+class DailyFigures(Dimensions):
     """One day's events of one article (none: conversions after no wall) for one kind of
     reader, referrer and device, counted. Made by `insight.rollups` once the day is over."""
 
     day = models.DateField()
-    article = models.ForeignKey(
-        "articles.Article",
-        null=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    section = models.ForeignKey(
-        "articles.Section",
-        null=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    access = models.CharField(max_length=11, blank=True)
-    reader_kind = models.CharField(max_length=10, choices=ReaderKind.choices, blank=True)
-    referrer = models.CharField(max_length=10, choices=Referrer.choices, blank=True)
-    device = models.CharField(max_length=7, choices=Device.choices, blank=True)
     readers = models.PositiveIntegerField(default=0)  # distinct readers shown it that day
     reads = models.PositiveIntegerField(default=0)
     walls = models.PositiveIntegerField(default=0)

@@ -16,6 +16,7 @@ from django.utils.text import Truncator
 
 from accounts.admin import UserAdmin
 from accounts.models import User
+from foundation.admin import ReadOnlyAdmin
 from foundation.forms import InvalidFormStatusAdminMixin
 from subscriptions.churn import churn_report
 from subscriptions.forms import ComplimentaryGrantForm
@@ -123,19 +124,6 @@ class MonthFilter(admin.SimpleListFilter):
             raise IncorrectLookupParameters(f"No such month: {self.value()}") from None
         start = timezone.make_aware(first, timezone.get_default_timezone())
         return queryset.filter(created_at__gte=start, created_at__lt=add_months(start, 1))
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A record of what readers did: staff read it, nobody edits it by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CancellationFeedback)

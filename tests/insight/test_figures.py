@@ -11,32 +11,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_day_of_events_counts_walls_readers_and_an_attributed_subscription():
-    events.record(
-        Kind.WALL,
-        article_id=7,
-        section_id=2,
-        access="metered",
-        visitor="abc",
-        reader_kind="anonymous",
-        detail="meter_exhausted",
-    )
-    events.record(
-        Kind.WALL,
-        article_id=7,
-        section_id=2,
-        access="metered",
-        visitor="abc",
-        reader_kind="anonymous",
-        detail="meter_exhausted",
-    )
-    events.record(
-        Kind.READ,
-        article_id=7,
-        section_id=2,
-        access="metered",
-        visitor="def",
-        reader_kind="anonymous",
-    )
+    """Two walls for one reader and a read by another: two readers; the reader who met the
+    wall signs up and subscribes, and both conversions count for the article."""
+    article = {"article_id": 7, "section_id": 2, "access": "metered", "reader_kind": "anonymous"}
+    for _ in range(2):
+        events.record(Kind.WALL, visitor="abc", detail="meter_exhausted", **article)
+    events.record(Kind.READ, visitor="def", **article)
     events.flush()
     events.record_now(Kind.SIGNUP, user_id=5, visitor="abc", reader_kind="anonymous")
     events.record_now(Kind.SUBSCRIPTION, user_id=5, subscription_id=1)
