@@ -6,8 +6,10 @@
  *   everything on the clipboard (<b style="font-weight:normal" id="docs-internal-guid-…">)
  *   for bold, and make the whole paste bold, while Docs says bold and italic only in its spans'
  *   styles, which the editor ignores: the wrapper is taken off, and the spans' bold and italic
- *   become <strong> and <em>, before the editor reads the paste. What the editor
- *   keeps of any paste is what its schema knows (headings, lists, links, emphasis, quotes);
+ *   become <strong> and <em>, before the editor reads the paste; and Word's lists, which
+ *   Word on the desktop writes as paragraphs with their bullets as text, become lists. What
+ *   the editor keeps of any paste is what its schema knows (headings, lists, links, emphasis,
+ *   quotes);
  *   the server keeps the same (nh3);
  * - links to other articles chosen by headline: in the text editor's link window, words typed
  *   in the address are looked up among the live articles' headlines (articles/admin/links.py)
@@ -39,19 +41,63 @@
 
   const CLEANED = Symbol("cleaned")
 
-  function fromGoogleDocs(html) {
-    if (!html.includes("docs-internal-guid")) return html
-    const page = new DOMParser().parseFromString(html, "text/html")
-    for (const wrapper of page.querySelectorAll("b[id^=docs-internal-guid]")) {
-      wrapper.replaceWith(...wrapper.childNodes)
-    }
+  function fromGoogleDocs(page) {
+    const wrappers = page.querySelectorAll("b[id^=docs-internal-guid]")
+    if (!wrappers.length) return false
+    for (const wrapper of wrappers) wrapper.replaceWith(...wrapper.childNodes)
     for (const span of page.querySelectorAll("span[style]")) {
       // Read from the attribute: the site's CSP keeps inline styles out of `span.style`.
       const style = span.getAttribute("style")
       if (/font-weight:\s*(bold|[6-9]00)\b/.test(style)) span.replaceChildren(wrapped("strong", span))
       if (/font-style:\s*italic\b/.test(style)) span.replaceChildren(wrapped("em", span))
     }
-    return page.body.innerHTML
+    return true
+  }
+
+  // Word on the desktop writes a list as paragraphs (mso-list: l0 level1), each with its bullet
+  // or number as text in a span styled mso-list:Ignore. A run of them becomes a list, numbered
+  // when the markers are numbers or letters, nested by level, the markers dropped.
+  function fromWordLists(page) {
+    const groups = []
+    for (const item of page.querySelectorAll("p[style*='mso-list']")) {
+      const last = groups[groups.length - 1]
+      if (last && last[last.length - 1].nextElementSibling === item) last.push(item)
+      else groups.push([item])
+    }
+    for (const group of groups) {
+      const anchor = page.createComment("list")
+      group[0].before(anchor)
+      const stack = []
+      for (const item of group) {
+        const level = Number((item.getAttribute("style").match(/level(\d+)/) || [])[1] || 1)
+        const marker = item.querySelector("span[style*='mso-list:Ignore'], span[style*='mso-list: Ignore']")
+        const numbered = Boolean(marker) && /^\(?[0-9a-zA-Z]{1,4}[.)]/.test(marker.textContent.trim())
+        if (marker) marker.remove()
+        while (stack.length && stack[stack.length - 1].level > level) stack.pop()
+        if (!stack.length || stack[stack.length - 1].level < level) {
+          const list = page.createElement(numbered ? "ol" : "ul")
+          const holder = stack.length ? stack[stack.length - 1].list.lastElementChild : null
+          if (holder) holder.append(list)
+          else anchor.before(list)
+          stack.push({ level, list })
+        }
+        const entry = page.createElement("li")
+        entry.append(...item.childNodes)
+        stack[stack.length - 1].list.append(entry)
+        item.remove()
+      }
+      anchor.remove()
+    }
+    return groups.length > 0
+  }
+
+  // What a paste from Google Docs or Word needs before the editor reads it; the HTML as it came
+  // when it needs nothing.
+  function cleaned(html) {
+    if (!html.includes("docs-internal-guid") && !html.includes("mso-list")) return html
+    const page = new DOMParser().parseFromString(html, "text/html")
+    const changed = [fromGoogleDocs(page), fromWordLists(page)].some(Boolean)
+    return changed ? page.body.innerHTML : html
   }
 
   function wrapped(tag, element) {
@@ -66,12 +112,12 @@
       if (event[CLEANED] || !event.clipboardData || !event.target.closest) return
       if (!event.target.closest(".article-body .prose-editor")) return
       const html = event.clipboardData.getData("text/html")
-      const cleaned = html && fromGoogleDocs(html)
-      if (!cleaned || cleaned === html) return
+      const fixed = html && cleaned(html)
+      if (!fixed || fixed === html) return
       event.preventDefault()
       event.stopImmediatePropagation()
       const transfer = new DataTransfer()
-      transfer.setData("text/html", cleaned)
+      transfer.setData("text/html", fixed)
       transfer.setData("text/plain", event.clipboardData.getData("text/plain"))
       const again = new ClipboardEvent("paste", { clipboardData: transfer, bubbles: true, cancelable: true })
       again[CLEANED] = true

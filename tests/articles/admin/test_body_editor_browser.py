@@ -4,7 +4,8 @@ which keeps its headings, lists, links and emphasis and nothing else.
 
 The pasted HTML (`pasted/`) is what those put on the clipboard, trimmed to a few paragraphs:
 Google Docs' `docs-internal-guid` wrapper and styled spans, Word's `mso-` styles, `<o:p>` and
-conditional comments, a news site's figure, share buttons, script, advert and pull quote.
+conditional comments (and, from Word on the desktop, lists written as paragraphs with their
+bullets as text), a news site's figure, share buttons, script, advert and pull quote.
 """
 
 from pathlib import Path
@@ -155,6 +156,17 @@ DROPPED_ATTRIBUTES = ["style=", "class=", "mso-", "docs-internal", "onclick", "d
                 "<li><p>Adults pay £12</p></li>",
             ],
             ["Style Definitions", "StartFragment"],
+        ),
+        (
+            # Word on the desktop: lists as paragraphs, their bullets and numbers as text.
+            "word_lists.html",
+            [
+                "<ul><li><p>Adults pay <strong>£12</strong></p><ul><li><p>Returns included</p>",
+                "<li><p>Children travel free</p></li></ul>",
+                "<p>How to buy one:</p><ol ",  # numbered, as the editor writes it
+                "<li><p>Buy a ticket <em>online</em></p></li><li><p>Show it at the gate</p>",
+            ],
+            ["·", ">o<", "1.", "List Definitions", "crossings:</p><p>"],
         ),
         (
             "news_site.html",
