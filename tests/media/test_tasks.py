@@ -91,3 +91,30 @@ def test_a_rendition_of_a_replaced_file_is_not_kept(queued_only):
         image_make_renditions(image=stale, original=data)
 
     assert not Rendition.objects.filter(image=image).exists()
+
+
+def test_the_command_gives_older_pictures_what_a_new_version_makes(settings):
+    """After an upgrade adds a width (or a format), one command gives the library's pictures
+    their missing renditions, and only those."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.NEWSROOM_RENDITION_WIDTHS = [480]
+    # Made at once here, as tests run tasks after the commit.
+    pictures = [
+        image_create(
+            file=upload(picture_bytes(size=(1000, 600)), name=f"p{n}.jpg"), alt_text="Boats"
+        )
+        for n in range(2)
+    ]
+    before = {image.pk: Rendition.objects.filter(image=image).count() for image in pictures}
+    settings.NEWSROOM_RENDITION_WIDTHS = [480, 800]
+    out = StringIO()
+
+    call_command("make_renditions", stdout=out)
+
+    assert "Renditions queued for 2 pictures" in out.getvalue()
+    for image in pictures:
+        assert Rendition.objects.filter(image=image).count() > before[image.pk]
+        assert Rendition.objects.filter(image=image, width=800).exists()
