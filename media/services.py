@@ -12,12 +12,14 @@ picture, and pages show the original until they are there (`media.renditions`).
 import logging
 import math
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from foundation.engine import task_enqueue
 from media import hygiene
@@ -25,6 +27,7 @@ from media.crops import CROPS, crop_box
 from media.hygiene import CleanUpload
 from media.models import Image, Rendition
 from media.renditions import FALLBACK_FORMATS, MODERN_FORMATS
+from media.signals import files_outlive_cached_pages
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +93,10 @@ def image_update(*, image: Image, **fields) -> Image:
     """Change what is said about a picture (alt text, caption, credit, rights, focal point).
 
     A focal point that moves takes the picture's crops with it: they are deleted (their files
-    once this commits) and made again around the new point on the engine, while the whole
-    picture's renditions stay. The pages that show the picture follow the save
-    (`articles.signals`), and again when the new crops are made (`renditions_made`).
+    once the pages that caches keep can no longer show them) and made again around the new
+    point on the engine, while the whole picture's renditions stay. The pages that show the
+    picture follow the save (`articles.signals`), and again when the new crops are made
+    (`renditions_made`).
     """
     _check_field_names(fields, "image_update")
     moved = any(
@@ -110,8 +114,10 @@ def image_update(*, image: Image, **fields) -> Image:
         # The row's lock first, as for a new file: a crop around the old point being saved
         # meanwhile waits, then finds the point moved (`_store_rendition`) and is dropped.
         Image.objects.select_for_update().filter(pk=image.pk).exists()
-        # Deleting the rows deletes their files after commit (media.signals).
-        Rendition.objects.filter(image=image).exclude(crop="").delete()
+        # Deleting the rows deletes their files (media.signals) once the pages that a shared
+        # cache may still serve, made before the move, can no longer show them.
+        with files_outlive_cached_pages():
+            Rendition.objects.filter(image=image).exclude(crop="").delete()
         image.save(update_fields=list(fields))
         _queue_renditions(image)
     return image
@@ -246,6 +252,28 @@ def file_delete_on_commit(*, storage, name: str) -> None:
     """
     if name:
         transaction.on_commit(lambda: storage.delete(name), robust=True)
+
+
+def cached_pages_lifetime() -> timedelta:
+    """Return the longest a page a shared cache or a CDN keeps may still be served: its
+    lifetime and then stale, on an origin error or while it is fetched again."""
+    return timedelta(
+        seconds=settings.NEWSROOM_PUBLIC_CACHE_SECONDS
+        + max(
+            settings.NEWSROOM_STALE_IF_ERROR_SECONDS,
+            settings.NEWSROOM_STALE_WHILE_REVALIDATE_SECONDS,
+        )
+    )
+
+
+def file_delete_after_cached_pages(*, name: str) -> None:
+    """Delete a rendition's file once the pages that caches keep can no longer show it: a task
+    queued with the current transaction, to run after `cached_pages_lifetime()`."""
+    from media.tasks import rendition_file_delete  # the task module imports this one
+
+    if name:
+        run_after = timezone.now() + cached_pages_lifetime()
+        task_enqueue(rendition_file_delete, name, run_after=run_after)
 
 
 def _check_field_names(fields: dict, function: str) -> None:

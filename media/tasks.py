@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from foundation.engine import retry_delay, task_enqueue
-from media.models import Image
+from media.models import Image, Rendition
 from media.services import FileReplaced, StorageUnavailable, image_make_renditions
 from media.signals import renditions_made
 
@@ -43,3 +43,13 @@ def image_renditions_make(image_id: int, file_name: str, attempt: int = 1) -> st
     whole = [r for r in renditions if not r.crop]
     crops = len(renditions) - len(whole)
     return f"{len(whole)} renditions at {sorted({r.width for r in whole})} px, and {crops} crops."
+
+
+@task()
+def rendition_file_delete(name: str) -> str:
+    """Delete a rendition's stored file (queued for when no cached page shows it), unless a
+    rendition uses that name again."""
+    if Rendition.objects.filter(file=name).exists():
+        return "Kept: a rendition uses this file."
+    Rendition._meta.get_field("file").storage.delete(name)
+    return f"Deleted {name}."

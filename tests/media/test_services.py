@@ -1,14 +1,17 @@
 import os
 import time
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image as PillowImage
 
 from media.models import Image, Rendition
 from media.renditions import MODERN_FORMATS
 from media.services import (
+    cached_pages_lifetime,
     image_clean_upload,
     image_create,
     image_find_duplicate,
@@ -17,6 +20,7 @@ from media.services import (
     image_update,
     rendition_widths,
 )
+from tests.engine import run_due
 from tests.media.factories import (
     exif_with_gps,
     focal_point_of,
@@ -570,6 +574,10 @@ def test_moving_the_focal_point_remakes_the_crops_and_nothing_else(
     assert {(r.pk, r.file.name) for r in image.renditions.filter(crop="")} == whole
     new_crops = image.renditions.exclude(crop="")
     assert len(new_crops) == len(old_crops)
+    # The old crops' files stay while a page a CDN keeps may still show them, then go.
+    assert all(map(os.path.exists, old_crops))
+    assert run_due(at=timezone.now() + timedelta(seconds=59)) == 0
+    assert run_due(at=timezone.now() + cached_pages_lifetime()) == len(old_crops)
     assert not any(map(os.path.exists, old_crops))
     for rendition in new_crops:
         assert rendition.file.path not in old_crops  # a new address: no cache shows the old
