@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from media.forms import KeywordsField
 from media.hygiene import CleanUpload
 from media.models import SEARCH_CONFIG, Image
 from media.services import (
@@ -81,7 +82,8 @@ class ChooserFilters(forms.Form):
 
 
 def _matching(pictures, words: str):
-    """Return the pictures whose caption, alt text, credit or copyright holder have `words`:
+    """Return the pictures whose caption, alt text, credit, copyright holder or keywords have
+    `words`:
     on PostgreSQL by the stored text search vector (so "harbours" finds "harbour"), elsewhere
     each word somewhere in them."""
     if not words.strip():
@@ -95,6 +97,7 @@ def _matching(pictures, words: str):
             | Q(credit__icontains=word)
             | Q(alt_text__icontains=word)
             | Q(copyright_holder__icontains=word)
+            | Q(keywords__icontains=word)
         )
     return pictures
 
@@ -170,6 +173,7 @@ class DescribeForm(forms.Form):
     )
     caption = Image._meta.get_field("caption").formfield()
     credit = Image._meta.get_field("credit").formfield()
+    keywords = Image._meta.get_field("keywords").formfield(form_class=KeywordsField)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -206,7 +210,7 @@ class DescribeForm(forms.Form):
         return image
 
 
-DESCRIBED = ("alt_text", "is_decorative", "caption", "credit")
+DESCRIBED = ("alt_text", "is_decorative", "caption", "credit", "keywords")
 DescribeFormSet = forms.formset_factory(DescribeForm, extra=0, max_num=50, validate_max=True)
 
 
