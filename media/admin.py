@@ -76,7 +76,7 @@ class ImageAdmin(ArchiveListAdminMixin, InvalidFormStatusAdminMixin, admin.Model
     # upload time, without an index of its own, had every row sorted.
     ordering = ["-pk"]
     # Also what `autocomplete_fields` pointing at Image search in.
-    search_fields = ["caption", "credit", "alt_text", "copyright_holder"]
+    search_fields = ["caption", "credit", "alt_text", "copyright_holder", "keywords"]
     readonly_fields = [
         "preview",
         "width",
@@ -152,7 +152,10 @@ class ImageAdmin(ArchiveListAdminMixin, InvalidFormStatusAdminMixin, admin.Model
         return super().get_queryset(request).prefetch_related("renditions")
 
     def get_fieldsets(self, request, obj=None):
-        describe = ("Description", {"fields": ["alt_text", "is_decorative", "caption", "credit"]})
+        describe = (
+            "Description",
+            {"fields": ["alt_text", "is_decorative", "caption", "credit", "keywords"]},
+        )
         rights = ("Rights", {"fields": ["copyright_holder", "usage_terms", "rights_expire_on"]})
         if obj is None:
             return [(None, {"fields": ["file", "keep_duplicate"]}), describe, rights]

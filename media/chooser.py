@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from media.forms import KeywordsField
 from media.hygiene import CleanUpload
 from media.models import SEARCH_CONFIG, Image
 from media.services import (
@@ -43,9 +45,10 @@ PER_PAGE = 24
 EXPIRING_WITHIN_DAYS = 30
 # Pictures dropped on the chooser wait here, checked and stripped of their metadata, until
 # they are described; a signed token (below) says what each is and who dropped it.
+# Those never described are deleted after NEWSROOM_PENDING_PICTURE_HOURS
+# (`Pending.forget_abandoned`, hourly from `media.tasks`).
 PENDING_FOLDER = "pending-pictures"
 PENDING_SALT = "media.chooser.pending"
-PENDING_MAX_AGE = 24 * 3600
 
 RIGHTS_CHOICES = [
     ("", "Any rights"),
@@ -81,7 +84,8 @@ class ChooserFilters(forms.Form):
 
 
 def _matching(pictures, words: str):
-    """Return the pictures whose caption, alt text, credit or copyright holder have `words`:
+    """Return the pictures whose caption, alt text, credit, copyright holder or keywords have
+    `words`:
     on PostgreSQL by the stored text search vector (so "harbours" finds "harbour"), elsewhere
     each word somewhere in them."""
     if not words.strip():
@@ -95,6 +99,7 @@ def _matching(pictures, words: str):
             | Q(credit__icontains=word)
             | Q(alt_text__icontains=word)
             | Q(copyright_holder__icontains=word)
+            | Q(keywords__icontains=word)
         )
     return pictures
 
@@ -124,7 +129,7 @@ class Pending:
         """Return the picture a token names; ValidationError if it is too old, tampered with
         or not this user's."""
         try:
-            facts = signing.loads(token, salt=PENDING_SALT, max_age=PENDING_MAX_AGE)
+            facts = signing.loads(token, salt=PENDING_SALT, max_age=pending_max_age())
         except signing.BadSignature as error:
             raise ValidationError(EXPIRED) from error
         if facts.get("user") != user.pk:
@@ -151,6 +156,35 @@ class Pending:
     def forget(self) -> None:
         default_storage.delete(self.facts["stored_as"])
 
+    @staticmethod
+    def forget_abandoned(*, now=None) -> list[str]:
+        """Delete the kept pictures older than NEWSROOM_PENDING_PICTURE_HOURS (their tokens
+        have expired with them); return their names.
+
+        Only the pending folder's own files, by the storage's API (S3 too), each judged by its
+        storage time: a file already gone is passed over, so two runs at once are harmless.
+        """
+        older_than = (now or timezone.now()) - pending_max_age()
+        try:
+            _, names = default_storage.listdir(PENDING_FOLDER)
+        except FileNotFoundError:  # nothing was ever dropped (a local folder not made yet)
+            return []
+        forgotten = []
+        for name in sorted(names):
+            stored_as = f"{PENDING_FOLDER}/{name}"
+            try:
+                if default_storage.get_modified_time(stored_as) >= older_than:
+                    continue
+                default_storage.delete(stored_as)
+            except FileNotFoundError:  # described, or deleted by another run, meanwhile
+                continue
+            forgotten.append(stored_as)
+        return forgotten
+
+
+def pending_max_age() -> timezone.timedelta:
+    return timezone.timedelta(hours=settings.NEWSROOM_PENDING_PICTURE_HOURS)
+
 
 UPLOAD_FACTS = ("format", "width", "height", "content_hash", *SUGGESTED_FIELDS)
 EXPIRED = "This upload has expired or is not yours: drop the picture on the chooser again."
@@ -170,6 +204,7 @@ class DescribeForm(forms.Form):
     )
     caption = Image._meta.get_field("caption").formfield()
     credit = Image._meta.get_field("credit").formfield()
+    keywords = Image._meta.get_field("keywords").formfield(form_class=KeywordsField)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -206,7 +241,7 @@ class DescribeForm(forms.Form):
         return image
 
 
-DESCRIBED = ("alt_text", "is_decorative", "caption", "credit")
+DESCRIBED = ("alt_text", "is_decorative", "caption", "credit", "keywords")
 DescribeFormSet = forms.formset_factory(DescribeForm, extra=0, max_num=50, validate_max=True)
 
 

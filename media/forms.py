@@ -32,6 +32,16 @@ class ReplaceFileWidget(AdminFileWidget):
         return FileInput.value_from_datadict(self, data, files, name)
 
 
+class KeywordsField(forms.CharField):
+    """Keywords typed as "Harbour,  boats, harbour ,Sunset", kept as "harbour, boats, sunset":
+    each trimmed (inner spaces made one) and lower-cased, empty ones and repeats dropped, in the
+    order typed. The length limit applies to what is kept."""
+
+    def to_python(self, value):
+        words = (" ".join(word.split()).lower() for word in super().to_python(value).split(","))
+        return ", ".join(dict.fromkeys(word for word in words if word))
+
+
 # The button that takes the library's picture instead of an upload it already has.
 USE_EXISTING = "use_existing"
 
@@ -52,6 +62,7 @@ class ImageForm(forms.ModelForm):
     class Meta:
         model = Image
         fields = ["file", *IMAGE_METADATA_FIELDS]
+        field_classes = {"keywords": KeywordsField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

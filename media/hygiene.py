@@ -68,6 +68,12 @@ ENCODER_OPTIONS = {
     "gif": {},
 }
 
+# The clean original is kept, not served to readers (pages show its renditions, and the original
+# only until they are made): it is written as a baseline JPEG with standard Huffman tables. A
+# 20 MB, 24 MP photo encodes so in 0.15 s, where optimised progressive coding took 1.2 s and
+# made the upload miss its second (issue 15; `benchmarks/upload.py`), for a file 9 % larger.
+ORIGINAL_JPEG_OPTIONS = {"quality": 85}
+
 SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
@@ -117,7 +123,9 @@ def clean_upload(*, file) -> CleanUpload:
         fmt = DECODED_FORMATS[picture.format]
         suggested = _suggested_metadata(picture)
         pixels = _clean_pixels(picture, fmt)
-        content = _encode(pixels, fmt, quality_from=picture if fmt == "jpeg" else None)
+        content = _encode(
+            pixels, fmt, quality_from=picture if fmt == "jpeg" else None, original=True
+        )
     except ValidationError:
         raise
     except Exception as error:
@@ -329,9 +337,13 @@ def _to_srgb(pixels: PillowImage.Image, icc_profile: bytes) -> PillowImage.Image
 
 
 def _encode(
-    pixels: PillowImage.Image, fmt: str, *, quality_from: PillowImage.Image | None = None
+    pixels: PillowImage.Image,
+    fmt: str,
+    *,
+    quality_from: PillowImage.Image | None = None,
+    original: bool = False,
 ) -> bytes:
-    options = dict(ENCODER_OPTIONS[fmt])
+    options = dict(ORIGINAL_JPEG_OPTIONS if original and fmt == "jpeg" else ENCODER_OPTIONS[fmt])
     if fmt == "jpeg" and getattr(quality_from, "quantization", None):
         # Re-use the original's quantisation tables: the copy keeps its quality without
         # growing (an agency's q=70 JPEG re-encoded at q=90 would double in size).

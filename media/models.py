@@ -72,6 +72,13 @@ class Image(models.Model):
         max_length=200, blank=True, help_text="Who made it, e.g. “Agency/Photographer”."
     )
     copyright_holder = models.CharField(max_length=200, blank=True)
+    # Free words to find the picture by; the forms normalise them (media.forms.KeywordsField).
+    keywords = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Words to find the picture by, separated by commas, e.g. “harbour, boats, "
+        "sunset”.",
+    )
     usage_terms = models.TextField(blank=True)
     rights_expire_on = models.DateField(
         null=True, blank=True, help_text="After this date the picture may no longer be used."
@@ -100,7 +107,8 @@ class Image(models.Model):
         help_text=FOCAL_HELP.format("height", "top", "bottom"),
     )
     # What the chooser searches (media/chooser.py), written by the database with the row: on
-    # PostgreSQL a text search vector with one GIN index (migration 0003); NULL on SQLite.
+    # PostgreSQL a text search vector with one GIN index (migrations 0003, 0004); NULL on
+    # SQLite. Changing its expression means removing and adding it again, index included.
     search_vector = models.GeneratedField(
         expression=TextSearchVector(
             SearchVector("caption", weight="A", config=SEARCH_CONFIG)
@@ -110,6 +118,7 @@ class Image(models.Model):
                 Replace("credit", Value("/"), Value(" ")), weight="C", config=SEARCH_CONFIG
             )
             + SearchVector("copyright_holder", weight="C", config=SEARCH_CONFIG)
+            + SearchVector("keywords", weight="B", config=SEARCH_CONFIG)
         ),
         output_field=SearchVectorField(null=True),
         db_persist=True,

@@ -37,6 +37,7 @@ IMAGE_METADATA_FIELDS = (
     "is_decorative",
     "caption",
     "credit",
+    "keywords",
     "copyright_holder",
     "usage_terms",
     "rights_expire_on",

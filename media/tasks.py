@@ -1,4 +1,5 @@
-"""The picture library's work on the task engine (`foundation.engine`): renditions.
+"""The picture library's work on the task engine (`foundation.engine`): renditions, and the
+hourly clean-up of pictures dropped on the chooser and never described.
 
 An upload answers as soon as its clean original is stored; this task then makes its resized
 copies. Until they are there, pages show what exists: the renditions made so far, or the
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from foundation.engine import retry_delay, task_enqueue
+from media.chooser import Pending
 from media.models import Image, Rendition
 from media.services import FileReplaced, StorageUnavailable, image_make_renditions
 from media.signals import renditions_made
@@ -53,3 +55,15 @@ def rendition_file_delete(name: str) -> str:
         return "Kept: a rendition uses this file."
     Rendition._meta.get_field("file").storage.delete(name)
     return f"Deleted {name}."
+
+
+@task()
+def pending_pictures_delete() -> str:
+    """Delete the files of pictures dropped on the chooser and never described, once their
+    NEWSROOM_PENDING_PICTURE_HOURS are over (registered hourly in `MediaConfig.ready`)."""
+    forgotten = Pending.forget_abandoned()
+    if forgotten:
+        logger.info(
+            "Deleted %s pictures dropped on the chooser and never described", len(forgotten)
+        )
+    return f"{len(forgotten)} abandoned uploads deleted."

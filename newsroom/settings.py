@@ -412,6 +412,9 @@ NEWSROOM_INSIGHT_KEEP_MONTHS = env.int("NEWSROOM_INSIGHT_KEEP_MONTHS", default=1
 NEWSROOM_PREVIEW_LINK_HOURS = env.int("NEWSROOM_PREVIEW_LINK_HOURS", default=48)
 NEWSROOM_MAX_IMAGE_PIXELS = env.int("NEWSROOM_MAX_IMAGE_PIXELS", default=60_000_000)
 NEWSROOM_MAX_UPLOAD_MB = env.int("NEWSROOM_MAX_UPLOAD_MB", default=25)
+# Hours a picture dropped on the chooser waits for its description; then its token no longer
+# adds it, and the hourly `pending_pictures_delete` deletes its file.
+NEWSROOM_PENDING_PICTURE_HOURS = env.int("NEWSROOM_PENDING_PICTURE_HOURS", default=24)
 # The largest autosave of an article's change form, in bytes posted (a larger one is refused
 # with 413; it is still saved by the form's own Save, up to DATA_UPLOAD_MAX_MEMORY_SIZE).
 NEWSROOM_AUTOSAVE_MAX_BYTES = env.int("NEWSROOM_AUTOSAVE_MAX_BYTES", default=1_000_000)

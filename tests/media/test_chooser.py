@@ -66,6 +66,16 @@ def test_search_finds_by_caption_credit_alt_text_and_copyright_holder(journalist
     assert chosen_ids(journalist.get(CHOOSE, {"q": words})) == [wanted.pk]
 
 
+@pytest.mark.parametrize("words", ["sunset", "Boats", "harbour sunset"])
+def test_a_journalist_finds_a_picture_by_its_keywords(journalist, words):
+    wanted = make_image(caption="Evening", keywords="harbour, boats, sunset")
+    make_image(caption="Council meeting", keywords="council, vote")
+
+    response = journalist.get(CHOOSE, {"q": words})
+    assert chosen_ids(response) == [wanted.pk]
+    assert "Keywords: harbour, boats, sunset" in response.content.decode()  # on its card
+
+
 def test_a_search_that_finds_nothing_says_so(journalist):
     make_image(caption="Council meeting")
     response = journalist.get(CHOOSE, {"q": "volcano"})
@@ -216,6 +226,17 @@ def test_one_dropped_picture_is_chosen_once_described(journalist):
     assert f'data-choose-at-once="{picture.pk}"' in added.content.decode()
 
 
+def test_keywords_typed_when_describing_are_kept_on_errors_and_saved_normalised(journalist):
+    token = drop(journalist, picture_bytes()).json()["token"]
+    typed = " Harbour,boats ,, HARBOUR,  Sunset  Sky "
+    refused = describe_one(journalist, token, keywords=typed)  # no alt text
+    assert refused.status_code == 400
+    assert f'value="{typed}"' in refused.content.decode()  # as typed, to be mended
+
+    describe_one(journalist, token, keywords=typed, alt_text="Boats at sunset")
+    assert Image.objects.get().keywords == "harbour, boats, sunset sky"
+
+
 def test_alt_text_is_required_unless_decorative_and_what_was_typed_is_kept(journalist):
     token = drop(journalist, picture_bytes()).json()["token"]
     response = describe_one(journalist, token, caption="Typed by hand", credit="Herald/Ann Lee")
@@ -288,6 +309,8 @@ def test_on_postgresql_search_finds_other_forms_of_a_word(journalist):
     make_image(caption="Council meeting")
     assert chosen_ids(journalist.get(CHOOSE, {"q": "harbour"})) == [wanted.pk]
     assert chosen_ids(journalist.get(CHOOSE, {"q": "herald"})) == [wanted.pk]
+    tagged = make_image(caption="Evening", keywords="fishing boats, sunsets")
+    assert chosen_ids(journalist.get(CHOOSE, {"q": "boat sunset"})) == [tagged.pk]
 
 
 def test_each_picture_says_in_how_many_live_or_scheduled_articles_it_is(journalist):

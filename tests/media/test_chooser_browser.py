@@ -38,13 +38,20 @@ def open_chooser(page):
 
 def test_a_journalist_finds_last_weeks_harbour_picture_by_typing(journalist, page, tmp_path):
     make_image(caption="Harbour at dawn", credit="Herald/Ann Lee")
+    make_image(caption="Evening", keywords="boats, sunset")
     for n in range(30):
         make_image(caption=f"Council meeting {n}")
 
     chooser = open_chooser(page)
     expect(chooser.locator(".chooser__picture")).to_have_count(24)  # a page, newest first
-    chooser.get_by_label("Search captions, credits, alt text and copyright holders").fill("harbour")
-    chooser.keyboard.press("Enter")
+    search = chooser.get_by_label("Search captions, credits, alt text, keywords and copyright")
+    search.fill("sunset")  # a keyword, said nowhere else
+    search.press("Enter")
+    expect(chooser.locator(".chooser__picture")).to_have_count(1)
+    expect(chooser.locator(".chooser__picture")).to_contain_text("Keywords: boats, sunset")
+    search = chooser.get_by_label("Search captions, credits, alt text, keywords and copyright")
+    search.fill("harbour")
+    search.press("Enter")
     pictures = chooser.locator(".chooser__picture")
     expect(pictures).to_have_count(1)
     expect(pictures).to_contain_text("Credit: Herald/Ann Lee")
@@ -98,11 +105,13 @@ def test_two_dropped_pictures_are_described_once_and_one_is_chosen(journalist, p
     quay = chooser.locator("fieldset", has_text="quay.jpg")
     gulls = chooser.locator("fieldset", has_text="gulls.jpg")
     quay.get_by_label("Caption").fill("The old quay at dawn")
+    quay.get_by_label("Keywords").fill("Quay, Boats, quay")
     gulls.get_by_label("Caption").fill("Gulls over the harbour")
     chooser.get_by_role("button", name="Add to the library").click()
     # The alt text was forgotten: said on its field, and what was typed is kept.
     expect(chooser.locator(".errornote").first).to_contain_text("Please correct the errors")
     expect(quay.get_by_label("Caption")).to_have_value("The old quay at dawn")
+    expect(quay.get_by_label("Keywords")).to_have_value("Quay, Boats, quay")
     chooser.screenshot(path=str(tmp_path / "describe.png"), full_page=True)
     assert serious_violations(chooser) == []
     quay.get_by_role("textbox", name="Alt text").fill("Fishing boats moored at the old quay")
@@ -114,6 +123,7 @@ def test_two_dropped_pictures_are_described_once_and_one_is_chosen(journalist, p
     with chooser.expect_event("close"):
         chooser.get_by_role("button", name="Choose “The old quay at dawn”").click()
     quay_picture = Image.objects.get(caption="The old quay at dawn")
+    assert quay_picture.keywords == "quay, boats"
     expect(page.locator("#id_lead_image")).to_have_value(str(quay_picture.pk))
     expect(page.locator(".field-lead_image .picture-card")).to_contain_text("The old quay at dawn")
 

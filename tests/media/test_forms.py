@@ -57,6 +57,23 @@ def test_a_file_without_extension_is_judged_by_its_content():
     assert form.is_valid(), form.errors
 
 
+def test_keywords_are_trimmed_lower_cased_and_said_once():
+    data = {**TYPED, "keywords": "  Harbour , boats,,harbour,  Sunset   Sky ,BOATS "}
+    form = bound({"file": upload(picture_bytes())}, data=data)
+
+    assert form.is_valid(), form.errors
+    assert form.save().keywords == "harbour, boats, sunset sky"
+
+
+def test_keywords_are_limited_to_what_the_field_keeps():
+    repeated = ", ".join(["harbour"] * 200)  # 1,800 characters typed, "harbour" kept
+    assert bound({"file": upload(picture_bytes())}, data={**TYPED, "keywords": repeated}).is_valid()
+    many = ", ".join(f"word{n}" for n in range(100))
+    form = bound({"file": upload(picture_bytes())}, data={**TYPED, "keywords": many})
+    assert not form.is_valid()
+    assert "at most 500 characters" in form.errors["keywords"][0]
+
+
 def test_alt_text_is_required_unless_decorative():
     form = bound({"file": upload(picture_bytes())}, data={"caption": "x"})
     assert not form.is_valid()

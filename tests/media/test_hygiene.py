@@ -2,7 +2,13 @@ import io
 
 from PIL import Image as PillowImage
 
-from media.hygiene import _join_credit, _suggested_metadata, clean_upload, has_transparency
+from media.hygiene import (
+    _join_credit,
+    _suggested_metadata,
+    clean_upload,
+    encode_rendition,
+    has_transparency,
+)
 from tests.media.factories import iptc_marker, picture_bytes, upload
 
 
@@ -32,6 +38,15 @@ def test_the_original_jpeg_quality_is_kept_rather_than_raised():
 
     # Re-encoded with the upload's own (coarse) tables, not at a higher quality.
     assert opened(clean.content).quantization == opened(data).quantization
+
+
+def test_the_clean_original_is_a_baseline_jpeg_and_renditions_are_progressive():
+    # The original is kept, not served: baseline coding is eight times faster at 24 MP.
+    cleaned = clean_upload(file=upload(picture_bytes(size=(1200, 800))))
+    assert "progressive" not in PillowImage.open(io.BytesIO(cleaned.content)).info
+    frame = PillowImage.open(io.BytesIO(cleaned.content))
+    rendition = encode_rendition(frame, size=(480, 320), fmt="jpeg", transparent=False)
+    assert PillowImage.open(io.BytesIO(rendition)).info.get("progressive")
 
 
 def test_iptc_in_latin_1_is_read():

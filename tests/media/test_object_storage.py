@@ -11,23 +11,33 @@ import runpy
 import socket
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import boto3
 import pytest
+import time_machine
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from moto.server import ThreadedMotoServer
 
 import newsroom.settings
 from articles.models import Article
 from media.checks import check_object_storage_deployed
+from media.chooser import Pending
 from media.models import Image, Rendition
 from media.renditions import MODERN_FORMATS, picture_sources
-from media.services import StorageUnavailable, image_create, image_replace_file
+from media.services import (
+    StorageUnavailable,
+    image_clean_upload,
+    image_create,
+    image_replace_file,
+)
+from media.tasks import pending_pictures_delete
 from tests.engine import deferred_tasks
 from tests.factories import make_article, make_staff
 from tests.media.factories import picture_bytes, upload
@@ -369,3 +379,28 @@ def test_replacing_the_file_while_the_storage_is_down_keeps_the_picture_as_it_wa
     image = Image.objects.get(pk=image.pk)
     assert (image.width, image.height) == (900, 600)
     assert stored_names(image) == before
+
+
+def clean():
+    return image_clean_upload(file=upload(picture_bytes()))
+
+
+def test_abandoned_uploads_are_deleted_from_the_bucket_and_nothing_else(bucket, settings):
+    settings.NEWSROOM_PENDING_PICTURE_HOURS = 24
+    dropper = make_staff("media.add_image", email="dropper@example.com")
+    library = image_create(file=upload(picture_bytes()), alt_text="Harbour")
+    abandoned = Pending.keep(
+        image_clean_upload(file=upload(picture_bytes())), name="a", user=dropper
+    )
+    library_files = stored_names(library)
+
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        # Dropped now, so still waiting for its description when the others are a day old.
+        waiting = Pending.keep(
+            image_clean_upload(file=upload(picture_bytes())), name="b", user=dropper
+        )
+        assert pending_pictures_delete.call() == "1 abandoned uploads deleted."
+        assert pending_pictures_delete.call() == "0 abandoned uploads deleted."
+
+    assert bucket.object_names() == library_files | {waiting.facts["stored_as"]}
+    assert abandoned.facts["stored_as"] not in bucket.object_names()

@@ -1,14 +1,32 @@
 """Renditions on the task engine: an upload answers once its original is stored; pages show
-the original until the renditions are made, then the renditions, with nobody saving anything."""
+the original until the renditions are made, then the renditions, with nobody saving anything.
+And the hourly clean-up of pictures dropped on the chooser and never described."""
+
+import os
+import time
+from datetime import timedelta
 
 import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from articles.models import Article
+from foundation import periodic
+from media.chooser import PENDING_FOLDER, Pending
 from media.models import Rendition
 from media.renditions import MODERN_FORMATS, picture_sources
-from media.services import FileReplaced, image_create, image_make_renditions, image_replace_file
-from tests.factories import make_article
+from media.services import (
+    FileReplaced,
+    image_clean_upload,
+    image_create,
+    image_make_renditions,
+    image_replace_file,
+)
+from media.tasks import pending_pictures_delete
+from tests.factories import make_article, make_staff
 from tests.media.factories import picture_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +136,51 @@ def test_the_command_gives_older_pictures_what_a_new_version_makes(settings):
     for image in pictures:
         assert Rendition.objects.filter(image=image).count() > before[image.pk]
         assert Rendition.objects.filter(image=image, width=800).exists()
+
+
+def backdate(name, *, hours):
+    """Make a stored file `hours` old, as if dropped that long ago."""
+    then = time.time() - hours * 3600
+    os.utime(default_storage.path(name), (then, then))
+
+
+def test_pictures_dropped_and_never_described_are_deleted_once_their_hours_are_over(settings):
+    settings.NEWSROOM_PENDING_PICTURE_HOURS = 24
+    dropper = make_staff("media.add_image")
+    library = image_create(file=upload(picture_bytes()), alt_text="Harbour")
+    library_files = [library.file.name, *(r.file.name for r in library.renditions.all())]
+    for name in library_files:
+        backdate(name, hours=100)  # old, but the library's: never touched
+    abandoned, waiting = (
+        Pending.keep(image_clean_upload(file=upload(picture_bytes())), name="a.jpg", user=dropper)
+        for _ in range(2)
+    )
+    backdate(abandoned.facts["stored_as"], hours=25)
+    backdate(waiting.facts["stored_as"], hours=23)
+
+    assert pending_pictures_delete.call() == "1 abandoned uploads deleted."
+    assert not default_storage.exists(abandoned.facts["stored_as"])
+    assert default_storage.exists(waiting.facts["stored_as"])
+    assert all(default_storage.exists(name) for name in library_files)
+    assert pending_pictures_delete.call() == "0 abandoned uploads deleted."  # again: harmless
+
+
+def test_deleting_abandoned_uploads_before_any_was_dropped_does_nothing():
+    assert not default_storage.exists(PENDING_FOLDER)
+    assert pending_pictures_delete.call() == "0 abandoned uploads deleted."
+
+
+def test_a_dropped_pictures_token_expires_with_its_file(settings):
+    settings.NEWSROOM_PENDING_PICTURE_HOURS = 2
+    dropper = make_staff("media.add_image")
+    pending = Pending.keep(image_clean_upload(file=upload(picture_bytes())), name="a", user=dropper)
+    with time_machine.travel(timezone.now() + timedelta(hours=1, minutes=59)):
+        assert Pending.from_token(pending.token, user=dropper).name == "a"
+    later = timezone.now() + timedelta(hours=2, minutes=1)
+    with time_machine.travel(later), pytest.raises(ValidationError):
+        Pending.from_token(pending.token, user=dropper)
+
+
+def test_abandoned_uploads_are_looked_for_every_hour():
+    job = next(job for job in periodic.jobs() if job.name == "pending_pictures_delete")
+    assert (job.task, job.every) == (pending_pictures_delete, timedelta(hours=1))
