@@ -23,7 +23,7 @@ from articles.models import WORDS_PER_MINUTE, Article, Byline, ImageBlock
 from media.widgets import PictureFieldsMixin, picture_card
 
 from .corrections import CorrectionInline
-from .forms import SEND_BACK, ArticleForm
+from .forms import SEND_BACK, ArticleForm, HeldRowField, hold_rows
 from .review import SUBMIT_FOR_REVIEW
 
 # What goes out, and when: changed only through the publishing services, by those who may
@@ -55,11 +55,34 @@ class SavedRowField(ModelChoiceField):
         return super().to_python(value)
 
 
+class HeldRowsMixin:
+    """For a ModelAdmin or inline whose objects are read with the rows their foreign keys
+    choose (`select_related`): a save takes those rows as read (`HeldRowField`)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", HeldRowField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class HeldRowsInlineMixin(HeldRowsMixin):
+    """An inline whose rows are read with the rows their foreign keys choose."""
+
+    def get_queryset(self, request):
+        chosen = [
+            field.name
+            for field in self.model._meta.concrete_fields
+            if field.many_to_one and field.related_model is not self.parent_model
+        ]
+        return super().get_queryset(request).select_related(*chosen)
+
+
 class SavedRowsFormSet(BaseInlineFormSet):
-    """An inline formset that reads its rows once per save (`SavedRowField`)."""
+    """An inline formset that reads its rows once per save (`SavedRowField`), with the rows
+    their foreign keys choose (`HeldRowField`)."""
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
+        hold_rows(form)
         name = self.model._meta.pk.name
         field = form.fields[name]
         form.fields[name] = SavedRowField(
@@ -84,7 +107,7 @@ class BylineFormSet(SavedRowsFormSet):
             form.fields["DELETE"].widget.attrs["aria-label"] = "Remove from the byline"
 
 
-class BylineInline(admin.TabularInline):
+class BylineInline(HeldRowsInlineMixin, admin.TabularInline):
     model = Byline
     formset = BylineFormSet
     extra = 1
@@ -146,13 +169,13 @@ def sends_publishing_fields(request) -> bool:
 LEAD_IMAGE_CARD = {"lead_image": "lead_image_card"}  # the field, and its read-only card
 
 
-class BlockInline(PictureFieldsMixin, ContentEditorInline):
+class BlockInline(HeldRowsInlineMixin, PictureFieldsMixin, ContentEditorInline):
     """A kind of body block in the block editor; a picture block shows the chosen picture."""
 
     formset = SavedRowsFormSet
 
 
-class ChangeFormAdminMixin(PictureFieldsMixin):
+class ChangeFormAdminMixin(HeldRowsMixin, PictureFieldsMixin):
     """What the form shows and how a save of it goes out."""
 
     form = ArticleForm

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceField
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -23,6 +24,29 @@ from articles.services import describe_time
 TIME_FIELDS = {"published_at": "Publish", "unpublish_at": "Unpublish"}
 # The review controls' button that sends an article in review back with the note.
 SEND_BACK = "_send_back"
+
+
+class HeldRowField(ModelChoiceField):
+    """A foreign key's field that takes the row its form's object holds (read with it, by a
+    `select_related`) when the posted id is the one saved, where Django's own field reads that
+    row again on every save. A newly chosen row is read as Django reads it."""
+
+    holder = None  # (the form's object, the field's name): set by `hold_rows`
+
+    def to_python(self, value):
+        if value not in self.empty_values and self.holder is not None:
+            instance, name = self.holder
+            attname = instance._meta.get_field(name).attname
+            if str(value) == str(getattr(instance, attname)):
+                return getattr(instance, name)
+        return super().to_python(value)
+
+
+def hold_rows(form) -> None:
+    """Tell each `HeldRowField` of `form` the object whose rows it may take."""
+    for name, field in form.fields.items():
+        if isinstance(field, HeldRowField):
+            field.holder = (form.instance, name)
 
 
 class ArticleForm(forms.ModelForm):
@@ -53,6 +77,7 @@ class ArticleForm(forms.ModelForm):
         if self.instance.pk is not None:
             self.fields["loaded_version"].initial = self.instance.updated_at.isoformat()
         self.later_save = None
+        hold_rows(self)  # the section and lead image, read with the article (`get_queryset`)
         zone = timezone.get_current_timezone_name()
         for name, noun in TIME_FIELDS.items():
             field = self.fields.get(name)  # absent when read-only (no publish permission)
