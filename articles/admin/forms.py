@@ -93,6 +93,21 @@ class ArticleForm(forms.ModelForm):
                 "site's time zone (TIME_ZONE); it is stored in UTC."
             )
 
+    def save(self, commit=True):
+        article = super().save(commit=commit)
+        if not commit:  # the admin's way: `save_m2m` runs once the article is saved
+            save_m2m = self.save_m2m
+
+            def save_changed_m2m():
+                # Django's `set` reads the tags again to compare them with the form's; the
+                # form compared them already (`changed_data`), and unchanged they need no write.
+                many = [f.name for f in Article._meta.many_to_many if f.name in self.fields]
+                if set(many) & set(self.changed_data):
+                    save_m2m()
+
+            self.save_m2m = save_changed_m2m
+        return article
+
     def clean_loaded_version(self):
         value = self.cleaned_data["loaded_version"]
         if not value:
