@@ -67,14 +67,19 @@ def _field_value(instance, name):
     return getattr(instance, field.attname)
 
 
-def article_snapshot(article: Article, *, body=None) -> dict:
-    """Return the saved article with its byline, tags and body blocks as a JSON-able dict;
-    `body`: its saved body blocks in order, when the caller has read them already."""
+def article_snapshot(article: Article, *, body=None, byline=None, tags=None) -> dict:
+    """Return the saved article with its byline, tags and body blocks as a JSON-able dict.
+
+    When the caller has them already (a save just wrote them): `body`, its saved body blocks in
+    order; `byline`, its authors' ids in order; `tags`, its tags' ids.
+    """
     snapshot = {name: _field_value(article, name) for name in ARTICLE_FIELDS}
-    snapshot["tags"] = sorted(article.tags.values_list("pk", flat=True))
-    snapshot["byline"] = list(
-        Byline.objects.filter(article=article).values_list("author_id", flat=True)
-    )
+    if tags is None:
+        tags = article.tags.values_list("pk", flat=True)
+    snapshot["tags"] = sorted(tags)
+    if byline is None:
+        byline = Byline.objects.filter(article=article).values_list("author_id", flat=True)
+    snapshot["byline"] = list(byline)
     if body is None:
         contents = contents_for_item(article, BLOCK_MODELS)
         body = [block for region in article.regions for block in contents[region.key]]
@@ -157,16 +162,26 @@ def _version_of(article_id: int) -> datetime:
     return Article.objects.filter(pk=article_id).values_list("updated_at", flat=True).get()
 
 
-def revision_record(*, article: Article, by, note: str = "", body=None) -> ArticleRevision:
+def revision_record(
+    *,
+    article: Article,
+    by,
+    note: str = "",
+    body=None,
+    byline=None,
+    tags=None,
+    version: datetime | None = None,
+) -> ArticleRevision:
     """Keep the article as saved now, dated with its version (`updated_at`), as a revision;
-    `note` says what the save did (cut to fit, a long send-back note say); `body`: its saved
-    body blocks, when the caller has read them already."""
+    `note` says what the save did (cut to fit, a long send-back note say). When the caller has
+    them already: `body`, `byline` and `tags` as `article_snapshot` takes them, and `version`,
+    the `updated_at` its own save of `article` wrote last (read from the database otherwise)."""
     return ArticleRevision.objects.create(
         article=article,
-        created_at=_version_of(article.pk),
+        created_at=version if version is not None else _version_of(article.pk),
         created_by=by,
         note=Truncator(note).chars(ArticleRevision._meta.get_field("note").max_length),
-        snapshot=article_snapshot(article, body=body),
+        snapshot=article_snapshot(article, body=body, byline=byline, tags=tags),
     )
 
 

@@ -221,12 +221,17 @@ class SubmitRefused(PublishRefused):
 
 
 def article_check_for_publishing(
-    *, article: Article, goes_live_at: datetime | None = None, blocks=None
+    *,
+    article: Article,
+    goes_live_at: datetime | None = None,
+    blocks=None,
+    author_count: int | None = None,
 ) -> PublishCheck:
     """Return what the article as saved in the database lacks before it may be published.
 
     With `goes_live_at`, also check its unpublish time against it: a takedown must come after.
-    `blocks`: its saved body, when the caller has read it already (`article_body_changed`).
+    `blocks`: its saved body, when the caller has read it already (`article_body_changed`);
+    `author_count`: how many authors its saved byline has, when the caller has just saved it.
     """
     saved = (
         Article.objects.filter(pk=article.pk)
@@ -239,7 +244,9 @@ def article_check_for_publishing(
         headline=saved["headline"],
         standfirst=saved["standfirst"],
         section_chosen=saved["section_id"] is not None,
-        author_count=Byline.objects.filter(article=article).count(),
+        author_count=(
+            Byline.objects.filter(article=article).count() if author_count is None else author_count
+        ),
         blocks=blocks,
         lead_image_problems=article_lead_image_problems(article=article),
         preview_gives_all_away=article_preview_gives_all_away(

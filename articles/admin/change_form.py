@@ -6,6 +6,7 @@ unpublishing and access then go through `articles.services`, which check the sav
 the editor's permission.
 """
 
+from dataclasses import dataclass
 from operator import attrgetter
 
 from content_editor.admin import ContentEditorInline
@@ -156,6 +157,31 @@ def saved_body(article, formsets) -> list:
     return blocks
 
 
+@dataclass(frozen=True)
+class SavedParts:
+    """The byline and tags a save of the change form has just written, as ids: None where the
+    form does not offer them (read them from the database)."""
+
+    byline: list[int] | None
+    tags: list[int] | None
+
+
+def saved_parts(form, formsets) -> SavedParts:
+    """Return the byline (authors' ids in order) and tags (ids) the form and its formsets have
+    just saved, from the rows they hold: the deleted have no id, untouched extra forms none
+    either."""
+    byline = None
+    for formset in formsets:
+        if formset.model is Byline:
+            rows = [bf.instance for bf in formset.forms if bf.instance.pk is not None]
+            rows.sort(key=attrgetter("order", "pk"))  # as `Byline.Meta.ordering` orders them
+            byline = [row.author_id for row in rows]
+    tags = None
+    if "tags" in form.cleaned_data:  # the form's queryset of them, read when it was cleaned
+        tags = [tag.pk for tag in form.cleaned_data["tags"]]
+    return SavedParts(byline=byline, tags=tags)
+
+
 def sends_publishing_fields(request) -> bool:
     """Whether the POST carries a publishing field (the form offers them to editors only)."""
     # published_at arrives as published_at_0 (the date) and published_at_1 (the time).
@@ -300,6 +326,7 @@ class ChangeFormAdminMixin(HeldRowsMixin, PictureFieldsMixin):
         # The body as saved, read once: the word count, the preview, the publishing check and
         # the revision (`RevisionsAdminMixin.keep_revision`) all look at it.
         body = request.saved_article_body = saved_body(article, formsets)
+        parts = request.saved_article_parts = saved_parts(form, formsets)
         services.article_body_changed(article=article, blocks=body)
         wanted = {
             name: form.cleaned_data[name] for name in PUBLISHING_FIELDS if name in form.fields
@@ -323,7 +350,11 @@ class ChangeFormAdminMixin(HeldRowsMixin, PictureFieldsMixin):
         submit = SUBMIT_FOR_REVIEW in request.POST and article.status == Article.Status.DRAFT
         if submit and self.submit_saved_for_review(request, article):
             return
-        check = services.article_check_for_publishing(article=article, blocks=body)
+        check = services.article_check_for_publishing(
+            article=article,
+            blocks=body,
+            author_count=len(parts.byline) if parts.byline is not None else None,
+        )
         request.saved_article_check = check  # the answer's look at the body (`_needs_another_look`)
         if check.body_problems:
             self.message_user(

@@ -127,7 +127,18 @@ class RevisionsAdminMixin:
         note = " ".join(sentence(part) for part in done if part)
         # The body as the change form's save read it (`ChangeFormAdminMixin.save_related`).
         body = getattr(request, "saved_article_body", None)
-        revisions.revision_record(article=obj, by=request.user, note=note or "Saved", body=body)
+        saved = getattr(request, "saved_article_parts", None)  # its byline and tags, if saved
+        revisions.revision_record(
+            article=obj,
+            by=request.user,
+            note=note or "Saved",
+            body=body,
+            byline=saved.byline if saved else None,
+            tags=saved.tags if saved else None,
+            # The form's save wrote `updated_at` last, on this very object: the save itself,
+            # the body's figures and the publishing services all save `obj` (auto_now).
+            version=obj.updated_at if saved else None,
+        )
 
     def _logged_during_save(self, request, obj) -> list[str]:
         mark = getattr(request, LOG_MARK, None)
