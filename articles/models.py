@@ -338,6 +338,14 @@ class Article(models.Model):
     def get_absolute_url(self):
         return reverse("article", kwargs={"slug": self.slug})
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        # The slug as read, so that a save can tell whether it moved (`articles.signals`).
+        if "slug" in field_names:
+            article.slug_as_read = values[field_names.index("slug")]
+        return article
+
     @property
     def read_minutes(self):
         return read_minutes(self.word_count)
