@@ -354,6 +354,7 @@ class ChangeFormAdminMixin(HeldRowsMixin, PictureFieldsMixin):
             article=article,
             blocks=body,
             author_count=len(parts.byline) if parts.byline is not None else None,
+            just_saved=True,  # the form's save, and the services since, all saved `article`
         )
         request.saved_article_check = check  # the answer's look at the body (`_needs_another_look`)
         if check.body_problems:
