@@ -20,6 +20,8 @@ need extra care for deleted and reordered blocks.
 
 import difflib
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -156,6 +158,30 @@ def article_apply_snapshot(*, article: Article, snapshot: dict) -> None:
 
 
 # Recording ----------------------------------------------------------------------------------
+
+# The admin log entries written within `log_entries_noted`, in this thread or task.
+_noted_log_entries: ContextVar[list | None] = ContextVar("noted_log_entries", default=None)
+
+
+@contextmanager
+def log_entries_noted():
+    """Note the ids of the admin log entries written within (`note_log_entry`), and yield the
+    list they go in: what a save logged, known without asking the log for its last entry
+    before and for the entries since after."""
+    noted = []
+    token = _noted_log_entries.set(noted)
+    try:
+        yield noted
+    finally:
+        _noted_log_entries.reset(token)
+
+
+def note_log_entry(sender, instance, created=False, **kwargs):
+    """Note an admin log entry written within `log_entries_noted` (`post_save` of `LogEntry`,
+    connected in `ArticlesConfig.ready`)."""
+    noted = _noted_log_entries.get()
+    if created and noted is not None:
+        noted.append(instance.pk)
 
 
 def _version_of(article_id: int) -> datetime:
