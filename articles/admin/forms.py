@@ -34,12 +34,24 @@ class HeldRowField(ModelChoiceField):
     holder = None  # (the form's object, the field's name): set by `hold_rows`
 
     def to_python(self, value):
-        if value not in self.empty_values and self.holder is not None:
-            instance, name = self.holder
-            attname = instance._meta.get_field(name).attname
-            if str(value) == str(getattr(instance, attname)):
-                return getattr(instance, name)
-        return super().to_python(value)
+        if self.holder is None:
+            return super().to_python(value)
+        instance, name = self.holder
+        attname = instance._meta.get_field(name).attname
+        row = None
+        if value not in self.empty_values and str(value) == str(getattr(instance, attname)):
+            row = getattr(instance, name)
+        if row is None:
+            row = super().to_python(value)  # None, or a row found in the field's queryset
+        # Found, it exists: the model's validation need not look for it again
+        # (`articles.models.ChosenRowsChecked`).
+        checked = set(getattr(instance, "rows_checked", ()))
+        if row is not None:
+            checked.add(name)
+        else:
+            checked.discard(name)
+        instance.rows_checked = checked
+        return row
 
 
 def hold_rows(form) -> None:
