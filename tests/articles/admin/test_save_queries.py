@@ -5,8 +5,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from articles.models import ImageBlock
 from tests.articles.admin.posting import change_form_data, change_url
-from tests.factories import make_article, make_image, paragraphs
+from tests.factories import make_article, make_image, make_section, paragraphs
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +80,24 @@ def test_a_save_costs_the_same_in_a_larger_archive(editor_client):
 
     assert response.status_code == 302
     assert len(large) == len(small)
+
+
+def test_a_save_still_checks_a_newly_chosen_row_and_refuses_one_that_does_not_exist(
+    editor_client,
+):
+    article = ten_block_article()
+    other = make_section(name="Elsewhere")
+    data = change_form_data(editor_client, article)
+    data["section"] = [str(other.pk)]
+    assert editor_client.post(change_url(article), data).status_code == 302
+    article.refresh_from_db()
+    assert article.section_id == other.pk
+
+    data = change_form_data(editor_client, article)
+    picture = next(key for key in data if "imageblock" in key and key.endswith("-image"))
+    data[picture] = ["999999"]
+    response = editor_client.post(change_url(article), data)
+
+    assert response.status_code != 302
+    assert "Select a valid choice" in response.content.decode()
+    assert not ImageBlock.objects.filter(parent=article, image_id=999999).exists()
