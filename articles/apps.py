@@ -7,11 +7,13 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self):
+        from django.contrib.admin.models import LogEntry
+
         from media import usage as picture_usage
         from media.models import Image
         from media.signals import renditions_made
 
-        from . import checks, signals, usage  # noqa: F401 - checks registers the system checks
+        from . import checks, revisions, signals, usage  # noqa: F401 - checks registers the system checks
         from .blocks import BLOCK_MODELS
         from .models import Article, Author, Byline, Correction, Section, Tag
 
@@ -31,3 +33,5 @@ class ArticlesConfig(AppConfig):
             public=usage.articles_showing_pictures,
         )
         renditions_made.connect(signals.image_renditions_made, sender=Image)
+        # What the services log during a save of the change form goes in its revision's note.
+        post_save.connect(revisions.note_log_entry, sender=LogEntry)

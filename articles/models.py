@@ -193,7 +193,18 @@ def default_access():
     return settings.NEWSROOM_DEFAULT_ACCESS
 
 
-class Article(models.Model):
+class ChosenRowsChecked:
+    """For a model whose foreign keys a form chooses: a row the form's field has just found
+    (`articles.admin.forms.HeldRowField`, named in `rows_checked`) is not looked for again by
+    the model's validation, where Django's `ForeignKey.validate` asks the database whether it
+    exists, one query per row per save. Every other field is validated as Django does."""
+
+    def clean_fields(self, exclude=None):
+        checked = getattr(self, "rows_checked", ())
+        super().clean_fields(exclude={*(exclude or ()), *checked})
+
+
+class Article(ChosenRowsChecked, models.Model):
     Access = Access  # the vocabulary lives with the paywall that gives it meaning
 
     class Status(models.TextChoices):
@@ -338,6 +349,14 @@ class Article(models.Model):
     def get_absolute_url(self):
         return reverse("article", kwargs={"slug": self.slug})
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        # The slug as read, so that a save can tell whether it moved (`articles.signals`).
+        if "slug" in field_names:
+            article.slug_as_read = values[field_names.index("slug")]
+        return article
+
     @property
     def read_minutes(self):
         return read_minutes(self.word_count)
@@ -380,7 +399,7 @@ class Article(models.Model):
         return [byline.author for byline in self.bylines.all()]
 
 
-class Byline(models.Model):
+class Byline(ChosenRowsChecked, models.Model):
     """An author's place in an article's byline."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
@@ -439,7 +458,7 @@ class TextBlock(ArticleBlock):
         return self.get_text_excerpt()
 
 
-class ImageBlock(ArticleBlock):
+class ImageBlock(ChosenRowsChecked, ArticleBlock):
     class Layout(models.TextChoices):
         STANDARD = "standard", "Standard (column width)"
         WIDE = "wide", "Wide"

@@ -20,6 +20,8 @@ need extra care for deleted and reordered blocks.
 
 import difflib
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -67,14 +69,19 @@ def _field_value(instance, name):
     return getattr(instance, field.attname)
 
 
-def article_snapshot(article: Article, *, body=None) -> dict:
-    """Return the saved article with its byline, tags and body blocks as a JSON-able dict;
-    `body`: its saved body blocks in order, when the caller has read them already."""
+def article_snapshot(article: Article, *, body=None, byline=None, tags=None) -> dict:
+    """Return the saved article with its byline, tags and body blocks as a JSON-able dict.
+
+    When the caller has them already (a save just wrote them): `body`, its saved body blocks in
+    order; `byline`, its authors' ids in order; `tags`, its tags' ids.
+    """
     snapshot = {name: _field_value(article, name) for name in ARTICLE_FIELDS}
-    snapshot["tags"] = sorted(article.tags.values_list("pk", flat=True))
-    snapshot["byline"] = list(
-        Byline.objects.filter(article=article).values_list("author_id", flat=True)
-    )
+    if tags is None:
+        tags = article.tags.values_list("pk", flat=True)
+    snapshot["tags"] = sorted(tags)
+    if byline is None:
+        byline = Byline.objects.filter(article=article).values_list("author_id", flat=True)
+    snapshot["byline"] = list(byline)
     if body is None:
         contents = contents_for_item(article, BLOCK_MODELS)
         body = [block for region in article.regions for block in contents[region.key]]
@@ -152,21 +159,55 @@ def article_apply_snapshot(*, article: Article, snapshot: dict) -> None:
 
 # Recording ----------------------------------------------------------------------------------
 
+# The admin log entries written within `log_entries_noted`, in this thread or task.
+_noted_log_entries: ContextVar[list | None] = ContextVar("noted_log_entries", default=None)
+
+
+@contextmanager
+def log_entries_noted():
+    """Note the ids of the admin log entries written within (`note_log_entry`), and yield the
+    list they go in: what a save logged, known without asking the log for its last entry
+    before and for the entries since after."""
+    noted = []
+    token = _noted_log_entries.set(noted)
+    try:
+        yield noted
+    finally:
+        _noted_log_entries.reset(token)
+
+
+def note_log_entry(sender, instance, created=False, **kwargs):
+    """Note an admin log entry written within `log_entries_noted` (`post_save` of `LogEntry`,
+    connected in `ArticlesConfig.ready`)."""
+    noted = _noted_log_entries.get()
+    if created and noted is not None:
+        noted.append(instance.pk)
+
 
 def _version_of(article_id: int) -> datetime:
     return Article.objects.filter(pk=article_id).values_list("updated_at", flat=True).get()
 
 
-def revision_record(*, article: Article, by, note: str = "", body=None) -> ArticleRevision:
+def revision_record(
+    *,
+    article: Article,
+    by,
+    note: str = "",
+    body=None,
+    byline=None,
+    tags=None,
+    version: datetime | None = None,
+) -> ArticleRevision:
     """Keep the article as saved now, dated with its version (`updated_at`), as a revision;
-    `note` says what the save did (cut to fit, a long send-back note say); `body`: its saved
-    body blocks, when the caller has read them already."""
+    `note` says what the save did (cut to fit, a long send-back note say). When the caller has
+    them already: `body`, `byline` and `tags` as `article_snapshot` takes them, and `version`,
+    the `updated_at` its own save of `article` wrote last (read from the database otherwise)."""
     return ArticleRevision.objects.create(
         article=article,
-        created_at=_version_of(article.pk),
+        created_at=version if version is not None else _version_of(article.pk),
         created_by=by,
         note=Truncator(note).chars(ArticleRevision._meta.get_field("note").max_length),
-        snapshot=article_snapshot(article, body=body),
+        snapshot=article_snapshot(article, body=body, byline=byline, tags=tags),
     )
 
 

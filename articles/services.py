@@ -69,13 +69,20 @@ def block_field(block: BlockSummary, field: str) -> str:
     return f"{block.kind}:{block.pk}:{field}"
 
 
-def article_lead_image_problems(*, article: Article) -> tuple[tuple[str, str], ...]:
-    """Return what the saved article's lead image lacks (alt text, credit, rights in force)."""
-    saved = (
-        Article.objects.select_related("lead_image")
-        .only("lead_image", "lead_alt_text", "lead_credit", "lead_caption")
-        .get(pk=article.pk)
-    )
+def article_lead_image_problems(
+    *, article: Article, just_saved: bool = False
+) -> tuple[tuple[str, str], ...]:
+    """Return what the saved article's lead image lacks (alt text, credit, rights in force).
+
+    `just_saved`: the caller has just saved `article` itself, so it says what is saved.
+    """
+    saved = article
+    if not just_saved:
+        saved = (
+            Article.objects.select_related("lead_image")
+            .only("lead_image", "lead_alt_text", "lead_credit", "lead_caption")
+            .get(pk=article.pk)
+        )
     if saved.lead_image is None:
         return ()
     label = Truncator(saved.lead_caption or str(saved.lead_image)).chars(60)
@@ -221,27 +228,37 @@ class SubmitRefused(PublishRefused):
 
 
 def article_check_for_publishing(
-    *, article: Article, goes_live_at: datetime | None = None, blocks=None
+    *,
+    article: Article,
+    goes_live_at: datetime | None = None,
+    blocks=None,
+    author_count: int | None = None,
+    just_saved: bool = False,
 ) -> PublishCheck:
     """Return what the article as saved in the database lacks before it may be published.
 
     With `goes_live_at`, also check its unpublish time against it: a takedown must come after.
-    `blocks`: its saved body, when the caller has read it already (`article_body_changed`).
+    `blocks`: its saved body, when the caller has read it already (`article_body_changed`);
+    `author_count`: how many authors its saved byline has, when the caller has just saved it;
+    `just_saved`: the caller has just saved `article` itself (every field, in this transaction),
+    so it says what is saved: its fields are not read back.
     """
-    saved = (
-        Article.objects.filter(pk=article.pk)
-        .values("headline", "standfirst", "section_id", "access", "unpublish_at")
-        .get()
-    )
+    fields = ["headline", "standfirst", "section_id", "access", "unpublish_at"]
+    if just_saved:
+        saved = {name: getattr(article, name) for name in fields}
+    else:
+        saved = Article.objects.filter(pk=article.pk).values(*fields).get()
     body = blocks
     blocks = article_block_summaries(article=article, blocks=body)
     needs = article_publish_problems(
         headline=saved["headline"],
         standfirst=saved["standfirst"],
         section_chosen=saved["section_id"] is not None,
-        author_count=Byline.objects.filter(article=article).count(),
+        author_count=(
+            Byline.objects.filter(article=article).count() if author_count is None else author_count
+        ),
         blocks=blocks,
-        lead_image_problems=article_lead_image_problems(article=article),
+        lead_image_problems=article_lead_image_problems(article=article, just_saved=just_saved),
         preview_gives_all_away=article_preview_gives_all_away(
             article=article, access=saved["access"], blocks=body
         ),

@@ -6,13 +6,24 @@ Direct saves (the shell, a data migration) are covered as well as the services' 
 the saves of one admin form (the article, its blocks, byline and tags) are one refresh.
 """
 
+from django.db.models.signals import post_delete
+
 from articles.site import pages
 
 from .models import Article, Author, ImageBlock
 
 
 def article_saved(sender, instance, created=False, **kwargs):
-    pages.article_changed(instance.pk, slug=instance.slug, created=created)
+    # The slug's kept pointer follows only a slug that may have moved: new, deleted, changed
+    # since the row was read, or not known as read (an article made in the shell). A pointer
+    # is checked against the head it points to (`pages.article_head`), so one left behind
+    # would be slower, never wrong.
+    moved = (
+        created
+        or kwargs.get("signal") is post_delete  # the slug is free again
+        or getattr(instance, "slug_as_read", None) != instance.slug
+    )
+    pages.article_changed(instance.pk, slug=instance.slug if moved else None, created=created)
 
 
 def article_part_saved(sender, instance, **kwargs):

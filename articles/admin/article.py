@@ -2,10 +2,8 @@
 what (`articles.services.article_editable_by` decides; the mixins ask these methods)."""
 
 from content_editor.admin import ContentEditor
-from django.db.models import Prefetch
 
 from articles import services
-from articles.models import Byline
 from foundation.forms import InvalidFormStatusAdminMixin
 
 from .autosave import AutosaveAdminMixin
@@ -58,10 +56,9 @@ class ArticleAdmin(
             super()
             .get_queryset(request)
             .select_related("section", "lead_image", "created_by", "review_note_by")
-            .prefetch_related(
-                Prefetch("bylines", queryset=Byline.objects.select_related("author")),
-                "lead_image__renditions",
-            )
+            # The list reads the bylines for its page (`ArticleChangeList`); the change form
+            # reads them in its byline's formset.
+            .prefetch_related("lead_image__renditions")
         )
 
     def has_publish_permission(self, request):

@@ -6,6 +6,7 @@ unpublishing and access then go through `articles.services`, which check the sav
 the editor's permission.
 """
 
+from dataclasses import dataclass
 from operator import attrgetter
 
 from content_editor.admin import ContentEditorInline
@@ -23,7 +24,7 @@ from articles.models import WORDS_PER_MINUTE, Article, Byline, ImageBlock
 from media.widgets import PictureFieldsMixin, picture_card
 
 from .corrections import CorrectionInline
-from .forms import SEND_BACK, ArticleForm
+from .forms import SEND_BACK, ArticleForm, HeldRowField, hold_rows
 from .review import SUBMIT_FOR_REVIEW
 
 # What goes out, and when: changed only through the publishing services, by those who may
@@ -55,11 +56,34 @@ class SavedRowField(ModelChoiceField):
         return super().to_python(value)
 
 
+class HeldRowsMixin:
+    """For a ModelAdmin or inline whose objects are read with the rows their foreign keys
+    choose (`select_related`): a save takes those rows as read (`HeldRowField`)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", HeldRowField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class HeldRowsInlineMixin(HeldRowsMixin):
+    """An inline whose rows are read with the rows their foreign keys choose."""
+
+    def get_queryset(self, request):
+        chosen = [
+            field.name
+            for field in self.model._meta.concrete_fields
+            if field.many_to_one and field.related_model is not self.parent_model
+        ]
+        return super().get_queryset(request).select_related(*chosen)
+
+
 class SavedRowsFormSet(BaseInlineFormSet):
-    """An inline formset that reads its rows once per save (`SavedRowField`)."""
+    """An inline formset that reads its rows once per save (`SavedRowField`), with the rows
+    their foreign keys choose (`HeldRowField`)."""
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
+        hold_rows(form)
         name = self.model._meta.pk.name
         field = form.fields[name]
         form.fields[name] = SavedRowField(
@@ -84,7 +108,7 @@ class BylineFormSet(SavedRowsFormSet):
             form.fields["DELETE"].widget.attrs["aria-label"] = "Remove from the byline"
 
 
-class BylineInline(admin.TabularInline):
+class BylineInline(HeldRowsInlineMixin, admin.TabularInline):
     model = Byline
     formset = BylineFormSet
     extra = 1
@@ -133,6 +157,31 @@ def saved_body(article, formsets) -> list:
     return blocks
 
 
+@dataclass(frozen=True)
+class SavedParts:
+    """The byline and tags a save of the change form has just written, as ids: None where the
+    form does not offer them (read them from the database)."""
+
+    byline: list[int] | None
+    tags: list[int] | None
+
+
+def saved_parts(form, formsets) -> SavedParts:
+    """Return the byline (authors' ids in order) and tags (ids) the form and its formsets have
+    just saved, from the rows they hold: the deleted have no id, untouched extra forms none
+    either."""
+    byline = None
+    for formset in formsets:
+        if formset.model is Byline:
+            rows = [bf.instance for bf in formset.forms if bf.instance.pk is not None]
+            rows.sort(key=attrgetter("order", "pk"))  # as `Byline.Meta.ordering` orders them
+            byline = [row.author_id for row in rows]
+    tags = None
+    if "tags" in form.cleaned_data:  # the form's queryset of them, read when it was cleaned
+        tags = [tag.pk for tag in form.cleaned_data["tags"]]
+    return SavedParts(byline=byline, tags=tags)
+
+
 def sends_publishing_fields(request) -> bool:
     """Whether the POST carries a publishing field (the form offers them to editors only)."""
     # published_at arrives as published_at_0 (the date) and published_at_1 (the time).
@@ -146,13 +195,13 @@ def sends_publishing_fields(request) -> bool:
 LEAD_IMAGE_CARD = {"lead_image": "lead_image_card"}  # the field, and its read-only card
 
 
-class BlockInline(PictureFieldsMixin, ContentEditorInline):
+class BlockInline(HeldRowsInlineMixin, PictureFieldsMixin, ContentEditorInline):
     """A kind of body block in the block editor; a picture block shows the chosen picture."""
 
     formset = SavedRowsFormSet
 
 
-class ChangeFormAdminMixin(PictureFieldsMixin):
+class ChangeFormAdminMixin(HeldRowsMixin, PictureFieldsMixin):
     """What the form shows and how a save of it goes out."""
 
     form = ArticleForm
@@ -277,6 +326,7 @@ class ChangeFormAdminMixin(PictureFieldsMixin):
         # The body as saved, read once: the word count, the preview, the publishing check and
         # the revision (`RevisionsAdminMixin.keep_revision`) all look at it.
         body = request.saved_article_body = saved_body(article, formsets)
+        parts = request.saved_article_parts = saved_parts(form, formsets)
         services.article_body_changed(article=article, blocks=body)
         wanted = {
             name: form.cleaned_data[name] for name in PUBLISHING_FIELDS if name in form.fields
@@ -300,7 +350,12 @@ class ChangeFormAdminMixin(PictureFieldsMixin):
         submit = SUBMIT_FOR_REVIEW in request.POST and article.status == Article.Status.DRAFT
         if submit and self.submit_saved_for_review(request, article):
             return
-        check = services.article_check_for_publishing(article=article, blocks=body)
+        check = services.article_check_for_publishing(
+            article=article,
+            blocks=body,
+            author_count=len(parts.byline) if parts.byline is not None else None,
+            just_saved=True,  # the form's save, and the services since, all saved `article`
+        )
         request.saved_article_check = check  # the answer's look at the body (`_needs_another_look`)
         if check.body_problems:
             self.message_user(

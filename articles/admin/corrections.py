@@ -56,8 +56,9 @@ class CorrectionsAdminMixin:
 
     def get_inlines(self, request, obj):
         inlines = super().get_inlines(request, obj)
+        # What the article and the user say first: only then ask the database.
         if obj is None or not (
-            obj.corrections.exists() or (obj.is_live and may_correct(request.user))
+            (obj.is_live and may_correct(request.user)) or obj.corrections.exists()
         ):
             # Corrections are of what readers have read: none on drafts or the add form (nor
             # an empty list for those who may not add one).

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceField
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -23,6 +24,41 @@ from articles.services import describe_time
 TIME_FIELDS = {"published_at": "Publish", "unpublish_at": "Unpublish"}
 # The review controls' button that sends an article in review back with the note.
 SEND_BACK = "_send_back"
+
+
+class HeldRowField(ModelChoiceField):
+    """A foreign key's field that takes the row its form's object holds (read with it, by a
+    `select_related`) when the posted id is the one saved, where Django's own field reads that
+    row again on every save. A newly chosen row is read as Django reads it."""
+
+    holder = None  # (the form's object, the field's name): set by `hold_rows`
+
+    def to_python(self, value):
+        if self.holder is None:
+            return super().to_python(value)
+        instance, name = self.holder
+        attname = instance._meta.get_field(name).attname
+        row = None
+        if value not in self.empty_values and str(value) == str(getattr(instance, attname)):
+            row = getattr(instance, name)
+        if row is None:
+            row = super().to_python(value)  # None, or a row found in the field's queryset
+        # Found, it exists: the model's validation need not look for it again
+        # (`articles.models.ChosenRowsChecked`).
+        checked = set(getattr(instance, "rows_checked", ()))
+        if row is not None:
+            checked.add(name)
+        else:
+            checked.discard(name)
+        instance.rows_checked = checked
+        return row
+
+
+def hold_rows(form) -> None:
+    """Tell each `HeldRowField` of `form` the object whose rows it may take."""
+    for name, field in form.fields.items():
+        if isinstance(field, HeldRowField):
+            field.holder = (form.instance, name)
 
 
 class ArticleForm(forms.ModelForm):
@@ -53,6 +89,7 @@ class ArticleForm(forms.ModelForm):
         if self.instance.pk is not None:
             self.fields["loaded_version"].initial = self.instance.updated_at.isoformat()
         self.later_save = None
+        hold_rows(self)  # the section and lead image, read with the article (`get_queryset`)
         zone = timezone.get_current_timezone_name()
         for name, noun in TIME_FIELDS.items():
             field = self.fields.get(name)  # absent when read-only (no publish permission)
@@ -67,6 +104,21 @@ class ArticleForm(forms.ModelForm):
                 f"{Article._meta.get_field(name).help_text} {said}Type it in {zone}, the "
                 "site's time zone (TIME_ZONE); it is stored in UTC."
             )
+
+    def save(self, commit=True):
+        article = super().save(commit=commit)
+        if not commit:  # the admin's way: `save_m2m` runs once the article is saved
+            save_m2m = self.save_m2m
+
+            def save_changed_m2m():
+                # Django's `set` reads the tags again to compare them with the form's; the
+                # form compared them already (`changed_data`), and unchanged they need no write.
+                many = [f.name for f in Article._meta.many_to_many if f.name in self.fields]
+                if set(many) & set(self.changed_data):
+                    save_m2m()
+
+            self.save_m2m = save_changed_m2m
+        return article
 
     def clean_loaded_version(self):
         value = self.cleaned_data["loaded_version"]

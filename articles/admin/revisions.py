@@ -23,11 +23,6 @@ CHANGES_READONLY = ["status", "published_at", "unpublish_at", "access", "slug"]
 PUBLISH_CHANGES = "_publish_changes"
 
 
-# Set on a POST of the change form: the admin log's last entry before the save, so that its
-# revision can say what the publishing services logged during it.
-LOG_MARK = "article_log_mark"
-
-
 def sentence(text: str) -> str:
     return text if text.endswith((".", "?", "!")) else f"{text}."
 
@@ -67,8 +62,9 @@ class RevisionsAdminMixin:
             if object_id and str(object_id).isdigit():
                 # An article written before revisions were kept is kept as it was, first.
                 revisions.revision_keep_baseline(article_id=int(object_id))
-            last = LogEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
-            setattr(request, LOG_MARK, last or 0)
+            # What the services log during the save goes in its revision's note.
+            with revisions.log_entries_noted() as request.logged_during_save:
+                return super().changeform_view(request, object_id, form_url, extra_context)
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def render_change_form(self, request, context, *args, **kwargs):
@@ -123,21 +119,33 @@ class RevisionsAdminMixin:
         changed, then what the publishing services did (sent back with the note, scheduled,
         published, unpublished, access changed), as the admin log says it."""
         typed = LogEntry(change_message=json.dumps(message)).get_change_message() if message else ""
-        done = [typed, *self._logged_during_save(request, obj)]
+        done = [typed, *self._logged_by_services(request, obj)]
         note = " ".join(sentence(part) for part in done if part)
         # The body as the change form's save read it (`ChangeFormAdminMixin.save_related`).
         body = getattr(request, "saved_article_body", None)
-        revisions.revision_record(article=obj, by=request.user, note=note or "Saved", body=body)
+        saved = getattr(request, "saved_article_parts", None)  # its byline and tags, if saved
+        revisions.revision_record(
+            article=obj,
+            by=request.user,
+            note=note or "Saved",
+            body=body,
+            byline=saved.byline if saved else None,
+            tags=saved.tags if saved else None,
+            # The form's save wrote `updated_at` last, on this very object: the save itself,
+            # the body's figures and the publishing services all save `obj` (auto_now).
+            version=obj.updated_at if saved else None,
+        )
 
-    def _logged_during_save(self, request, obj) -> list[str]:
-        mark = getattr(request, LOG_MARK, None)
-        if mark is None:
+    def _logged_by_services(self, request, obj) -> list[str]:
+        written = getattr(request, "logged_during_save", None)
+        if not written:  # nothing logged (or not a save of the form): nothing to ask
             return []
+        # Asked of the log, not taken as noted: an entry whose savepoint rolled back is gone.
         entries = LogEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(obj),
             object_id=str(obj.pk),
             user=request.user,
-            pk__gt=mark,
+            pk__in=written,
         ).order_by("pk")
         return [entry.get_change_message() for entry in entries]
 

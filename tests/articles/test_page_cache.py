@@ -349,3 +349,28 @@ def test_two_refreshes_committing_apart_leave_the_access_of_the_last_commit(sett
     for _reader in range(2):
         page = Client().get(url).content.decode()
         assert MARKER not in page  # subscribers only: a preview for everyone without access
+
+
+@pytest.mark.django_db
+def test_a_slugs_kept_pointer_follows_a_saved_row_only_where_the_slug_moved():
+    from django.core.cache import caches
+
+    from articles.site.pages import SLUG
+    from foundation import kept
+
+    article = Article.objects.get(pk=story().pk)  # read, as the admin reads it
+    store = caches[kept.KEPT_CACHE]
+    store.delete(SLUG.key(article.slug))
+
+    article.headline = "Another headline"
+    article.save()  # the slug stays: its pointer is left as it is (here, not kept at all)
+    assert store.get(SLUG.key(article.slug)) is None
+
+    old = article.slug
+    article.slug = "a-moved-address"
+    article.save()
+    assert store.get(SLUG.key("a-moved-address")) == article.pk
+
+    article.delete()  # the slug is free again
+    assert store.get(SLUG.key("a-moved-address")) is kept.ABSENT
+    assert store.get(SLUG.key(old)) is None
