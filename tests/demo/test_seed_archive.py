@@ -36,3 +36,18 @@ def test_the_archive_is_what_the_services_would_have_made_and_is_not_made_twice(
     assert PaywallBreak.objects.filter(parent=article).count() == 1
     page = client.get(article.get_absolute_url())
     assert page.status_code == 200 and article.headline in page.content.decode()
+
+
+def test_a_large_archive_has_its_own_contributors_made_once(monkeypatch):
+    """An archive's bylines are spread as a newsroom's are: one contributor for every 500
+    articles, besides the demo's authors, so that searching a name finds a writer's share."""
+    from articles.models import Author, Byline
+    from demo.management.commands import seed_archive
+
+    make_section(), make_author(), make_tag(), make_image()
+    monkeypatch.setattr(seed_archive, "ARTICLES_PER_CONTRIBUTOR", 4)  # a small archive shows it
+    seed(12)
+    seed(12)
+    contributors = Author.objects.filter(slug__startswith="archive-contributor-")
+    assert contributors.count() == 3  # made once, not again
+    assert Byline.objects.filter(author__in=contributors).exists()

@@ -3,8 +3,10 @@
 `manage.py seed_archive --articles 100000` (after `seed_demo`, whose sections, authors, tags and
 pictures it reuses) adds generated articles until the database holds that many of them: about
 ten blocks each (text, a sub-heading, two pictures, a pull quote, a paywall break), spread over
-the sections, authors, tags, access levels and five years of dates. Safe to run again: articles
-already there are counted, not made again.
+the sections, tags, access levels and five years of dates, and the demo's authors with the
+archive's own contributors (one for every `ARTICLES_PER_CONTRIBUTOR` articles, as a staff writer
+files about a hundred a year: an archive of 100,000 has 200 bylines to search, not the demo's
+four). Safe to run again: articles and contributors already there are counted, not made again.
 
 Speed over ceremony, for a benchmark database only: rows go in with `bulk_create` in batches,
 every picture block points at one of the demo's few images (their renditions are shared), and
@@ -103,6 +105,7 @@ class Command(BaseCommand):
             self.stdout.write(f"The archive holds {have} articles already: nothing to do.")
             return
         sections, authors = list(Section.objects.all()), list(Author.objects.all())
+        authors += _contributors(articles)
         tags = list(Tag.objects.all())
         images = list(Image.objects.prefetch_related("renditions").order_by("pk")[:8])
         if not (sections and authors and tags and images):
@@ -184,3 +187,29 @@ class Command(BaseCommand):
             model.objects.bulk_create(rows, batch_size=5000)
         Byline.objects.bulk_create(bylines, batch_size=5000)
         Tagging.objects.bulk_create(tagged, batch_size=5000)
+
+
+# A staff writer files about a hundred articles a year: five years of archive, five hundred.
+ARTICLES_PER_CONTRIBUTOR = 500
+CONTRIBUTOR_SLUG = "archive-contributor-"
+FIRST_NAMES = [
+    "Ada", "Bram", "Carys", "Dev", "Elif", "Finn", "Greta", "Hamid", "Ines", "Jonas",
+    "Kofi", "Lena", "Milo", "Nadia", "Oskar", "Priya", "Quinn", "Rosa", "Sami", "Tove",
+]  # fmt: skip
+LAST_NAMES = [
+    "Achebe", "Brennan", "Castell", "Dunmore", "Eriksen", "Farrow", "Gallo", "Hale",
+    "Iqbal", "Jensen", "Kowalski", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Petrov",
+    "Quarshie", "Rahman", "Sorensen", "Thorne",
+]  # fmt: skip
+
+
+def _contributors(articles: int) -> list[Author]:
+    """Return the archive's contributors for `articles` articles, made if missing."""
+    wanted = articles // ARTICLES_PER_CONTRIBUTOR
+    have = list(Author.objects.filter(slug__startswith=CONTRIBUTOR_SLUG).order_by("pk"))
+    names = [(first, last) for last in LAST_NAMES for first in FIRST_NAMES]
+    Author.objects.bulk_create(
+        Author(name=f"{first} {last}", slug=f"{CONTRIBUTOR_SLUG}{number}")
+        for number, (first, last) in enumerate(names[len(have) : wanted], start=len(have))
+    )
+    return list(Author.objects.filter(slug__startswith=CONTRIBUTOR_SLUG).order_by("pk"))
