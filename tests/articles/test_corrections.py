@@ -119,7 +119,9 @@ def test_an_editor_adds_a_correction_in_the_admin_and_readers_see_it_at_once(
         },
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.post(change_url(article), data).status_code == 302
+        response = client.post(change_url(article), data)
+    errors = re.findall(r"errorlist[^>]*>(.*?)</ul>", response.text, re.S)
+    assert response.status_code == 302, errors
     assert (article.pk, "edited") in announced
     correction = Correction.objects.get()
     assert correction.created_by == editor and correction.article == article
