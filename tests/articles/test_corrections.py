@@ -105,7 +105,7 @@ def test_an_editor_adds_a_correction_in_the_admin_and_readers_see_it_at_once(
     assert TEXT not in anonymous.get(article.get_absolute_url()).content.decode()  # cached now
 
     client.force_login(editor)
-    a_minute_ago = timezone.localtime() - timedelta(minutes=1)
+    yesterday = timezone.localdate() - timedelta(days=1)
     data = change_form_data(
         client,
         article,
@@ -113,9 +113,10 @@ def test_an_editor_adds_a_correction_in_the_admin_and_readers_see_it_at_once(
             "corrections-TOTAL_FORMS": "1",
             "corrections-0-kind": "correction",
             "corrections-0-text": TEXT,
-            # A minute ago: "08:00 today" was in the future before eight in the morning.
-            "corrections-0-published_at_0": a_minute_ago.date().isoformat(),
-            "corrections-0-published_at_1": a_minute_ago.strftime("%H:%M:%S"),
+            # Yesterday at noon: "08:00 today" was in the future before eight in the morning,
+            # and a time near now may fall in the hour the clocks go back.
+            "corrections-0-published_at_0": yesterday.isoformat(),
+            "corrections-0-published_at_1": "12:00:00",
         },
     )
     with django_capture_on_commit_callbacks(execute=True):
