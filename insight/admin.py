@@ -156,17 +156,9 @@ class EventAdmin(ArchiveListAdminMixin, ReadOnlyAdmin):
     ordering = ["-at", "-pk"]
     search_fields = ["article_id"]  # see get_search_results
     show_facets = admin.ShowFacets.NEVER  # facets count the table once per filter choice
+    # An event's page: its row in the list, and who and which subscription it was about.
     fields = [
-        "at",
-        "kind",
-        "detail_shown",
-        "article_link",
-        "section_name",
-        "access_shown",
-        "reader_kind",
-        "referrer",
-        "device",
-        "wall_link",
+        *list_display,
         "subscription_link",
         "user_id",
         "visitor",
