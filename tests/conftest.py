@@ -104,14 +104,21 @@ class LiveRequests:
             self.last_change = time.monotonic()
             self.changed.notify_all()
 
-    def wait_until_quiet(self, quiet=0.3, timeout=15):
-        """Return once nothing has been in flight for `quiet` seconds (or `timeout` passed)."""
+    def wait_until_quiet(self, quiet=0.5, timeout=15):
+        """Return once nothing has been in flight for `quiet` seconds from now: a request the
+        browser sends as its pages close (a beacon) reaches the server a moment after the close
+        returns, so an earlier request's time must not count."""
         deadline = time.monotonic() + timeout
         with self.changed:
+            self.last_change = time.monotonic()
             while time.monotonic() < deadline:
                 if self.in_flight == 0 and time.monotonic() - self.last_change >= quiet:
                     return
                 self.changed.wait(quiet / 3)
+        raise AssertionError(
+            f"The live server was still handling {self.in_flight} requests {timeout} s after "
+            "the test: its data cannot be flushed under them."
+        )
 
 
 @pytest.fixture(autouse=True)
