@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from foundation.forms import InvalidFormStatusAdminMixin
+from foundation.forms import ClockTimesAdminMixin, InvalidFormStatusAdminMixin
 
 from .delivery import suppression_lift
 from .models import (
@@ -251,7 +251,7 @@ CONTROLS = {
 
 
 @admin.register(NewsletterSend)
-class NewsletterSendAdmin(InvalidFormStatusAdminMixin, admin.ModelAdmin):
+class NewsletterSendAdmin(InvalidFormStatusAdminMixin, ClockTimesAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "newsletter", "kind", "status", "send_at", "frozen_at", "created_by"]
     list_filter = ["status", "kind", "newsletter"]
     search_fields = ["subject", "article__headline"]

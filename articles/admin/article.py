@@ -4,7 +4,7 @@ what (`articles.services.article_editable_by` decides; the mixins ask these meth
 from content_editor.admin import ContentEditor
 
 from articles import services
-from foundation.forms import InvalidFormStatusAdminMixin
+from foundation.forms import ClockTimesAdminMixin, InvalidFormStatusAdminMixin
 
 from .autosave import AutosaveAdminMixin
 from .base import ArticleAdminBase
@@ -33,6 +33,7 @@ class ArticleAdmin(
     ArticleLinksAdminMixin,
     ArticleAdminBase,
     InvalidFormStatusAdminMixin,
+    ClockTimesAdminMixin,
     EditorPolicyAdminMixin,
     ContentEditor,
 ):

@@ -4,15 +4,15 @@ Editors add them, everyone with the article sees them; every write goes through
 `articles.corrections`, which checks the editor again and announces the change.
 """
 
-from django import forms
 from django.contrib import admin
 from django.utils import timezone
 
 from articles.corrections import correction_delete, correction_save, may_correct
 from articles.models import Correction
+from foundation.forms import ClockTimesAdminMixin, ClockTimeWidget
 
 
-class CorrectionInline(admin.StackedInline):
+class CorrectionInline(ClockTimesAdminMixin, admin.StackedInline):
     """Corrections and clarifications of a live article: editors add them, everyone with the
     article sees them. A forged form from anyone else is ignored by the admin (no permission:
     nothing changed), and `articles.corrections` refuses it again."""
@@ -25,12 +25,11 @@ class CorrectionInline(admin.StackedInline):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "published_at" and isinstance(formfield.widget, forms.MultiWidget):
+        if db_field.name == "published_at" and isinstance(formfield.widget, ClockTimeWidget):
             # The admin's split date and time inputs share one label: name each, and say which
             # zone the time is typed in, as the article's own times do (`ArticleForm`).
+            formfield.widget.name_parts("Correction")
             zone = timezone.get_current_timezone_name()
-            for subwidget, part in zip(formfield.widget.widgets, ("date", "time"), strict=True):
-                subwidget.attrs["aria-label"] = f"Correction {part} ({zone})"
             formfield.help_text = f"{db_field.help_text} Type it in {zone}, the site's time zone."
         return formfield
 

@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from articles import revisions
 from articles.models import Article
 from articles.services import describe_time
+from foundation.forms import ClockTimeWidget
 
 # The time fields, and what their date and time inputs are called for screen readers.
 TIME_FIELDS = {"published_at": "Publish", "unpublish_at": "Unpublish"}
@@ -95,9 +96,8 @@ class ArticleForm(forms.ModelForm):
             field = self.fields.get(name)  # absent when read-only (no publish permission)
             if field is None:
                 continue
-            if isinstance(field.widget, forms.MultiWidget):  # the admin's split date and time
-                for subwidget, part in zip(field.widget.widgets, ("date", "time"), strict=True):
-                    subwidget.attrs["aria-label"] = f"{noun} {part} ({zone})"
+            if isinstance(field.widget, ClockTimeWidget):  # not in a form made outside the admin
+                field.widget.name_parts(noun)
             saved = getattr(self.instance, name, None)
             said = f"Saved: {describe_time(saved)}. " if saved else ""
             field.help_text = (

@@ -130,7 +130,7 @@ class ReviewAdminMixin:
             return f"with {owner}; it is not yours, so you can read it but not change it."
         # Out, or going out at its time.
         when = ""
-        if article.is_scheduled:
+        if article.is_scheduled and article.published_at is not None:  # None: refused as typed
             when = f"it goes live on {services.describe_time(article.published_at)}"
         if editable:
             return f"{when}." if when else ""  # nothing to review

@@ -27,8 +27,10 @@ PUBLISHING = (
     "access",
     "published_at_0",
     "published_at_1",
+    "published_at_2",
     "unpublish_at_0",
     "unpublish_at_1",
+    "unpublish_at_2",
     "send_back_note",
 )
 

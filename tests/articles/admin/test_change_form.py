@@ -2,7 +2,7 @@
 place, and what those who may only read it see."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -372,3 +372,46 @@ def test_links_offer_live_articles_by_headline_and_nothing_else(client, settings
     client.logout()  # readers: the admin's log-in, and no headline
     answer = client.get(links, {"q": "harbour"})
     assert answer.status_code == 302 and b"Harbour" not in answer.content
+
+
+def test_an_article_published_in_the_hour_the_clocks_go_back_saves_as_it_was(editor_client):
+    # 01:30 on 25 October 2026 happens twice in London: at 00:30 and at 01:30 UTC. The form
+    # shows the time as it reads on the clock, and must read it back as the same instant.
+    for instant in ["2026-10-25T00:30:00+00:00", "2026-10-25T01:30:00+00:00"]:
+        published = datetime.fromisoformat(instant)
+        article = make_article(published_at=published)
+        data = change_form_data(editor_client, article, headline="Clocks go back tonight")
+
+        response = editor_client.post(change_url(article), data)
+
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        article.refresh_from_db()
+        assert (article.headline, article.published_at) == ("Clocks go back tonight", published)
+
+
+@pytest.mark.parametrize(
+    ("day", "clock", "said"),
+    [
+        ("2026-10-25", "01:30:00", "01:30 on 25 October 2026 happens twice in Europe/London"),
+        ("2027-03-28", "01:30:00", "01:30 on 28 March 2027 does not happen in Europe/London"),
+        ("2026-12-24", "25:99", "Enter a valid time."),
+        ("", "09:00", "Enter a valid date."),
+    ],
+)
+def test_a_time_the_clock_cannot_read_is_refused_saying_why(editor_client, day, clock, said):
+    article = make_article(status="draft", headline="Clocks go back tonight")
+    data = change_form_data(
+        editor_client,
+        article,
+        status="published",
+        published_at_0=day,
+        published_at_1=clock,
+    )
+
+    response = editor_client.post(change_url(article), data)
+
+    assert response.status_code == 400
+    assert said in response.context["adminform"].form.errors["published_at"][0]
+    assert f'value="{clock}"' in response.content.decode()  # what was typed stays
+    article.refresh_from_db()
+    assert article.status == "draft"
