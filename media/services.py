@@ -26,7 +26,7 @@ from media import hygiene
 from media.crops import CROPS, crop_box
 from media.hygiene import CleanUpload
 from media.models import Image, Rendition
-from media.renditions import FALLBACK_FORMATS, MODERN_FORMATS
+from media.renditions import FALLBACK_FORMATS, modern_formats
 from media.signals import files_outlive_cached_pages
 
 logger = logging.getLogger(__name__)
@@ -200,9 +200,10 @@ class WantedRendition:
 def wanted_renditions(*, image: Image) -> list[WantedRendition]:
     """Return every rendition the picture should have: the whole of it, and its crops."""
     whole = (0, 0, image.width, image.height)
+    modern = modern_formats()
     wanted = [
         WantedRendition(
-            "", width, max(1, round(image.height * width / image.width)), whole, MODERN_FORMATS
+            "", width, max(1, round(image.height * width / image.width)), whole, modern
         )
         for width in rendition_widths(original_width=image.width)
     ]
@@ -215,7 +216,7 @@ def wanted_renditions(*, image: Image) -> list[WantedRendition]:
             widths = [min(shape.width, box_width)]
         else:
             widths = rendition_widths(original_width=box_width)
-        formats = MODERN_FORMATS if shape.modern_formats else ()
+        formats = modern if shape.modern_formats else ()
         wanted += [
             WantedRendition(shape.name, width, shape.height_for(width), box, formats)
             for width in widths

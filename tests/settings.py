@@ -37,6 +37,9 @@ if os.environ.get("NEWSROOM_TEST_TASKS") != "database":
 # queries are its own, and each test starts with an empty batch (tests/conftest.py).
 NEWSROOM_INSIGHT_BATCH = 1_000_000
 NEWSROOM_INSIGHT_FLUSH_SECONDS = 1_000_000
+# AVIF costs a picture three times the CPU of its other renditions: the tests of AVIF turn it
+# on (`avif` in tests/conftest.py).
+NEWSROOM_AVIF = False
 # The suite runs in one process; CI runs it again against Redis (CACHE_URL).
 SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 # Serve static files from the apps' folders, as in development: no collectstatic before tests.

@@ -574,7 +574,7 @@ def test_a_shared_link_shows_the_crop_around_the_focal_point(client, django_user
     assert client.get(other.get_absolute_url()).content.decode() == other_page
 
 
-def test_cards_draw_the_3_by_2_crop_with_its_sources(client):
+def test_cards_draw_the_3_by_2_crop_with_its_sources(client, avif):
     image = make_image(data=picture_with_subject(size=PICTURE, subject=SUBJECT))
     make_article(headline="Kites return", lead_image=image, access=Article.Access.FREE)
     card = image.renditions.filter(crop="card")

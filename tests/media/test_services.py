@@ -9,7 +9,7 @@ from django.utils import timezone
 from PIL import Image as PillowImage
 
 from media.models import Image, Rendition
-from media.renditions import MODERN_FORMATS
+from media.renditions import modern_formats
 from media.services import (
     cached_pages_lifetime,
     image_clean_upload,
@@ -171,7 +171,7 @@ def test_an_upload_is_stored_with_its_size_hash_uploader_and_renditions(django_u
     assert len(image.content_hash) == 64
     whole = image.renditions.filter(crop="")
     assert sorted((r.width, r.format) for r in whole) == sorted(
-        (width, fmt) for width in (480, 800, 1200) for fmt in ("jpeg", *MODERN_FORMATS)
+        (width, fmt) for width in (480, 800, 1200) for fmt in ("jpeg", *modern_formats())
     )
     # And the crops around the focal point: the cards' 3:2 and the shared link's 1200×630.
     card = image.renditions.filter(crop="card", format="jpeg")
@@ -449,7 +449,7 @@ def test_a_picture_with_transparency_gets_png_fallbacks_that_keep_it():
 
     image = make_image(data=data, name="logo.png")
 
-    assert {r.format for r in image.renditions.all()} == {*MODERN_FORMATS, "png"}
+    assert {r.format for r in image.renditions.all()} == {*modern_formats(), "png"}
     fallback = image.renditions.get(crop="", format="png")
     _, picture = reopen(fallback.file)
     assert picture.mode == "RGBA"
@@ -459,7 +459,7 @@ def test_a_picture_with_transparency_gets_png_fallbacks_that_keep_it():
 def test_an_opaque_png_gets_jpeg_fallbacks():
     image = make_image(data=picture_bytes("PNG", mode="RGBA"), name="chart.png")
 
-    assert {r.format for r in image.renditions.all()} == {*MODERN_FORMATS, "jpeg"}
+    assert {r.format for r in image.renditions.all()} == {*modern_formats(), "jpeg"}
 
 
 def test_a_picture_narrower_than_every_width_gets_renditions_at_its_own_width():
@@ -525,7 +525,7 @@ def test_a_refused_replacement_leaves_the_picture_as_it_was():
 
     image.refresh_from_db()
     assert (image.file.name, image.content_hash) == (name, content_hash)
-    assert image.renditions.filter(crop="").count() == 1 + len(MODERN_FORMATS)
+    assert image.renditions.filter(crop="").count() == 1 + len(modern_formats())
 
 
 # The focal point and the crops around it.

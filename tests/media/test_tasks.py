@@ -17,7 +17,7 @@ from articles.models import Article
 from foundation import periodic
 from media.chooser import PENDING_FOLDER, Pending
 from media.models import Rendition
-from media.renditions import MODERN_FORMATS, picture_sources
+from media.renditions import modern_formats, picture_sources
 from media.services import (
     FileReplaced,
     image_clean_upload,
@@ -57,8 +57,8 @@ def test_an_upload_answers_before_its_renditions_and_pages_follow_once_they_are_
     before = client.get(article.get_absolute_url()).content.decode()
     assert f'src="{image.file.url}"' in before and "srcset" not in before.split("<main")[1]
 
-    whole = 3 * (1 + len(MODERN_FORMATS))  # three widths
-    crops = 3 * (1 + len(MODERN_FORMATS)) + 1  # the cards' three widths, and the shared link's
+    whole = 3 * (1 + len(modern_formats()))  # three widths
+    crops = 3 * (1 + len(modern_formats())) + 1  # the cards' three widths, and the shared link's
     assert run_queued() == [f"{whole} renditions at [480, 800, 1200] px, and {crops} crops."]
 
     after = client.get(article.get_absolute_url()).content.decode()
@@ -79,7 +79,7 @@ def test_a_task_run_twice_makes_each_rendition_once(queued_only):
     assert sorted(Rendition.objects.filter(image=image).values_list("file", flat=True)) == names
     # Two widths of the whole picture and of the card crop (600 px high: 900 wide), one of the
     # shared link's crop.
-    assert len(names) == 2 * 2 * (1 + len(MODERN_FORMATS)) + 1
+    assert len(names) == 2 * 2 * (1 + len(modern_formats())) + 1
 
 
 def test_renditions_queued_for_a_file_since_replaced_make_nothing(queued_only):
