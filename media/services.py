@@ -202,9 +202,7 @@ def wanted_renditions(*, image: Image) -> list[WantedRendition]:
     whole = (0, 0, image.width, image.height)
     modern = modern_formats()
     wanted = [
-        WantedRendition(
-            "", width, max(1, round(image.height * width / image.width)), whole, modern
-        )
+        WantedRendition("", width, max(1, round(image.height * width / image.width)), whole, modern)
         for width in rendition_widths(original_width=image.width)
     ]
     for shape in CROPS.values():

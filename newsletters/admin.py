@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from foundation.forms import ClockTimesAdminMixin, InvalidFormStatusAdminMixin
+from foundation.forms import ClockTimesAdminMixin, ClockTimeWidget, InvalidFormStatusAdminMixin
 
 from .delivery import suppression_lift
 from .models import (
@@ -229,9 +229,8 @@ class SendForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         field = self.fields.get("send_at")
         zone = timezone.get_current_timezone_name()
-        if field is not None and isinstance(field.widget, forms.MultiWidget):
-            for subwidget, part in zip(field.widget.widgets, ("date", "time"), strict=True):
-                subwidget.attrs["aria-label"] = f"Send {part} ({zone})"
+        if field is not None and isinstance(field.widget, ClockTimeWidget):
+            field.widget.name_parts("Send")
             field.help_text = f"{field.help_text} In {zone}, the site's time zone."
 
     def clean(self):

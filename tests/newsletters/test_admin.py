@@ -94,3 +94,19 @@ def test_the_suppression_list_shows_each_address_and_why(client, editor):
     )
     assert response.status_code == 302
     assert Suppression.objects.get(email="someone@example.com").reason == "manual"
+
+
+def test_an_editor_schedules_a_send_typing_its_time_in_the_sites_zone(client, editor, send):
+    from tests.articles.admin.posting import form_data_of
+
+    client.force_login(editor)
+    page = client.get(_url("change", send.pk)).content.decode()
+    assert 'aria-label="Send date (Europe/London)"' in page
+    assert 'aria-label="Send time (Europe/London)"' in page
+    data = form_data_of(page) | {"send_at_0": "2026-12-24", "send_at_1": "07:00:00"}
+
+    response = client.post(_url("change", send.pk), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    send.refresh_from_db()
+    assert send.send_at.isoformat() == "2026-12-24T07:00:00+00:00"  # GMT in December
