@@ -3,11 +3,11 @@ article at two archive sizes, and compare them.
 
 `.venv/bin/python benchmarks/admin.py` (see benchmarks/README.md): for each size it creates and
 seeds its own PostgreSQL database once (`newsroom_bench_admin_1k`, `_100k`: migrate, seed_demo,
-seed_archive, and `--pictures` pictures as rows without files), then runs `measure()` below in
-`manage.py shell` against it: an editor logged in with Django's test client requests each list
-`--repeat` times after two warm-ups (the median is kept, wall clock in one process, no server),
-counts its SQL queries, and saves a seeded article through the change form as a browser posts
-it. The table goes to RESULTS.md.
+seed_archive, `--pictures` pictures as rows without files, `--readers` accounts), then runs
+`measure()` below in `manage.py shell` against it: an editor logged in with Django's test
+client requests each list `--repeat` times after two warm-ups (the median is kept, wall clock
+in one process, no server), counts its SQL queries and the time they took, and saves a seeded
+article through the change form as a browser posts it. The table goes to RESULTS.md.
 """
 
 import argparse
@@ -36,7 +36,7 @@ from benchmarks.run import (
 DATABASE = "postgres://postgres@127.0.0.1:5432/newsroom_bench_admin"
 CACHE = "redis://127.0.0.1:6379/14"
 PORT = 8099  # only named in NEWSROOM_SITE_URL: nothing listens
-FILTERED_ROWS = 30  # about how many articles the filtered list shows, at every size
+FILTERED_ROWS = 75  # about how many articles the list by section and author shows
 
 
 def parse_args() -> argparse.Namespace:
@@ -48,6 +48,12 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=50_000,
         help="pictures at the largest size, the others in proportion (50000)",
+    )
+    add(
+        "--readers",
+        type=int,
+        default=100_000,
+        help="readers' accounts at the largest size, the others in proportion (100000)",
     )
     add("--repeat", type=int, default=15, help="timed requests per list, median kept (15)")
     add("--saves", type=int, default=7, help="timed saves, median kept (7)")
@@ -95,7 +101,35 @@ def seed_pictures(count: int) -> None:
     print(json.dumps({"pictures": Image.objects.count()}))
 
 
-def _time(client, path: str, repeat: int) -> tuple[float, int, int]:
+def seed_readers(count: int) -> None:
+    """Add readers' accounts (no password: they cannot log in) until there are `count` of
+    them, or take away those added before; a reader's name is two of a few hundred words."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.models import User
+
+    seeded = User.objects.filter(email__endswith="@readers.example")
+    have = seeded.count()
+    if have > count:
+        seeded.filter(pk__in=seeded.order_by("-pk").values("pk")[: have - count]).delete()
+        have = count
+    first = ["Ann", "Bob", "Cara", "Dev", "Eli", "Fay", "Gus", "Hal", "Ida", "Jon", "Kit", "Lea"]
+    rows = [
+        get_user_model()(
+            email=f"reader{number:07d}@readers.example",
+            name=f"{first[number % len(first)]} Reader{number}",
+            password=make_password(None),  # unusable: nobody logs in as them
+        )
+        for number in range(have, count)
+    ]
+    User.objects.bulk_create(rows, batch_size=5000)
+    print(json.dumps({"readers": seeded.count()}))
+
+
+def _time(client, path: str, repeat: int) -> dict:
+    """The page's median time, and the median time of its SQL and its rows shown, in 5 more
+    requests that record their queries (which costs them time of their own)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -106,17 +140,27 @@ def _time(client, path: str, repeat: int) -> tuple[float, int, int]:
         started = time.perf_counter()
         response = client.get(path)
         took.append(time.perf_counter() - started)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
-    took.sort()
-    return round(1000 * took[len(took) // 2], 1), len(queries), response.status_code
+    sql = []
+    for _ in range(5):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        sql.append(sum(float(query["time"]) for query in queries.captured_queries))
+    rows = response.content.count(b'name="_selected_action"')  # a list's checkbox per row
+    return {
+        "ms": round(1000 * median(took), 1),
+        "sql_ms": round(1000 * median(sql), 1),
+        "queries": len(queries),
+        "rows": rows,
+        "status": response.status_code,
+    }
 
 
 def measure(repeat: int, saves: int) -> None:
     """Print, as JSON, each list's median time and queries and the save's."""
     from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.db.models import Count
+    from django.db.models import Count, F
+    from django.db.models.functions import Abs
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
@@ -131,16 +175,15 @@ def measure(repeat: int, saves: int) -> None:
     pictures = reverse("admin:media_image_changelist")
     readers = reverse("admin:accounts_user_changelist")
     author = Author.objects.order_by("pk").first()
-    # A section and author with about as many articles at every size (the fewest from
-    # FILTERED_ROWS up): the same page, shorter than a full one, looked for in a larger archive.
-    # A first section and author gave 33 rows at 1,000 articles and a full 100 at 100,000,
-    # which measured the rendering of three times the rows rather than the archive's size.
+    # The section and author whose articles are nearest FILTERED_ROWS in number: pages as alike
+    # as the seeds allow (at most 57 rows at 1,000 articles, at least 98 at 100,000), where a
+    # first section and author showed 33 rows and 100, three times the rendering.
     pair = (
         Byline.objects.filter(article__slug__startswith="archive-")
         .values("article__section", "author")
         .annotate(rows=Count("pk"))
-        .filter(rows__gte=FILTERED_ROWS)
-        .order_by("rows", "article__section", "author")
+        .annotate(distance=Abs(F("rows") - FILTERED_ROWS))
+        .order_by("distance", "article__section", "author")
         .first()
     )
     # The newest seeded article with one author: the same shape of save at every size (each
@@ -150,9 +193,11 @@ def measure(repeat: int, saves: int) -> None:
     revisions = reverse("admin:articles_article_revisions", args=[article.pk])
     lists = [
         ("articles", "Articles", articles),
-        ("articles_filtered", f"Articles, by section and author ({FILTERED_ROWS}-odd rows)",
+        ("articles_filtered", "Articles, by section and author",
          f"{articles}?section__id__exact={pair['article__section']}"
          f"&authors__id__exact={pair['author']}"),
+        ("articles_by_author", "Articles, by author",
+         f"{articles}?authors__id__exact={author.pk}"),
         ("articles_state", "Articles, published", f"{articles}?state=published"),
         ("articles_searched", "Articles, searched (a common word)", f"{articles}?q=harbour"),
         ("articles_searched_rare", "Articles, searched (a headline's words)",
@@ -165,16 +210,15 @@ def measure(repeat: int, saves: int) -> None:
         ("pictures_searched", "Pictures, searched", f"{pictures}?q=dawn"),
         ("readers", "Readers", readers),
         ("readers_filtered", "Readers, staff", f"{readers}?is_staff__exact=1"),
-        ("readers_searched", "Readers, searched", f"{readers}?q=example"),
+        ("readers_searched", "Readers, searched (a common word)", f"{readers}?q=reader"),
+        ("readers_searched_one", "Readers, searched (one reader)",
+         f"{readers}?q=reader0000500@readers.example"),
         ("revisions", "An article's revisions", revisions),
     ]  # fmt: skip
     results = []
     for key, title, path in lists:
-        median_ms, queries, status = _time(client, path, repeat)
-        results.append(
-            {"key": key, "title": title, "ms": median_ms, "queries": queries, "status": status}
-        )
-    took, counted, statuses = [], [], []
+        results.append({"key": key, "title": title} | _time(client, path, repeat))
+    took, sql, counted, statuses = [], [], [], []
     for number in range(saves + 1):
         data = change_form_data(client, article)
         text = next(key for key in data if "textblock" in key and key.endswith("-text"))
@@ -184,14 +228,16 @@ def measure(repeat: int, saves: int) -> None:
             response = client.post(change_url(article), data)
         if number:  # the first keeps the article's first revision: not the typical save
             took.append(time.perf_counter() - started)
+            sql.append(sum(float(query["time"]) for query in queries.captured_queries))
             counted.append(len(queries))
             statuses.append(response.status_code)
-    took.sort()
     results.append(
         {
             "key": "save",
             "title": "Save of a ten-block article (change form)",
-            "ms": round(1000 * took[len(took) // 2], 1),
+            "ms": round(1000 * median(took), 1),
+            "sql_ms": round(1000 * median(sql), 1),
+            "rows": 0,
             "queries": max(counted),
             "status": max(statuses),
         }
@@ -210,11 +256,18 @@ def merged(rounds: list[dict]) -> dict:
             rows[0]
             | {
                 "ms": median(row["ms"] for row in rows),
+                "sql_ms": median(row["sql_ms"] for row in rows),
+                "rows": max(row["rows"] for row in rows),
                 "queries": max(row["queries"] for row in rows),
                 "status": max(row["status"] for row in rows),
             }
         )
     return {"articles": rounds[0]["articles"], "results": results}
+
+
+def cell(row: dict) -> str:
+    rows = f"; {row['rows']} rows" if row["rows"] else ""
+    return f"{row['ms']} ({row['sql_ms']} in {row['queries']}{rows})"
 
 
 def run_in(env: dict, code: str) -> dict:
@@ -239,6 +292,9 @@ def main() -> int:
         pictures = args.pictures * size // max(sizes)
         seeding = f"from benchmarks.admin import seed_pictures; seed_pictures({pictures})"
         print(run_in(env, seeding))
+        readers = args.readers * size // max(sizes)
+        seeding = f"from benchmarks.admin import seed_readers; seed_readers({readers})"
+        print(run_in(env, seeding))
         analyse = "from django.db import connection; connection.cursor().execute('ANALYZE')"
         manage(env, "shell", "-c", analyse)  # fresh statistics, as autovacuum would keep
         manage(env, "shell", "-c", "from django.core.cache import cache; cache.clear()")
@@ -254,13 +310,14 @@ def main() -> int:
     small, large = sizes[0], sizes[-1]
     titles = [(row["key"], row["title"]) for row in runs[small]["results"]]
     by_key = {size: {row["key"]: row for row in runs[size]["results"]} for size in sizes}
-    head = " | ".join(f"{size:,} articles: ms (queries)" for size in sizes)
+    head = " | ".join(f"{size:,} articles: ms (SQL ms in queries; rows)" for size in sizes)
     lines = [
         f"## Admin lists and the save at {' and '.join(f'{s:,}' for s in sizes)} articles"
         + (f" ({args.label})" if args.label else ""),
         "",
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `{git('rev-parse', '--short', 'HEAD')}`, "
-        f"PostgreSQL + Redis on localhost, pictures in proportion ({args.pictures:,} at the "
+        f"PostgreSQL + Redis on localhost, pictures and readers in proportion ({args.pictures:,} "
+        f"and {args.readers:,} at the "
         f"largest size), DEBUG off, one process "
         f"(Django's test client, no server); in {args.rounds} interleaved rounds, the median "
         f"of each round's median of {args.repeat} requests after two warm-ups ({args.saves} "
@@ -271,7 +328,7 @@ def main() -> int:
         "| --- | " + " | ".join("---" for _ in sizes) + " | --- |",
     ]
     for key, title in titles:
-        cells = [f"{by_key[s][key]['ms']} ({by_key[s][key]['queries']})" for s in sizes]
+        cells = [cell(by_key[s][key]) for s in sizes]
         ratio = by_key[large][key]["ms"] / max(by_key[small][key]["ms"], 0.1)
         bad = [s for s in sizes if by_key[s][key]["status"] not in (200, 302)]
         mark = " ✗ " + ", ".join(str(by_key[s][key]["status"]) for s in bad) if bad else ""

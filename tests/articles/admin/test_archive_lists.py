@@ -159,3 +159,31 @@ def test_a_long_list_says_it_shows_more_than_it_counted_and_pages_on(editor_clie
     assert listed(editor_client, CHANGELIST_URL + "?q=story&p=8") == {"Story 14", "Story 15"}
     html = editor_client.get(CHANGELIST_URL + "?q=story&p=8").content.decode()
     assert "More than" not in html and "16 articles" in html  # counted to the end from there
+
+
+def plan_of(queryset) -> str:
+    """The plan PostgreSQL makes for finding the rows of `queryset` (in no order) if it may read
+    no table whole: an index in it is one the query can use, however small the table."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    return queryset.order_by().explain()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+@pytest.mark.parametrize(
+    ("url", "index"),
+    [
+        ("?q=jane.doe", "user_email_trigrams"),
+        ("?q=Doe", "user_name_trigrams"),
+        ("?is_staff__exact=1", "user_staff"),
+        ("?is_superuser__exact=1", "user_superuser"),
+        ("?is_active__exact=0", "user_inactive"),
+    ],
+)
+def test_the_readers_list_finds_and_filters_through_indexes(editor_client, url, index):
+    make_staff(email="jane.doe@example.com", name="Jane Doe")
+
+    response = editor_client.get(f"{READERS_URL}{url}")
+
+    assert response.status_code == 200
+    assert index in plan_of(response.context["cl"].queryset)
