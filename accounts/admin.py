@@ -1,5 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 
 from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
 from accounts.models import User
@@ -35,3 +39,22 @@ class UserAdmin(ArchiveListAdminMixin, InvalidFormStatusAdminMixin, DjangoUserAd
     list_filter = ["is_staff", "is_superuser", "is_active"]
     search_fields = ["email", "name"]
     ordering = ["email"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """An address typed whole finds its account through the unique index on addresses;
+        anything else, or an address no account has, is looked for in addresses and names
+        (through trigram indexes on PostgreSQL: migration 0005)."""
+        term = search_term.strip()
+        if is_email_address(term):
+            account = queryset.filter(Exact(Lower("email"), term.lower()))
+            if account.exists():
+                return account, False
+        return super().get_search_results(request, queryset, search_term)
+
+
+def is_email_address(text: str) -> bool:
+    try:
+        validate_email(text)
+    except ValidationError:
+        return False
+    return True

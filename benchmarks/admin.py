@@ -211,8 +211,11 @@ def measure(repeat: int, saves: int) -> None:
         ("readers", "Readers", readers),
         ("readers_filtered", "Readers, staff", f"{readers}?is_staff__exact=1"),
         ("readers_searched", "Readers, searched (a common word)", f"{readers}?q=reader"),
-        ("readers_searched_one", "Readers, searched (one reader)",
+        ("readers_subscribers", "Readers, subscribers", f"{readers}?subscriber=yes"),
+        ("readers_searched_one", "Readers, searched (an address)",
          f"{readers}?q=reader0000500@readers.example"),
+        ("readers_searched_part", "Readers, searched (part of an address)",
+         f"{readers}?q=reader0000500"),
         ("revisions", "An article's revisions", revisions),
     ]  # fmt: skip
     results = []

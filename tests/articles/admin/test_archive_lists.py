@@ -187,3 +187,17 @@ def test_the_readers_list_finds_and_filters_through_indexes(editor_client, url, 
 
     assert response.status_code == 200
     assert index in plan_of(response.context["cl"].queryset)
+
+
+def test_a_whole_address_finds_its_account_and_a_part_finds_every_one_holding_it(editor_client):
+    for email in ["ann@example.com", "joann@example.com", "ann@example.org"]:
+        make_staff(email=email)
+
+    def readers(term):
+        html = editor_client.get(READERS_URL, {"q": term}).content.decode()
+        return set(re.findall(r'<th class="field-email"><a [^>]*>([^<]*)</a>', html))
+
+    assert readers("Ann@Example.com") == {"ann@example.com"}
+    assert readers("ann@example") == {"ann@example.com", "joann@example.com", "ann@example.org"}
+    # An address no account has is looked for as a part of the others'.
+    assert readers("nn@example.org") == {"ann@example.org"}
