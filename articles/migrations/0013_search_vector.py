@@ -14,6 +14,7 @@ from django.contrib.postgres.search import SearchVector
 from django.db import migrations, models
 
 import articles.search
+from foundation.migration_operations import AddStoredGeneratedField
 
 CONFIG = "english"
 
@@ -61,7 +62,7 @@ class Migration(migrations.Migration):
     dependencies = [("articles", "0012_section_listing")]
 
     operations = [
-        migrations.AddField(
+        AddStoredGeneratedField(
             model_name="article",
             name="search_vector",
             field=models.GeneratedField(

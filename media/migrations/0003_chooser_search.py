@@ -6,6 +6,7 @@ from django.contrib.postgres.indexes import GinIndex
 import django.contrib.postgres.search
 import django.db.models.functions.text
 import foundation.search
+from foundation.migration_operations import AddStoredGeneratedField
 from django.conf import settings
 from django.db import migrations, models
 
@@ -32,7 +33,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
+        AddStoredGeneratedField(
             model_name='image',
             name='search_vector',
             field=models.GeneratedField(db_persist=True, expression=foundation.search.TextSearchVector(django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.SearchVector('caption', config='english', weight='A'), '||', django.contrib.postgres.search.SearchVector('alt_text', config='english', weight='B'), django.contrib.postgres.search.SearchConfig('english')), '||', django.contrib.postgres.search.SearchVector(django.db.models.functions.text.Replace('credit', models.Value('/'), models.Value(' ')), config='english', weight='C'), django.contrib.postgres.search.SearchConfig('english')), '||', django.contrib.postgres.search.SearchVector('copyright_holder', config='english', weight='C'), django.contrib.postgres.search.SearchConfig('english'))), null=True, output_field=django.contrib.postgres.search.SearchVectorField(null=True)),
