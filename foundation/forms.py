@@ -129,15 +129,15 @@ class ClockTimeField(forms.SplitDateTimeField):
         first, second = typed.replace(tzinfo=zone, fold=0), typed.replace(tzinfo=zone, fold=1)
         if first.utcoffset() == second.utcoffset():
             return first
-        said = f"{typed:%H:%M} on {typed:%-d %B %Y}"
+        said, name = f"{typed:%H:%M} on {typed:%-d %B %Y}", timezone.get_current_timezone_name()
         if first.utcoffset() > second.utcoffset():
             message = (
-                f"{said} happens twice in {zone.key}, as the clocks go back that night: "
+                f"{said} happens twice in {name}, as the clocks go back that night: "
                 "type a time before or after that hour."
             )
         else:
             message = (
-                f"{said} does not happen in {zone.key}: the clocks go forward over it. "
+                f"{said} does not happen in {name}: the clocks go forward over it. "
                 "Type a time after it."
             )
         raise ValidationError(message, code="ambiguous_timezone")
