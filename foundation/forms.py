@@ -17,6 +17,7 @@ from django.contrib.admin.widgets import (
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.text import capfirst
 
 
 class InvalidFormStatusMixin:
@@ -153,8 +154,21 @@ def shown_instant(shown) -> datetime | None:
 
 
 class ClockTimesAdminMixin:
-    """For ModelAdmins and inlines: their dates and times are `ClockTimeField`s."""
+    """For ModelAdmins and inlines: their dates and times are `ClockTimeField`s, whose date and
+    time inputs are named for screen readers (`clock_nouns`: "Send" makes "Send date
+    (Europe/London)") and whose help says which zone they are typed in."""
 
     formfield_overrides = {
         models.DateTimeField: {"form_class": ClockTimeField, "widget": ClockTimeWidget}
     }
+    clock_nouns: dict[str, str] = {}  # a time field's name: what its inputs are called
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and isinstance(formfield.widget, ClockTimeWidget):
+            formfield.widget.name_parts(
+                self.clock_nouns.get(db_field.name, capfirst(db_field.verbose_name))
+            )
+            zone = timezone.get_current_timezone_name()
+            formfield.help_text = f"{db_field.help_text} Type it in {zone}, the site's time zone."
+        return formfield

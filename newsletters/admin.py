@@ -14,10 +14,9 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
-from foundation.forms import ClockTimesAdminMixin, ClockTimeWidget, InvalidFormStatusAdminMixin
+from foundation.forms import ClockTimesAdminMixin, InvalidFormStatusAdminMixin
 
 from .delivery import suppression_lift
 from .models import (
@@ -218,20 +217,11 @@ KINDS = {kind.value for kind in RecipientKind}
 
 
 class SendForm(forms.ModelForm):
-    """A send's own fields; the send time's date and time inputs named for screen readers, and
-    said to be in the site's time zone."""
+    """A send's own fields (its time's inputs are named by `NewsletterSendAdmin`)."""
 
     class Meta:
         model = NewsletterSend
         fields = ["newsletter", "kind", "article", "subject", "preheader", "intro", "send_at"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields.get("send_at")
-        zone = timezone.get_current_timezone_name()
-        if field is not None and isinstance(field.widget, ClockTimeWidget):
-            field.widget.name_parts("Send")
-            field.help_text = f"{field.help_text} In {zone}, the site's time zone."
 
     def clean(self):
         cleaned = super().clean()
@@ -258,6 +248,7 @@ class NewsletterSendAdmin(InvalidFormStatusAdminMixin, ClockTimesAdminMixin, adm
     inlines = [DigestItemInline]
     change_form_template = "admin/newsletters/newslettersend/change_form.html"
     form = SendForm
+    clock_nouns = {"send_at": "Send"}
     fieldsets = [
         (None, {"fields": ["newsletter", "kind", "article"]}),
         ("The email", {"fields": ["subject", "preheader", "intro"]}),

@@ -12,6 +12,7 @@ from .change_form import ChangeFormAdminMixin
 from .changelist import ArticleListAdminMixin
 from .corrections import CorrectionsAdminMixin
 from .editor_policy import EditorPolicyAdminMixin
+from .forms import TIME_FIELDS
 from .links import ArticleLinksAdminMixin
 from .previews import PreviewsAdminMixin
 from .review import ReviewAdminMixin
@@ -42,6 +43,8 @@ class ArticleAdmin(
     check the saved article and the editor's permission. The list's actions call the same
     services.
     """
+
+    clock_nouns = TIME_FIELDS
 
     class Media:
         css = {"all": ["newsroom/admin.css", "newsroom/admin-review.css"]}

@@ -5,11 +5,10 @@ Editors add them, everyone with the article sees them; every write goes through
 """
 
 from django.contrib import admin
-from django.utils import timezone
 
 from articles.corrections import correction_delete, correction_save, may_correct
 from articles.models import Correction
-from foundation.forms import ClockTimesAdminMixin, ClockTimeWidget
+from foundation.forms import ClockTimesAdminMixin
 
 
 class CorrectionInline(ClockTimesAdminMixin, admin.StackedInline):
@@ -22,16 +21,7 @@ class CorrectionInline(ClockTimesAdminMixin, admin.StackedInline):
     fields = ["kind", "text", "published_at"]
     verbose_name = "correction or clarification"
     verbose_name_plural = "Corrections and clarifications (shown on the article and /corrections/)"
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "published_at" and isinstance(formfield.widget, ClockTimeWidget):
-            # The admin's split date and time inputs share one label: name each, and say which
-            # zone the time is typed in, as the article's own times do (`ArticleForm`).
-            formfield.widget.name_parts("Correction")
-            zone = timezone.get_current_timezone_name()
-            formfield.help_text = f"{db_field.help_text} Type it in {zone}, the site's time zone."
-        return formfield
+    clock_nouns = {"published_at": "Correction"}
 
     def has_add_permission(self, request, obj=None):
         return may_correct(request.user) and obj is not None and obj.is_live

@@ -19,9 +19,9 @@ from django.utils.html import format_html
 from articles import revisions
 from articles.models import Article
 from articles.services import describe_time
-from foundation.forms import ClockTimeWidget
 
-# The time fields, and what their date and time inputs are called for screen readers.
+# The time fields, and what their date and time inputs are called for screen readers
+# (`ArticleAdmin.clock_nouns`).
 TIME_FIELDS = {"published_at": "Publish", "unpublish_at": "Unpublish"}
 # The review controls' button that sends an article in review back with the note.
 SEND_BACK = "_send_back"
@@ -92,12 +92,10 @@ class ArticleForm(forms.ModelForm):
         self.later_save = None
         hold_rows(self)  # the section and lead image, read with the article (`get_queryset`)
         zone = timezone.get_current_timezone_name()
-        for name, noun in TIME_FIELDS.items():
+        for name in TIME_FIELDS:
             field = self.fields.get(name)  # absent when read-only (no publish permission)
             if field is None:
                 continue
-            if isinstance(field.widget, ClockTimeWidget):  # not in a form made outside the admin
-                field.widget.name_parts(noun)
             saved = getattr(self.instance, name, None)
             said = f"Saved: {describe_time(saved)}. " if saved else ""
             field.help_text = (
