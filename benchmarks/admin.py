@@ -104,7 +104,6 @@ def seed_pictures(count: int) -> None:
 def seed_readers(count: int) -> None:
     """Add readers' accounts (no password: they cannot log in) until there are `count` of
     them, or take away those added before; a reader's name is two of a few hundred words."""
-    from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
 
     from accounts.models import User
@@ -116,7 +115,7 @@ def seed_readers(count: int) -> None:
         have = count
     first = ["Ann", "Bob", "Cara", "Dev", "Eli", "Fay", "Gus", "Hal", "Ida", "Jon", "Kit", "Lea"]
     rows = [
-        get_user_model()(
+        User(
             email=f"reader{number:07d}@readers.example",
             name=f"{first[number % len(first)]} Reader{number}",
             password=make_password(None),  # unusable: nobody logs in as them
