@@ -38,6 +38,9 @@ class UserAdmin(ArchiveListAdminMixin, InvalidFormStatusAdminMixin, DjangoUserAd
     list_display = ["email", "name", "is_staff", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active"]
     search_fields = ["email", "name"]
+    search_help_text = (
+        "A whole email address finds its account; part of one, or of a name, every match."
+    )
     ordering = ["email"]
 
     def get_search_results(self, request, queryset, search_term):
