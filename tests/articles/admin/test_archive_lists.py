@@ -197,7 +197,8 @@ def test_a_whole_address_finds_its_account_and_a_part_finds_every_one_holding_it
         html = editor_client.get(READERS_URL, {"q": term}).content.decode()
         return set(re.findall(r'<th class="field-email"><a [^>]*>([^<]*)</a>', html))
 
-    assert "A whole email address finds its account" in editor_client.get(READERS_URL).content.decode()
+    page = editor_client.get(READERS_URL).content.decode()
+    assert "A whole email address finds its account" in page  # said under the search box
     assert readers("Ann@Example.com") == {"ann@example.com"}
     assert readers("ann@example") == {"ann@example.com", "joann@example.com", "ann@example.org"}
     # An address no account has is looked for as a part of the others'.
