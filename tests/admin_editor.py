@@ -1,5 +1,7 @@
 """Driving the article editor in the admin from Playwright (see shared TESTING.md's notes)."""
 
+from playwright.sync_api import Error as PlaywrightError
+
 
 def choose(page, select_id, text):
     """Pick `text` in the admin's autocomplete (select2) widget for <select id=select_id>."""
@@ -20,3 +22,16 @@ def log_in_to_admin(page, site_url, email, password):
     page.fill("#id_username", email)
     page.fill("#id_password", password)
     page.click("input[type=submit]")
+
+
+def click_closing_its_window(window, locator):
+    """Click `locator`, a button whose press closes `window` (a chooser's "Choose"), and wait
+    for the close. The window can close before Chromium has answered the click itself, and
+    Playwright then raises on the click although it was done (microsoft/playwright#26900):
+    the close is what is asserted, so that error alone is let pass."""
+    with window.expect_event("close"):
+        try:
+            locator.click()
+        except PlaywrightError:
+            if not window.is_closed():
+                raise

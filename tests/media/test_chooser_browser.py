@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from media.models import Image
-from tests.admin_editor import log_in_to_admin
+from tests.admin_editor import click_closing_its_window, log_in_to_admin
 from tests.articles.admin.posting import member_of
 from tests.axe import serious_violations
 from tests.media.factories import make_image, picture_bytes
@@ -59,8 +59,9 @@ def test_a_journalist_finds_last_weeks_harbour_picture_by_typing(journalist, pag
     chooser.screenshot(path=str(tmp_path / "chooser.png"), full_page=True)
     assert serious_violations(chooser) == []
 
-    with chooser.expect_event("close"):
-        chooser.get_by_role("button", name="Choose “Harbour at dawn”").click()
+    click_closing_its_window(
+        chooser, chooser.get_by_role("button", name="Choose “Harbour at dawn”")
+    )
     harbour = Image.objects.get(caption="Harbour at dawn")
     expect(page.locator("#id_lead_image")).to_have_value(str(harbour.pk))
     expect(page.locator("#id_lead_image + .select2")).to_contain_text("Harbour at dawn")
@@ -120,8 +121,9 @@ def test_two_dropped_pictures_are_described_once_and_one_is_chosen(journalist, p
 
     expect(chooser.locator(".chooser__picture")).to_have_count(2)
     assert Image.objects.count() == 2
-    with chooser.expect_event("close"):
-        chooser.get_by_role("button", name="Choose “The old quay at dawn”").click()
+    click_closing_its_window(
+        chooser, chooser.get_by_role("button", name="Choose “The old quay at dawn”")
+    )
     quay_picture = Image.objects.get(caption="The old quay at dawn")
     assert quay_picture.keywords == "quay, boats"
     expect(page.locator("#id_lead_image")).to_have_value(str(quay_picture.pk))
@@ -134,8 +136,9 @@ def test_a_dropped_picture_the_library_has_is_offered_instead(journalist, page):
     chooser = open_chooser(page)
     drop_files(chooser, "[data-drop]", {"IMG_0042.jpg": data})
     expect(chooser.locator(".chooser__uploads")).to_contain_text("already has this picture")
-    with chooser.expect_event("close"):
-        chooser.get_by_role("button", name="Use the existing picture").click()
+    click_closing_its_window(
+        chooser, chooser.get_by_role("button", name="Use the existing picture")
+    )
     expect(page.locator("#id_lead_image")).to_have_value(str(existing.pk))
     assert Image.objects.count() == 1
 
@@ -164,8 +167,7 @@ def test_two_pictures_dropped_into_the_body_become_image_blocks_once_described(
     quay.get_by_label("Caption").fill("The old quay at dawn")
     gulls.get_by_role("textbox", name="Alt text").fill("Gulls over the harbour wall")
     gulls.get_by_label("Caption").fill("Gulls over the harbour")
-    with chooser.expect_event("close"):
-        chooser.get_by_role("button", name="Add to the library").click()
+    click_closing_its_window(chooser, chooser.get_by_role("button", name="Add to the library"))
 
     expect(selects).to_have_count(blocks_before + 2)
     added = {str(image.pk) for image in Image.objects.all()}

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
-from tests.admin_editor import choose, log_in_to_admin
+from tests.admin_editor import choose, click_closing_its_window, log_in_to_admin
 from tests.axe import serious_violations
 from tests.media.factories import make_image, picture_bytes
 
@@ -39,8 +39,7 @@ def test_the_library_picture_is_chosen_instead_of_a_second_copy(
     window.screenshot(path=str(tmp_path / "duplicate.png"), full_page=True)
     assert serious_violations(window) == []
 
-    with window.expect_event("close"):
-        window.get_by_role("button", name="Use the existing picture").click()
+    click_closing_its_window(window, window.get_by_role("button", name="Use the existing picture"))
 
     expect(page.locator("#id_lead_image")).to_have_value(str(existing.pk))
     expect(page.locator("#id_lead_image + .select2")).to_contain_text("Boats at the old quay")
