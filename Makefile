@@ -30,9 +30,12 @@ run: $(STAMP) var
 ## make test: the whole suite (SQLite and the local-memory cache unless DATABASE_URL/CACHE_URL say
 ## otherwise), in TEST_PROCESSES processes (pytest-xdist): much of it waits on browsers, servers
 ## and clocks, so more processes than cores pay; TEST_PROCESSES=0 runs it in this one process.
+## Bytecode is written (__pycache__, ignored by git) even where PYTHONDONTWRITEBYTECODE is set:
+## else each test process rewrites every test's asserts, and each server and worker the suite
+## starts compiles the project again.
 TEST_PROCESSES ?= 4
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
