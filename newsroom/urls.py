@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from newsroom import health, site_root
+from newsroom import email_webhooks, health, site_root
 
 admin.site.site_header = settings.NEWSROOM_PUBLICATION_NAME
 admin.site.site_title = "Newsroom"
@@ -27,7 +27,7 @@ urlpatterns = [
     path("", include("newsletters.urls")),
     # The email provider's tracking and inbound webhooks (django-anymail), signed or behind
     # basic auth: /anymail/<provider>/tracking/ (README: "Newsletters").
-    path("anymail/", include("anymail.urls")),
+    path("anymail/<path:endpoint>", email_webhooks.webhook, name="email_provider_webhook"),
 ]
 
 

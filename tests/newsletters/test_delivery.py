@@ -2,10 +2,15 @@
 delivered, bounced and complained applied to the recipient, the address suppressed and never
 sent to again; a forged post changes nothing; an event posted twice counts once."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from anymail.signals import AnymailTrackingEvent, EventType, tracking
+from django.conf import settings
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from newsletters.models import (
     NewsletterSend,
@@ -41,7 +46,31 @@ def _post(provider, kind, email, **data):
 
 
 def test_the_webhook_url_is_the_one_documented():
-    assert reverse("anymail:resend_tracking_webhook") == WEBHOOK
+    assert reverse("email_provider_webhook", args=["resend/tracking/"]) == WEBHOOK
+    assert resolve(WEBHOOK[len("/anymail") :], urlconf="anymail.urls").url_name == (
+        "resend_tracking_webhook"
+    )
+
+
+def test_the_site_loads_no_providers_webhooks_until_one_is_called():
+    # A fresh process that has loaded all of the site's URLs (svix is Resend's).
+    code = (
+        "import sys, django; django.setup(); from django.urls import resolve; resolve('/');"
+        "print('svix' in sys.modules, 'anymail.urls' in sys.modules)"
+    )
+    out = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+        [sys.executable, "-c", code],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_an_address_no_provider_has_is_404():
+    assert Client().post("/anymail/nobody/tracking/").status_code == 404
 
 
 def test_delivered_bounced_and_complained_are_applied(provider, sent):
