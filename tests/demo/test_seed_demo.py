@@ -11,11 +11,7 @@ from django.core.management.base import CommandError
 
 from articles import services
 from articles.models import (
-    Article,
-    Author,
     Section,
-    Tag,
-    TextBlock,
 )
 from demo import content
 from media.models import Image
@@ -48,43 +44,6 @@ def stored_files(root):
 
 def printed_logins(output):
     return {role: (email, password) for role, email, password in LOGIN_LINE.findall(output)}
-
-
-def test_second_run_creates_and_changes_nothing(uploads):
-    seed_demo()
-    counts, files = row_counts(), stored_files(uploads)
-    articles = list(Article.objects.order_by("pk").values())
-
-    output = seed_demo()
-
-    assert row_counts() == counts
-    assert stored_files(uploads) == files
-    assert list(Article.objects.order_by("pk").values()) == articles
-    assert "Nothing new" in output
-
-
-def test_second_run_keeps_what_journalists_edited():
-    seed_demo()
-    article = Article.objects.get(slug="ferry-fares-rise-to-close-transport-gap")
-    article.headline = "Ferry fares: the board decides tonight"
-    article.save()
-    TextBlock.objects.filter(parent=article).update(text="<p>Rewritten by the desk.</p>")
-    Section.objects.filter(slug="sport").update(description="Edited.")
-    Author.objects.filter(slug="maren-holt").update(bio="Edited.")
-    Tag.objects.filter(slug="football").update(name="Soccer")
-    Image.objects.filter(pk=article.lead_image_id).update(caption="Edited.")
-
-    seed_demo()
-
-    article.refresh_from_db()
-    assert article.headline == "Ferry fares: the board decides tonight"
-    assert set(TextBlock.objects.filter(parent=article).values_list("text", flat=True)) == {
-        "<p>Rewritten by the desk.</p>"
-    }
-    assert Section.objects.get(slug="sport").description == "Edited."
-    assert Author.objects.get(slug="maren-holt").bio == "Edited."
-    assert Tag.objects.get(slug="football").name == "Soccer"
-    assert Image.objects.get(pk=article.lead_image_id).caption == "Edited."
 
 
 def test_journalist_joins_the_group_without_changing_what_it_may_do(client):
