@@ -36,7 +36,10 @@
     const words = countWords()
     const perMinute = Number(counter.dataset.wordsPerMinute) || 230
     const minutes = Math.max(1, Math.round(words / perMinute))
-    counter.textContent = `${words.toLocaleString("en")} word${words === 1 ? "" : "s"} · ${minutes} min read`
+    const text = `${words.toLocaleString("en")} word${words === 1 ? "" : "s"} · ${minutes} min read`
+    // Written only when it changes: the counter is in the body this watches for changes, and
+    // writing it each time would count again at every frame for as long as the form is open.
+    if (counter.textContent !== text) counter.textContent = text
   }
 
   const CLEANED = Symbol("cleaned")
