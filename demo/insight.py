@@ -1,22 +1,28 @@
 """The demo's paywall insight: events drawn from `content/insight.toml`, written by `seed_demo`.
 
-Readers come to each published article from the day it went out, fewer each day after; a share
-of those reading a metered article have used up their meter and meet its wall, and
-subscribers-only articles show everyone but subscribers theirs. A story names one article's
-walls and what came of them exactly (the harbour-front article turned 14 walls into 2
-subscriptions): its conversions are attributed to its walls, as the site attributes them. The
-events are drawn by a seeded generator, through the ORM (SQLite too); then the finished days
-are rolled up and the meter demand made, as the hourly task would have (`insight.rollups`).
+Readers come to each published article from the day it went out, fewer each day after, half of
+them regulars who come back to other articles. The meter is kept as the site keeps it: a reader
+meets a metered article's wall once they have read their month's allowance of other metered
+articles (`NEWSROOM_METER_ANONYMOUS`, `_REGISTERED`), so that the meter's what-if, drawn from
+what readers wanted, agrees with the walls they met; subscribers-only articles show everyone
+but subscribers their wall. A story names one article's walls and what came of them exactly
+(the harbour-front article turned 14 walls into 2 subscriptions): each of its walled readers
+read their allowance of other articles first, and its conversions are attributed to its walls,
+as the site attributes them. The events are drawn by a seeded generator, through the ORM
+(SQLite too); then the finished days are rolled up and the meter demand made, as the hourly
+task would have (`insight.rollups`).
 """
 
 from __future__ import annotations
 
 import random
 import tomllib
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils import timezone
 
@@ -55,7 +61,6 @@ class Story:
 class DemoInsight:
     days: int
     readers_per_day: tuple[int, int]
-    walled_share: float
     stories: tuple[Story, ...]
 
 
@@ -68,7 +73,6 @@ def read_insight(root: Path | None = None) -> DemoInsight:
         return DemoInsight(
             days=int(data["days"]),
             readers_per_day=(int(low), int(high)),
-            walled_share=float(data["walled_share"]),
             stories=tuple(Story(**story) for story in data.get("stories", ())),
         )
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:
@@ -109,15 +113,28 @@ class Draw:
         return start + (end - start) * self.random.random()
 
 
-def shown(*, article: Article, reader: dict, walled_share: float, draw: Draw) -> dict:
-    """Return what `reader` was shown of `article`: the text, or a wall and why."""
-    if article.access == "free" or reader["reader_kind"] == ReaderKind.SUBSCRIBER:
-        return {"kind": Kind.READ}
-    if article.access == "subscribers":
-        return {"kind": Kind.WALL, "detail": "subscribers_only"}
-    if draw.random.random() < walled_share:
+class Meter:
+    """The metered articles each reader has read in each month, and what that shows them."""
+
+    def __init__(self):
+        self.allowance = {
+            ReaderKind.ANONYMOUS: settings.NEWSROOM_METER_ANONYMOUS,
+            ReaderKind.REGISTERED: settings.NEWSROOM_METER_REGISTERED,
+        }
+        self.read = defaultdict(set)  # (reader, month) -> metered articles read
+
+    def shown(self, *, article: Article, reader: dict, at: datetime) -> dict:
+        """Return what `reader` was shown of `article` at `at`: the text, or a wall and why."""
+        if article.access == "free" or reader["reader_kind"] == ReaderKind.SUBSCRIBER:
+            return {"kind": Kind.READ}
+        if article.access == "subscribers":
+            return {"kind": Kind.WALL, "detail": "subscribers_only"}
+        local = timezone.localtime(at)
+        read = self.read[reader.get("user_id") or reader["visitor"], local.year, local.month]
+        if article.pk in read or len(read) < self.allowance[reader["reader_kind"]]:
+            read.add(article.pk)
+            return {"kind": Kind.READ}
         return {"kind": Kind.WALL, "detail": "meter_exhausted"}
-    return {"kind": Kind.READ}
 
 
 def insight_seed(*, insight: DemoInsight, now: datetime | None = None) -> int:
@@ -129,44 +146,61 @@ def insight_seed(*, insight: DemoInsight, now: datetime | None = None) -> int:
     since = now - timedelta(days=insight.days)
     stories = {story.article: story for story in insight.stories}
     draw = Draw(seed=2026)
-    events, walls_of_stories = [], []
-    for article in Article.objects.published(at=now).order_by("published_at", "pk"):
-        where = {"article_id": article.pk, "section_id": article.section_id}
-        where["access"] = article.access
-        story = stories.get(article.slug)
+    published = list(Article.objects.published(at=now).order_by("published_at", "pk"))
+    visits, events, walls_of_stories = [], [], []  # visits: (when, article, reader)
+    for article in published:
         start = max(article.published_at, since)
         for day in range((now - start).days + 1):
             begins = start + timedelta(days=day)
             low, high = insight.readers_per_day
             for _ in range(draw.random.randint(low, high) // (1 + day)):
-                reader = draw.reader()
-                what = shown(
-                    article=article, reader=reader, walled_share=insight.walled_share, draw=draw
-                )
-                if story is not None and what["kind"] == Kind.WALL:
-                    what = {"kind": Kind.READ}  # the story's walls are its own, below
                 at = draw.moment(begins, min(begins + timedelta(days=1), now))
-                events.append(Event(at=at, **where, **reader, **what))
+                visits.append((at, article, draw.reader()))
+        story = stories.get(article.slug)
         if story is not None:
-            # Met at least ten minutes ago, so that what followed has happened too.
-            latest = max(start, now - timedelta(minutes=10))
-            for _ in range(story.walls):
-                wall = Event(
-                    at=draw.moment(start, latest),
-                    kind=Kind.WALL,
-                    detail="meter_exhausted",
-                    **where,
-                    **draw.reader(ReaderKind.ANONYMOUS),
-                )
-                events.append(wall)
-                walls_of_stories.append((story, wall))
+            reads, walls = story_walls(story, article, published, draw, start=start, now=now)
+            events += reads
+            walls_of_stories += [(story, wall) for wall in walls]
+    meter = Meter()
+    for at, article, reader in sorted(visits, key=lambda visit: visit[0]):
+        what = meter.shown(article=article, reader=reader, at=at)
+        if article.slug in stories and what["kind"] == Kind.WALL:
+            continue  # the story's walls are its own
+        events.append(Event(at=at, **facts_of(article), **reader, **what))
+    events += [wall for _story, wall in walls_of_stories]
     Event.objects.bulk_create(events)
-    Event.objects.bulk_create(story_conversions(walls_of_stories))
+    conversions = Event.objects.bulk_create(story_conversions(walls_of_stories))
     days_roll_up(now=now)
     meter_demands_make(now=now)
-    return len(events) + sum(
-        sum(getattr(story, name) for name, _, _ in STEPS) for story in stories.values()
-    )
+    return len(events) + len(conversions)
+
+
+def facts_of(article: Article) -> dict:
+    return {"article_id": article.pk, "section_id": article.section_id, "access": article.access}
+
+
+def story_walls(story, article, published, draw, *, start, now) -> tuple[list, list]:
+    """Return the reads and walls of `story`'s walled readers: each an anonymous reader who read
+    their month's allowance of other metered articles, then met the story's wall."""
+    # Met at least ten minutes ago, so that what followed has happened too.
+    latest = max(start, now - timedelta(minutes=10))
+    others = [other for other in published if other.access == "metered" and other != article]
+    reads, walls = [], []
+    for _ in range(story.walls):
+        reader = draw.reader(ReaderKind.ANONYMOUS)
+        at = draw.moment(start, latest)
+        month_began = timezone.localtime(at).replace(
+            day=1, hour=0, minute=0, second=0, microsecond=0
+        )
+        readable = [other for other in others if other.published_at < at]
+        allowance = min(settings.NEWSROOM_METER_ANONYMOUS, len(readable))
+        for other in draw.random.sample(readable, allowance):
+            read_at = draw.moment(max(other.published_at, month_began), at)
+            reads.append(Event(at=read_at, kind=Kind.READ, **facts_of(other), **reader))
+        walls.append(
+            Event(at=at, kind=Kind.WALL, detail="meter_exhausted", **facts_of(article), **reader)
+        )
+    return reads, walls
 
 
 def story_conversions(walls_of_stories: list[tuple[Story, Event]]) -> list[Event]:

@@ -8,6 +8,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.db.models import Sum
@@ -26,7 +27,7 @@ from articles.models import (
     TextBlock,
 )
 from insight.figures import figures_of_events
-from insight.models import DailyFigures, Event, MeterDemand, RolledUpDay
+from insight.models import DailyFigures, Event, MeterDemand, ReaderKind, RolledUpDay
 from insight.rollups import day_start, last_finished_day
 from media.models import Image
 from subscriptions.models import Plan
@@ -204,3 +205,22 @@ class TheSeededDemo(TestCase):
         assert RolledUpDay.objects.filter(day=last).exists()
         # The meter's what-if has readers who wanted more than one article.
         assert MeterDemand.objects.filter(readers__gt=0, articles__gt=1).exists()
+
+    def test_the_meters_what_if_agrees_with_the_walls_readers_met(self):
+        # Whoever met a used-up meter's wall wanted more than the allowance, and whoever wanted
+        # more met it: the what-if's bar at today's allowance is the walls readers met.
+        allowance = {
+            ReaderKind.ANONYMOUS: settings.NEWSROOM_METER_ANONYMOUS,
+            ReaderKind.REGISTERED: settings.NEWSROOM_METER_REGISTERED,
+        }
+        rows = MeterDemand.objects.all()
+        months = {(row.month, row.reader_kind) for row in rows}
+        assert {kind for _month, kind in months} == set(allowance)
+        walled_in_all = 0
+        for month, kind in months:
+            of_month = [row for row in rows if (row.month, row.reader_kind) == (month, kind)]
+            wanted_more = sum(row.readers for row in of_month if row.articles > allowance[kind])
+            walled = sum(row.walled for row in of_month)
+            assert wanted_more == walled, (month, kind)
+            walled_in_all += walled
+        assert walled_in_all > 0
