@@ -123,6 +123,14 @@ def test_the_reconciliation_line_says_whether_provider_and_events_agree(client, 
     assert "They differ by 1" in response.text
     assert "1 after a wall, 1 after no wall" in response.text
 
+    # The development checkout's subscriptions (no payment) are in the table, not in the check.
+    converted(Kind.SUBSCRIPTION, user_id=78, detail=Subscription.Source.MANUAL)
+    response = client.get(REPORT)
+    assert (
+        "the development checkout (no payment) started 1: the table above counts it, this "
+        "check leaves it out of both sides."
+    ) in " ".join(response.text.split())
+
 
 def test_the_funnel_is_an_svg_with_its_numbers_also_in_a_table(client, editor):
     article = make_article()
