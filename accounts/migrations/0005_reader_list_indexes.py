@@ -11,26 +11,13 @@ from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 from django.db.models.functions import Upper
 
-
-def trigram_indexes():
-    return [
-        GinIndex(OpClass(Upper(field), name="gin_trgm_ops"), name=f"user_{field}_trigrams")
-        for field in ("email", "name")
-    ]
+from foundation.migration_operations import AddIndexesOnPostgreSQL
 
 
-def add(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        user = apps.get_model("accounts", "User")
-        for index in trigram_indexes():
-            schema_editor.add_index(user, index)
-
-
-def remove(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        user = apps.get_model("accounts", "User")
-        for index in trigram_indexes():
-            schema_editor.remove_index(user, index)
+TRIGRAM_INDEXES = [
+    GinIndex(OpClass(Upper(field), name="gin_trgm_ops"), name=f"user_{field}_trigrams")
+    for field in ("email", "name")
+]
 
 
 class Migration(migrations.Migration):
@@ -59,5 +46,5 @@ class Migration(migrations.Migration):
             ),
         ),
         TrigramExtension(),  # on PostgreSQL only, as the indexes below
-        migrations.RunPython(add, remove),
+        AddIndexesOnPostgreSQL("user", TRIGRAM_INDEXES),
     ]

@@ -8,6 +8,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import migrations
 
+from foundation.migration_operations import AddIndexesOnPostgreSQL
+
 CONFIG = "english"
 
 
@@ -25,21 +27,7 @@ def indexes():
     ]
 
 
-def add(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        article = apps.get_model("articles", "Article")
-        for index in indexes():
-            schema_editor.add_index(article, index)
-
-
-def remove(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        article = apps.get_model("articles", "Article")
-        for index in indexes():
-            schema_editor.remove_index(article, index)
-
-
 class Migration(migrations.Migration):
     dependencies = [("articles", "0004_journalists_and_editors")]
 
-    operations = [migrations.RunPython(add, remove)]
+    operations = [AddIndexesOnPostgreSQL("article", indexes())]

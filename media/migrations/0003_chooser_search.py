@@ -6,23 +6,9 @@ from django.contrib.postgres.indexes import GinIndex
 import django.contrib.postgres.search
 import django.db.models.functions.text
 import foundation.search
-from foundation.migration_operations import AddStoredGeneratedField
+from foundation.migration_operations import AddIndexesOnPostgreSQL, AddStoredGeneratedField
 from django.conf import settings
 from django.db import migrations, models
-
-
-def search_index():
-    return GinIndex(fields=["search_vector"], name="image_search")
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.add_index(apps.get_model("media", "Image"), search_index())
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.remove_index(apps.get_model("media", "Image"), search_index())
 
 
 class Migration(migrations.Migration):
@@ -50,5 +36,7 @@ class Migration(migrations.Migration):
                 name="image_rights_end",
             ),
         ),
-        migrations.RunPython(forwards, backwards),
+        AddIndexesOnPostgreSQL(
+            "image", [GinIndex(fields=["search_vector"], name="image_search")]
+        ),
     ]

@@ -12,6 +12,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import migrations, models
 
 import foundation.search
+from foundation.migration_operations import AddIndexesOnPostgreSQL, RemoveIndexesOnPostgreSQL
 
 
 class OnPostgreSQL(migrations.SeparateDatabaseAndState):
@@ -29,18 +30,7 @@ class OnPostgreSQL(migrations.SeparateDatabaseAndState):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
-def search_index():
-    return GinIndex(fields=["search_vector"], name="image_search")
-
-
-def add_search_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.add_index(apps.get_model("media", "Image"), search_index())
-
-
-def remove_search_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.remove_index(apps.get_model("media", "Image"), search_index())
+SEARCH_INDEX = GinIndex(fields=["search_vector"], name="image_search")  # as 0003 made it
 
 
 class Migration(migrations.Migration):
@@ -60,7 +50,7 @@ class Migration(migrations.Migration):
             ),
         ),
         # Dropped before the column, so that going back finds it where 0003 left it.
-        migrations.RunPython(remove_search_index, add_search_index),
+        RemoveIndexesOnPostgreSQL("image", [SEARCH_INDEX]),
         OnPostgreSQL(
             migrations.RemoveField(model_name="image", name="search_vector"),
             migrations.AddField(
@@ -110,5 +100,5 @@ class Migration(migrations.Migration):
                 ),
             ),
         ),
-        migrations.RunPython(add_search_index, remove_search_index),
+        AddIndexesOnPostgreSQL("image", [SEARCH_INDEX]),
     ]
