@@ -176,10 +176,19 @@ def insight_seed(*, insight: DemoInsight, now: datetime | None = None) -> int:
 
 
 def facts_of(article: Article) -> dict:
+    """What every event keeps of its article."""
     return {"article_id": article.pk, "section_id": article.section_id, "access": article.access}
 
 
-def story_walls(story, article, published, draw, *, start, now) -> tuple[list, list]:
+def story_walls(
+    story: Story,
+    article: Article,
+    published: list[Article],
+    draw: Draw,
+    *,
+    start: datetime,
+    now: datetime,
+) -> tuple[list[Event], list[Event]]:
     """Return the reads and walls of `story`'s walled readers: each an anonymous reader who read
     their month's allowance of other metered articles, then met the story's wall."""
     # Met at least ten minutes ago, so that what followed has happened too.
