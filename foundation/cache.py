@@ -18,10 +18,13 @@ One warning per outage and process, and one line when Redis answers again.
 """
 
 import logging
+import pickle
 import time
 
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.exceptions import ImproperlyConfigured
 from django_redis.cache import RedisCache
+from django_redis.client import DefaultClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -52,6 +55,30 @@ def _missed(operation, args, kwargs):
     return None
 
 
+class PickleFirstClient(DefaultClient):
+    """django-redis's client, reading a pickled value without first trying it as an integer.
+
+    django-redis writes an integer as its digits and any other value as a pickle (with no
+    compressor, as this project configures it). Its `decode` tries `int(value)` first, and on a
+    pickle that raises a ValueError whose message holds the value's whole repr: 7–9 µs for
+    each value of every page's round trip (`benchmarks/RESULTS.md`). A pickle of protocol 2 or
+    later starts with the PROTO opcode, which no integer's digits do; anything else is left to
+    django-redis.
+    """
+
+    def __init__(self, server, params, backend):
+        options = params.get("OPTIONS") or {}
+        for option in ("SERIALIZER", "COMPRESSOR"):
+            if option in options:
+                raise ImproperlyConfigured(f"{type(self).__name__} reads pickles: no {option}.")
+        super().__init__(server, params, backend)
+
+    def decode(self, value):
+        if type(value) is bytes and value[:1] == pickle.PROTO:
+            return pickle.loads(value)  # noqa: S301 (our own writes, as django-redis's own loads)
+        return super().decode(value)
+
+
 class BreakerRedisCache(RedisCache):
     """django-redis's cache, failing fast for a moment after Redis fails.
 
@@ -65,6 +92,7 @@ class BreakerRedisCache(RedisCache):
         self.breaker_seconds = float(options.pop("BREAKER_SECONDS", DEFAULT_BREAKER_SECONDS))
         # Errors come to us: `IGNORE_EXCEPTIONS` would turn them into silent misses.
         options["IGNORE_EXCEPTIONS"] = False
+        options.setdefault("CLIENT_CLASS", "foundation.cache.PickleFirstClient")
         super().__init__(server, {**params, "OPTIONS": options})
         self.location = server if isinstance(server, str) else ",".join(server)
         if self.on_failure not in ("miss", "raise", "local"):
