@@ -28,7 +28,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from pathlib import Path
 
@@ -110,6 +110,27 @@ class ArticleHead:
     section_id: int | None = None
     card: tuple = ()
 
+    def __reduce__(self):
+        # Kept in Redis and read on every article page: as plain values, with its times as POSIX
+        # microseconds and its access as text, which unpickle in a fraction of the time that
+        # datetime and enum objects take (`benchmarks/RESULTS.md`, "The request cycle").
+        return (
+            _head_from_kept,
+            (
+                self.pk,
+                self.slug,
+                self.headline,
+                self.access.value,
+                self.status,
+                _to_microseconds(self.published_at),
+                _to_microseconds(self.updated_at),
+                self.version,
+                _to_microseconds(self.unpublish_at),
+                self.section_id,
+                self.card,
+            ),
+        )
+
     @property
     def is_live(self) -> bool:
         # The times are part of the head, so the page goes at its unpublish minute whether or
@@ -128,6 +149,36 @@ class ArticleHead:
     def is_listed(self) -> bool:
         """Whether lists show it now or will at its time (published or scheduled)."""
         return self.status == Article.Status.PUBLISHED
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def _to_microseconds(moment: datetime | None) -> int | None:
+    return None if moment is None else (moment - EPOCH) // MICROSECOND
+
+
+def _from_microseconds(microseconds: int | None) -> datetime | None:
+    return None if microseconds is None else EPOCH + microseconds * MICROSECOND
+
+
+def _head_from_kept(pk, slug, headline, access, status, published, updated, version, unpublish,
+                    section_id, card) -> ArticleHead:  # fmt: skip
+    """Return the head `ArticleHead.__reduce__` kept."""
+    return ArticleHead(
+        pk,
+        slug,
+        headline,
+        Access(access),
+        status,
+        _from_microseconds(published),
+        _from_microseconds(updated),
+        version,
+        _from_microseconds(unpublish),
+        section_id,
+        card,
+    )
 
 
 HEAD_FIELDS = [
@@ -153,8 +204,10 @@ def _load_head(**lookup) -> ArticleHead | None:
     card_values = (*card_values[:-1], read_minutes(card_values[-1]))  # as cards round it
     authors, tags = _byline_and_tags(row["pk"])
     row["access"] = Access(row["access"])
+    # Only ever compared with another load's (`_head_changed`): its times are to the second, as
+    # lists show them (an admin form sends them back to the second), and as plain values.
     card = (
-        *(_to_the_second(row[name]) for name in HEAD_FIELDS if name not in ("pk", "updated_at")),
+        *(_card_value(row[name]) for name in HEAD_FIELDS if name not in ("pk", "updated_at")),
         *card_values,
         authors,
         tags,
@@ -186,9 +239,10 @@ def _byline_and_tags(article_id) -> tuple[tuple[int, ...], tuple[int, ...]]:
     )
 
 
-def _to_the_second(value):
-    """Times as lists show them: an admin form sends them back to the second."""
-    return value.replace(microsecond=0) if isinstance(value, datetime) else value
+def _card_value(value):
+    if isinstance(value, datetime):
+        return _to_microseconds(value) // 1_000_000
+    return value.value if isinstance(value, Access) else value
 
 
 def _same_head(one, other) -> bool:
