@@ -13,12 +13,15 @@ from django.urls import reverse
 
 from accounts.models import User
 from articles.models import Article
+from newsroom.middleware import ResponsePolicyMiddleware
 from subscriptions.meter import (
+    JSON_METER_SALT,
     METER_COOKIE,
     METER_SALT,
     anonymous_reads,
     meter_apply_to_response,
     meter_carry_over,
+    meter_cookie_payload,
     meter_period,
     period_end,
 )
@@ -37,12 +40,13 @@ pytestmark = pytest.mark.django_db
 
 
 def read_article(article, *, user=None, cookies=None, **headers):
-    """Do what an article view does; return the final decision and the response."""
+    """Do what an article view and the middleware do; return the final decision and the
+    response."""
     request = article_request(user=user, cookies=cookies, **headers)
     reader = build_reader(request)
     decision = decide_article_access(article=article, reader=reader)
     decision = meter_record_read(request=request, reader=reader, article=article, decision=decision)
-    response = meter_apply_to_response(request=request, response=HttpResponse("page"))
+    response = ResponsePolicyMiddleware(lambda request: HttpResponse("page"))(request)
     return decision, response
 
 
@@ -110,8 +114,9 @@ def test_meter_cookie_is_signed_httponly_lax_private_and_ends_with_the_month():
     assert cookie["path"] == "/"
     expires = datetime.strptime(cookie["expires"], "%a, %d %b %Y %H:%M:%S GMT")
     assert expires.replace(tzinfo=UTC) == period_end(meter_period())
-    payload = signing.loads(cookie.value, salt=METER_SALT)
+    payload = meter_cookie_payload(cookie.value)
     assert payload == {"p": meter_period().isoformat(), "a": [article.pk], "r": payload["r"]}
+    assert cookie.value.startswith(f"{meter_period().isoformat()}.{payload['r']}.{article.pk}:")
     assert "private" in response["Cache-Control"]
     assert "Cookie" in response["Vary"]
 
@@ -121,19 +126,20 @@ def test_the_meter_cookie_carries_one_random_id_for_the_reader_from_read_to_read
     to the next, never the same for two readers, and nothing else about them."""
     first, second = make_article(), make_article()
     client.get(first.get_absolute_url())
-    visitor = signing.loads(client.cookies[METER_COOKIE].value, salt=METER_SALT)["r"]
+    visitor = meter_cookie_payload(client.cookies[METER_COOKIE].value)["r"]
     client.get(second.get_absolute_url())
-    payload = signing.loads(client.cookies[METER_COOKIE].value, salt=METER_SALT)
+    payload = meter_cookie_payload(client.cookies[METER_COOKIE].value)
     assert payload["r"] == visitor and len(visitor) == 16
     assert sorted(payload["a"]) == sorted([first.pk, second.pk])
 
     other = Client()
     other.get(first.get_absolute_url())
-    assert signing.loads(other.cookies[METER_COOKIE].value, salt=METER_SALT)["r"] != visitor
+    assert meter_cookie_payload(other.cookies[METER_COOKIE].value)["r"] != visitor
 
 
-def signed(payload, *, salt=METER_SALT, key=None):
-    return signing.dumps(payload, salt=salt, key=key)
+def signed(text, *, salt=METER_SALT, key=None):
+    """A meter cookie holding `text` (`period.visitor.id-id-…`), signed as the site signs it."""
+    return signing.Signer(key=key, salt=salt).sign(text)
 
 
 def this_month():
@@ -143,13 +149,17 @@ def this_month():
 BAD_COOKIES = {
     "garbage": lambda: "not a signed value",
     "empty": lambda: "",
-    "bad-signature": lambda: signed({"p": this_month(), "a": [1, 2, 3]})[:-4] + "AAAA",
-    "old-period": lambda: signed({"p": "2020-01-01", "a": [1, 2, 3]}),
-    "other-salt": lambda: signed({"p": this_month(), "a": [1, 2, 3]}, salt="another.purpose"),
-    "other-key": lambda: signed({"p": this_month(), "a": [1, 2, 3]}, key="another-secret"),
-    "not-a-dict": lambda: signed([this_month(), 1, 2, 3]),
-    "ids-not-a-list": lambda: signed({"p": this_month(), "a": "1,2,3"}),
-    "no-ids": lambda: signed({"p": this_month()}),
+    "bad-signature": lambda: signed(f"{this_month()}.visitor.1-2-3")[:-4] + "AAAA",
+    "old-period": lambda: signed("2020-01-01.visitor.1-2-3"),
+    "other-salt": lambda: signed(f"{this_month()}.visitor.1-2-3", salt="another.purpose"),
+    "other-key": lambda: signed(f"{this_month()}.visitor.1-2-3", key="another-secret"),
+    "not-its-parts": lambda: signed(f"{this_month()}-1-2-3"),
+    "ids-not-numbers": lambda: signed(f"{this_month()}.visitor.one-two-three"),
+    "no-ids": lambda: signed(f"{this_month()}.visitor."),
+    "earlier-format-other-key": lambda: signing.dumps(
+        {"p": this_month(), "a": [1, 2, 3]}, salt=JSON_METER_SALT, key="another-secret"
+    ),
+    "earlier-format-not-a-dict": lambda: signing.dumps([this_month(), 1], salt=JSON_METER_SALT),
 }
 
 
@@ -174,24 +184,41 @@ def test_a_tampered_cookie_is_a_fresh_reader_whose_next_read_replaces_it(setting
         browser.read(make_article())
     # Swap in a payload claiming no reads, keeping the genuine signature.
     signature = browser.cookies[METER_COOKIE].rsplit(":", 1)[1]
-    forged = signed({"p": this_month(), "a": []}).rsplit(":", 1)[0]
+    forged = signed(f"{this_month()}.visitor.").rsplit(":", 1)[0]
     browser.cookies[METER_COOKIE] = f"{forged}:{signature}"
 
     decision, response = browser.read(make_article())
 
     assert response.status_code == 200
     assert (decision.reason, decision.reads_left) == (AccessReason.METER_ALLOWANCE, 2)
-    assert signing.loads(browser.cookies[METER_COOKIE], salt=METER_SALT)["a"] == [
+    assert meter_cookie_payload(browser.cookies[METER_COOKIE])["a"] == [
         max(Article.objects.values_list("pk", flat=True))
     ]
 
 
+def test_a_cookie_of_the_earlier_format_keeps_its_reads_until_its_month_ends(settings):
+    """Cookies were JSON (`signing.dumps`) until December 2026: a reader's reads of the month
+    still count, and the next read writes the cookie in the new format."""
+    settings.NEWSROOM_METER_ANONYMOUS = 3
+    read = [make_article(), make_article()]
+    earlier = {"p": this_month(), "a": [article.pk for article in read], "r": "visitor"}
+    browser = Browser({METER_COOKIE: signing.dumps(earlier, salt=JSON_METER_SALT)})
+
+    again, _response = browser.read(read[0])
+    assert again.reason == AccessReason.ALREADY_READ
+    third, _response = browser.read(make_article())
+    assert (third.granted, third.reads_left) == (True, 0)
+    assert meter_cookie_payload(browser.cookies[METER_COOKIE])["r"] == "visitor"
+    assert browser.cookies[METER_COOKIE].startswith(f"{this_month()}.visitor.")
+
+
 def test_cookie_ids_are_bounded_and_must_be_positive_integers():
     period = meter_period().isoformat()
-    cookies = {METER_COOKIE: signed({"p": period, "a": [5, -1, 0, "7", True, 3.0, None, 8]})}
+    cookies = {METER_COOKIE: signed(f"{period}.visitor.5-0-x-²-3.0-+7- 9--8")}
     request = article_request(cookies=cookies)
     assert anonymous_reads(request=request, period=meter_period()) == {5, 8}
-    many = {METER_COOKIE: signed({"p": period, "a": list(range(1, 500))})}
+    numbers = "-".join(str(number) for number in range(1, 500))
+    many = {METER_COOKIE: signed(f"{period}.visitor.{numbers}")}
     assert len(anonymous_reads(request=article_request(cookies=many), period=meter_period())) == 50
 
 
@@ -210,7 +237,9 @@ def test_a_reader_without_cookies_who_gets_no_read_gets_no_cookie(access, header
     else:
         assert not decision.consumes_read
         assert not response.cookies
-        assert not response.has_header("Vary")
+        assert (
+            "public" in response["Cache-Control"]
+        )  # nothing of the reader's: shared caches may keep it
 
 
 @pytest.mark.parametrize(
@@ -381,7 +410,7 @@ def test_carry_over_skips_old_cookies():
 
     assert meter_carry_over(request=article_request(cookies=cookies), user=user) == 2
     kept = first
-    old = {METER_COOKIE: signed({"p": "2020-01-01", "a": [kept.pk]})}
+    old = {METER_COOKIE: signed(f"2020-01-01.visitor.{kept.pk}")}
     other = make_reader()
     assert meter_carry_over(request=article_request(cookies=old), user=other) == 0
     assert not MeteredRead.objects.filter(user=other).exists()
