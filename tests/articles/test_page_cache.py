@@ -374,3 +374,25 @@ def test_a_slugs_kept_pointer_follows_a_saved_row_only_where_the_slug_moved():
     article.delete()  # the slug is free again
     assert store.get(SLUG.key("a-moved-address")) is kept.ABSENT
     assert store.get(SLUG.key(old)) is None
+
+
+@pytest.mark.django_db
+def test_a_shared_pages_copyright_year_turns_at_midnight_in_the_sites_time_zone(settings):
+    """The year in a shared rendering's footer is worked out once per quarter of an hour:
+    a site in New York shows the new year at its own midnight, not at UTC's five hours before."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    settings.TIME_ZONE = "America/New_York"
+    new_york = ZoneInfo("America/New_York")
+    article = story(access=Article.Access.FREE)
+    url = article.get_absolute_url()
+
+    with time_machine.travel(datetime(2026, 12, 31, 23, 50, tzinfo=new_york), tick=False):
+        assert "&copy; 2026" in Client().get(url).content.decode()  # already 2027 in UTC
+    with time_machine.travel(datetime(2027, 1, 1, 0, 5, tzinfo=new_york), tick=False):
+        assert "&copy; 2027" in Client().get(url).content.decode()
+    with time_machine.travel(datetime(2026, 12, 31, 23, 59, tzinfo=new_york), tick=False):
+        assert "&copy; 2026" in Client().get(url).content.decode()  # and back, as tests travel
