@@ -10,6 +10,8 @@ is only a guess, this process's memory of whose the session was last time: the s
 and a wrong guess costs the round trip saved.
 """
 
+from django.contrib.auth.models import AnonymousUser
+
 from accounts.backends import USER
 from accounts.identity import session_user, session_user_id
 from foundation import kept
@@ -43,6 +45,7 @@ def fetch_page_and_reader(request, page_keys) -> kept.Fetched:
         keys += reader_keys(guessed)
     fetched = kept.fetch(keys)
     if hint is None:
+        request.user = AnonymousUser()  # no session, nobody logged in: what `auth.get_user` says
         return fetched
     session.read_from(fetched)
     user_id = session_user_id(request)
