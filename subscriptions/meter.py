@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.http import http_date
 
 from foundation import kept
+from foundation.clock import local_today
 from subscriptions.models import MeteredRead
 
 METER_COOKIE = "newsroom_meter"
@@ -57,8 +58,9 @@ _CLEAR = object()
 
 def meter_period(*, at: datetime | None = None) -> date:
     """Return the meter's month containing `at` (default: now), as the month's first day."""
-    local = timezone.localtime(at or timezone.now(), timezone.get_default_timezone())
-    return local.date().replace(day=1)
+    if at is None:
+        return local_today().replace(day=1)
+    return timezone.localdate(at, timezone.get_default_timezone()).replace(day=1)
 
 
 def period_end(period: date) -> datetime:

@@ -29,7 +29,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache, wraps
+from functools import wraps
 from pathlib import Path
 
 from django.conf import settings
@@ -46,6 +46,7 @@ from articles.body import render_body
 from articles.models import Article, Byline, is_live_at, is_past, read_minutes
 from foundation import kept
 from foundation.cache import CacheUnavailable
+from foundation.clock import local_today
 from media.renditions import SharedPicture, shared_picture
 from subscriptions.access import Access
 
@@ -152,7 +153,6 @@ class ArticleHead:
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-QUARTER_HOUR = 15 * 60
 MICROSECOND = timedelta(microseconds=1)
 
 
@@ -685,21 +685,9 @@ def page_variant(request, page: ArticlePage, variant: tuple, build) -> bytes:
 
 def _variant_key(request, page: ArticlePage, variant: tuple) -> str:
     site, listing = _generations(request)
-    year = _footer_year()
+    year = local_today().year  # the footer's copyright line
     variant = "-".join(str(value) for value in variant)
     return f"variant:{page.head.pk}:{page.head.version}:{site}:{listing}:{year}:{variant}"
-
-
-def _footer_year() -> int:
-    """Return the year of the footer's copyright line (`{% now "Y" %}`, in the site's time
-    zone), worked out once per quarter of an hour, the unit of every time zone's offset: the
-    conversion cost a twentieth of a shared page."""
-    return _year_in_quarter_hour(int(time.time() // QUARTER_HOUR))
-
-
-@lru_cache(maxsize=1)
-def _year_in_quarter_hour(quarter_hour: int) -> int:
-    return timezone.localtime(datetime.fromtimestamp(quarter_hour * QUARTER_HOUR, UTC)).year
 
 
 def article_page_as_saved(request, pk) -> ArticlePage:
