@@ -241,8 +241,8 @@ def build_reader(
     and an expired or withdrawn gift shows the preview (or what the reader's meter already
     granted this month).
     """
+    period = meter_period(at=at)  # before `at` defaults: now's month is kept (foundation.clock)
     at = at or timezone.now()
-    period = meter_period(at=at)
     may_consume_reads = gift is None and request_may_consume_reads(request)
     gifted = (
         frozenset({gift.article_id}) if gift is not None and gift.is_valid(at=at) else frozenset()
@@ -283,8 +283,8 @@ def build_reader_for_user(
     when they are kept (`fetched`, or the cache). Such a channel never spends a read, so by
     default the meter is frozen: the reader gets what they would get without spending anything.
     """
-    at = at or timezone.now()
     period = meter_period(at=at)
+    at = at or timezone.now()
     registered = {
         "user_id": user.pk,
         "reads_limit": settings.NEWSROOM_METER_REGISTERED,
@@ -306,7 +306,7 @@ def build_reader_for_address(*, at: datetime | None = None) -> Reader:
     and none to spend, so it gets free articles in full and previews of the rest."""
     return Reader(
         reads_limit=settings.NEWSROOM_METER_ANONYMOUS,
-        period=meter_period(at=at or timezone.now()),
+        period=meter_period(at=at),
         may_consume_reads=False,
     )
 
@@ -378,7 +378,7 @@ def persona_reader(*, persona: ReaderPersona, at: datetime | None = None) -> Rea
     other articles. Nothing is looked up and nothing may be recorded for it: a preview never
     calls `meter_record_read`.
     """
-    period = meter_period(at=at or timezone.now())
+    period = meter_period(at=at)
     anonymous = persona in (ReaderPersona.READS_LEFT, ReaderPersona.OUT_OF_READS)
     limit = settings.NEWSROOM_METER_ANONYMOUS if anonymous else settings.NEWSROOM_METER_REGISTERED
     used_up = persona in (ReaderPersona.OUT_OF_READS, ReaderPersona.REGISTERED_OUT_OF_READS)
