@@ -12,6 +12,8 @@ made from it has its password deferred: reading it, or anything that needs it, a
 and saving that user saves only the other fields.
 """
 
+import functools
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
@@ -31,8 +33,11 @@ def password_backend() -> str:
     return settings.AUTHENTICATION_BACKENDS[-1]
 
 
-def _kept_fields():
-    return [f for f in get_user_model()._meta.concrete_fields if f.attname not in NOT_KEPT]
+@functools.cache
+def _kept_fields() -> tuple:
+    """The user's fields that are kept (every one but the password), worked out once: they are
+    read on every page a logged-in reader opens."""
+    return tuple(f for f in get_user_model()._meta.concrete_fields if f.attname not in NOT_KEPT)
 
 
 def _load(user_id):
