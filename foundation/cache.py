@@ -61,9 +61,9 @@ class PickleFirstClient(DefaultClient):
     django-redis writes an integer as its digits and any other value as a pickle (with no
     compressor, as this project configures it). Its `decode` tries `int(value)` first, and on a
     pickle that raises a ValueError whose message holds the value's whole repr: 7–9 µs for
-    each value of every page's round trip (`benchmarks/RESULTS.md`). A pickle of protocol 2 or
-    later starts with the PROTO opcode, which no integer's digits do; anything else is left to
-    django-redis.
+    each value of every page's round trip (`benchmarks/RESULTS.md`, 7 December). A pickle of
+    protocol 2 or later starts with the PROTO opcode, which no integer's digits do; anything
+    else is left to django-redis.
     """
 
     def __init__(self, server, params, backend):

