@@ -164,9 +164,10 @@ def _from_microseconds(microseconds: int | None) -> datetime | None:
     return None if microseconds is None else EPOCH + microseconds * MICROSECOND
 
 
-def _head_from_kept(pk, slug, headline, access, status, published, *rest) -> ArticleHead:
+def _head_from_kept(
+    pk, slug, headline, access, status, published, updated, version, unpublish, section_id, card
+) -> ArticleHead:
     """Return the head `ArticleHead.__reduce__` kept."""
-    updated, version, unpublish, section_id, card = rest
     return ArticleHead(
         pk,
         slug,
