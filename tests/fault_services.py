@@ -164,17 +164,13 @@ class DatabaseProxy:
 
 
 class Site:
-    """The site under gunicorn (tests.settings), in a child process, with `environment`.
+    """The site under gunicorn (tests.settings), one worker, in a child process, with
+    `environment`."""
 
-    Its access log names the worker (pid) that answered each request: `workers_since(mark)`.
-    """
-
-    def __init__(self, environment, log_path, *, workers=1, threads=4):
+    def __init__(self, environment, log_path, *, threads=4):
         self.port = free_port()
         self.environment = environment
         self.log_path = log_path
-        self.access_log = log_path.with_name(log_path.stem + ".access.log")
-        self.workers = workers
         self.threads = threads
         self.process = None
 
@@ -182,9 +178,7 @@ class Site:
         self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         command = [sys.executable, "-m", "gunicorn", "newsroom.wsgi:application"]
         command += ["--bind", f"127.0.0.1:{self.port}", "--worker-class", "gthread"]
-        command += ["--workers", str(self.workers), "--threads", str(self.threads)]
-        command += ["--access-logfile", str(self.access_log)]
-        command += ["--access-logformat", "pid=%(p)s %(m)s %(U)s %(s)s"]
+        command += ["--workers", "1", "--threads", str(self.threads)]
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and a fixed command
             command, cwd=BASE_DIR, env=self.environment, stdout=self.log, stderr=subprocess.STDOUT
         )
@@ -196,17 +190,6 @@ class Site:
             self.process.wait(timeout=30)
             self.process = None
             self.log.close()
-
-    def mark(self) -> int:
-        """Return a place in the access log: what is logged after it is `workers_since` it."""
-        return self.access_log.stat().st_size if self.access_log.exists() else 0
-
-    def workers_since(self, mark: int) -> set[str]:
-        """Return the workers (pids) that answered a request logged after `mark`."""
-        with self.access_log.open("rb") as log:
-            log.seek(mark)
-            lines = log.read().decode().splitlines()
-        return {line.split()[0] for line in lines if line.startswith("pid=")}
 
     def request(
         self, path, *, method="GET", cookies=None, form=None, body=None, headers=None, timeout=30
