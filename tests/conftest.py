@@ -40,11 +40,18 @@ def restores_the_migrated_rows(item) -> bool:
     )
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Refuse a test that empties the database without putting back the rows the migrations
-    made (the staff groups, and the content types the next such test restores: without them
-    it fails on whichever test follows in its process); skip browser tests, saying why, where
-    Debian's Chromium is not installed."""
+    """Run the tests that empty the database after every other test; refuse one that empties it
+    without putting back the rows the migrations made (the staff groups, and the content types
+    the next such test restores: without them it fails on whichever test follows in its
+    process); skip browser tests, saying why, where Debian's Chromium is not installed.
+
+    pytest-django orders the tests as Django does, those that empty the database last, but it
+    does so first: pytest then gathers the tests of each session-scoped parameter, and
+    Playwright's browser is one, so every browser test (each empties the database) moved to the
+    front. The tests after them found no content types and no groups (tests/test_order.py)."""
+    items.sort(key=empties_the_database)
     careless = [
         item.nodeid
         for item in items

@@ -69,11 +69,11 @@ def reader():
 # Asking ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("page", "purpose"), [("login", None), ("signup", "sign-up")])
+@pytest.mark.parametrize(("form", "purpose"), [("login", None), ("signup", "sign-up")])
 def test_the_log_in_and_sign_up_forms_offer_a_sign_in_link_beside_the_password(
-    client, page, purpose
+    client, form, purpose
 ):
-    html = client.get(reverse(page)).content.decode()
+    html = client.get(reverse(form)).content.decode()
     button = re.search(r"<button[^>]*>Email me a sign-in link</button>", html)[0]
     assert f'formaction="{reverse("sign_in_email")}"' in button
     assert "formnovalidate" in button  # the password may stay empty
@@ -324,12 +324,12 @@ def _shape(sql):
     return re.sub(r"'[^']*'|\b\d+(\.\d+)?\b|\bs\d+_x\d+\b|\bNULL\b", "?", sql)
 
 
-def _asked(email, *, page):
+def _asked(email, *, form):
     """Ask as a fresh browser would; return the answers, the code page and the queries."""
     client = Client()
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        response = ask(client, email, page=page)
+        response = ask(client, email, page=form)
         seconds = time.perf_counter() - started
     # Read before the next request, which empties the connection's log.
     shapes = [_shape(query["sql"]) for query in queries.captured_queries]
@@ -346,13 +346,13 @@ def _asked(email, *, page):
     }
 
 
-@pytest.mark.parametrize("page", ["login", "signup"])
-def test_an_address_without_an_account_gets_the_same_answer_and_the_same_work(page, reader):
+@pytest.mark.parametrize("form", ["login", "signup"])
+def test_an_address_without_an_account_gets_the_same_answer_and_the_same_work(form, reader):
     make_reader(email="bob@example.com")
     with_account, without = [], []
     for n in range(6):  # interleaved, so that the machine's load falls on both alike
-        with_account.append(_asked("ada@example.com" if n % 2 else "bob@example.com", page=page))
-        without.append(_asked(f"nobody{n}@example.com", page=page))
+        with_account.append(_asked("ada@example.com" if n % 2 else "bob@example.com", form=form))
+        without.append(_asked(f"nobody{n}@example.com", form=form))
 
     for known, unknown in zip(with_account, without, strict=True):
         same = ("status", "location", "cookies", "page", "queries")
