@@ -155,6 +155,32 @@ def live_server_finishes_its_requests(request):
     request_finished.disconnect(requests.finished)
 
 
+class Screenshots:
+    """Screenshots of what a browser test went through, for a person to look at.
+
+    Taken only where NEWSROOM_SCREENSHOTS names a folder, each test module's in a folder of its
+    own: nobody looks at them in an ordinary run, and a screenshot costs Chromium a fifth of a
+    second of CPU (a tenth of the browser tests' work)."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+
+    def __call__(self, target, name: str, **options):
+        """Save `target`'s screenshot (a page's, or a locator's element) as `name`; `options`
+        are Playwright's (full_page=True)."""
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target.screenshot(path=str(self.folder / name), **options)
+
+
+@pytest.fixture
+def shots(request) -> Screenshots:
+    base = os.environ.get("NEWSROOM_SCREENSHOTS")
+    module = request.module.__name__.rpartition(".")[2]
+    return Screenshots(Path(base) / module if base else None)
+
+
 @pytest.fixture
 def avif(settings):
     """Pictures get AVIF renditions too, as in production where Pillow writes AVIF (the

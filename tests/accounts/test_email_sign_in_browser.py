@@ -1,13 +1,10 @@
 """Sign-in by email in Chromium: ask, read the email from the outbox, follow the link (after a
 mail scanner opened it) or type the code, and land signed in; every page checked with axe-core.
 
-Screenshots go to NEWSROOM_SCREENSHOTS/sign-in (default: the temporary folder).
+With NEWSROOM_SCREENSHOTS set, screenshots go there.
 """
 
-import os
 import re
-import tempfile
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -27,19 +24,11 @@ LINK = re.compile(r"https?://[^/\s]+(/login/link/[A-Za-z0-9_-]+/)")
 CODE = re.compile(r"^(\d{6})$", re.MULTILINE)
 
 
-@pytest.fixture
-def shots():
-    base = Path(os.environ.get("NEWSROOM_SCREENSHOTS", tempfile.gettempdir()))
-    folder = base / "sign-in"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def looked_at(page, shots, name):
     """Screenshot `page` at a desktop and a phone width, and check it with axe-core at each."""
     for width, height in ((1280, 900), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+        shots(page, f"{name}-{width}.png", full_page=True)
         assert serious_violations(page) == [], name
 
 

@@ -16,7 +16,7 @@ pytestmark = [
 
 
 def test_journalist_publishes_a_captioned_credited_picture(
-    live_server, page, django_user_model, tmp_path
+    live_server, page, django_user_model, tmp_path, shots
 ):
     django_user_model.objects.create_superuser(email="ed@example.com", password="ed-password-42")
     Section.objects.create(name="Harbour", slug="harbour")
@@ -53,7 +53,7 @@ def test_journalist_publishes_a_captioned_credited_picture(
     page.fill("#id_articles_quoteblock_set-0-text", "We never gave up on it.")
     page.fill("#id_articles_quoteblock_set-0-attribution", "A harbour master")
     page.select_option("#id_status", "published")
-    page.screenshot(path=str(tmp_path / "admin-article.png"), full_page=True)
+    shots(page, "admin-article.png", full_page=True)
     page.click("input[name=_save]")
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
 
@@ -71,4 +71,4 @@ def test_journalist_publishes_a_captioned_credited_picture(
     # Not wait_for_function: the page's policy refuses the eval() it polls with.
     expect(figure.locator("img")).to_have_js_property("complete", True)
     assert figure.locator("img").evaluate("img => img.naturalWidth") > 0
-    page.screenshot(path=str(tmp_path / "article.png"), full_page=True)
+    shots(page, "article.png", full_page=True)

@@ -4,15 +4,12 @@ right, the editor schedules it and it appears at its time; an editor prepares ch
 article, previews them as a subscriber and publishes them. Everyone logs in through the login
 page, in a browser of their own, as a member of the Journalist or Editor group.
 
-Screenshots of the main steps go to NEWSROOM_SCREENSHOTS (default /tmp/day-shots).
+With NEWSROOM_SCREENSHOTS set, screenshots of the main steps go to its test_day_browser folder.
 """
 
 import importlib
-import os
 import re
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -50,13 +47,6 @@ def the_newsroom_groups():
     groups.create_groups(apps, SimpleNamespace(connection=connection))
     yield
     ContentType.objects.clear_cache()
-
-
-@pytest.fixture
-def shots():
-    folder = Path(os.environ.get("NEWSROOM_SCREENSHOTS", Path(tempfile.gettempdir()) / "day-shots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def member_of(group, *, name, email):
@@ -114,14 +104,14 @@ def test_a_story_goes_from_the_journalist_through_review_to_its_scheduled_minute
     add_block(journalist, "Paywall break")
     add_block(journalist, "Text")
     type_into_block(journalist, 1, AFTER_THE_CUT)
-    journalist.screenshot(path=str(shots / "a01-journalist-writes.png"), full_page=True)
+    shots(journalist, "a01-journalist-writes.png", full_page=True)
     journalist.get_by_role("button", name="Save and submit for review").first.click()
     expect(journalist.locator(".messagelist")).to_contain_text(
         "is saved and submitted for review: the editors have it now"
     )
     article = Article.objects.get(headline=HEADLINE)
     assert article.status == Article.Status.REVIEW and article.created_by == jo
-    journalist.screenshot(path=str(shots / "a02-journalist-submitted.png"), full_page=True)
+    shots(journalist, "a02-journalist-submitted.png", full_page=True)
 
     # The editor finds it in review and reads it as a reader out of free reads would.
     editor.goto(f"{live_server.url}/admin/articles/article/")
@@ -129,7 +119,7 @@ def test_a_story_goes_from_the_journalist_through_review_to_its_scheduled_minute
     assert editor.evaluate("document.documentElement.scrollWidth") <= 1280
     table = editor.locator("#result_list").bounding_box()
     assert table["x"] + table["width"] <= editor.locator("#changelist-filter").bounding_box()["x"]
-    editor.screenshot(path=str(shots / "a03-editor-list.png"), full_page=True)
+    shots(editor, "a03-editor-list.png", full_page=True)
     # Authors are one list to choose from in a small form (a newsroom has hundreds).
     editor.select_option("#filter-authors__id__exact", label="Jo Reporter")
     editor.locator(".select-filter button").click()
@@ -149,13 +139,13 @@ def test_a_story_goes_from_the_journalist_through_review_to_its_scheduled_minute
     expect(preview.get_by_text(BEFORE_THE_CUT)).to_be_visible()
     expect(preview.get_by_text(AFTER_THE_CUT)).to_have_count(0)
     expect(preview.locator(".paywall-prompt")).to_be_visible()
-    preview.screenshot(path=str(shots / "a04-editor-preview-out-of-reads.png"), full_page=True)
+    shots(preview, "a04-editor-preview-out-of-reads.png", full_page=True)
     preview.close()
 
     # The standfirst says nothing: back to the journalist with a note.
     editor.get_by_text("Send back to Jo Reporter with a note").click()
     editor.fill("#id_send_back_note", "The standfirst should say who signed it and when.")
-    editor.screenshot(path=str(shots / "a05-editor-sends-back.png"), full_page=True)
+    shots(editor, "a05-editor-sends-back.png", full_page=True)
     assert serious_violations(editor) == []  # the review controls and the note included
     editor.get_by_role("button", name="Save and send back to Jo Reporter").click()
     expect(editor.locator(".messagelist")).to_contain_text("sent back to Jo Reporter")
@@ -167,7 +157,7 @@ def test_a_story_goes_from_the_journalist_through_review_to_its_scheduled_minute
     expect(journalist.locator(".review-note")).to_contain_text(
         "The standfirst should say who signed it and when."
     )
-    journalist.screenshot(path=str(shots / "a06-journalist-sees-the-note.png"), full_page=True)
+    shots(journalist, "a06-journalist-sees-the-note.png", full_page=True)
     journalist.fill(
         "#id_standfirst", "The council's transport chief signed it in March, with no other bids."
     )
@@ -183,13 +173,13 @@ def test_a_story_goes_from_the_journalist_through_review_to_its_scheduled_minute
     editor.select_option("#id_status", "published")
     editor.fill("#id_published_at_0", goes_live.strftime("%Y-%m-%d"))
     editor.fill("#id_published_at_1", goes_live.strftime("%H:%M:%S"))
-    editor.screenshot(path=str(shots / "a07-editor-schedules.png"), full_page=True)
+    shots(editor, "a07-editor-schedules.png", full_page=True)
     editor.click("input[name=_continue]")
     expect(editor.locator(".messagelist")).to_contain_text(
         f"“{HEADLINE}” is scheduled: it goes live on"
     )
     expect(editor.locator(".review-summary")).to_contain_text("Scheduled: it goes live on")
-    editor.screenshot(path=str(shots / "a08-editor-scheduled.png"), full_page=True)
+    shots(editor, "a08-editor-scheduled.png", full_page=True)
     article.refresh_from_db()
     assert article.is_scheduled and article.published_at == goes_live
 
@@ -208,11 +198,11 @@ def test_a_story_goes_from_the_journalist_through_review_to_its_scheduled_minute
     reader = browser.new_page()
     reader.goto(f"{live_server.url}/")
     expect(reader.get_by_role("link", name=HEADLINE)).to_be_visible()
-    reader.screenshot(path=str(shots / "a09-reader-home-after.png"), full_page=True)
+    shots(reader, "a09-reader-home-after.png", full_page=True)
     assert HEADLINE in reader.request.get(f"{live_server.url}/feed.rss").text()
     assert reader.goto(url).status == 200
     expect(reader.locator("h1")).to_have_text(HEADLINE)
-    reader.screenshot(path=str(shots / "a10-reader-article-after.png"), full_page=True)
+    shots(reader, "a10-reader-article-after.png", full_page=True)
     reader.close()
 
 
@@ -249,7 +239,7 @@ def test_an_editor_prepares_changes_to_a_live_article_previews_them_and_publishe
     assert errors == []
     assert serious_violations(journalist) == []
     expect(journalist.get_by_role("button", name="Prepare changes")).to_be_visible()
-    journalist.screenshot(path=str(shots / "b01-journalist-own-live-article.png"), full_page=True)
+    shots(journalist, "b01-journalist-own-live-article.png", full_page=True)
     journalist.context.close()
 
     editor = logged_in(browser, live_server, ed)
@@ -264,7 +254,7 @@ def test_an_editor_prepares_changes_to_a_live_article_previews_them_and_publishe
     after_the_cut.click()
     editor.keyboard.press("End")
     editor.keyboard.type(" Then they rise by ten pence.")
-    editor.screenshot(path=str(shots / "b02-editor-prepares-changes.png"), full_page=True)
+    shots(editor, "b02-editor-prepares-changes.png", full_page=True)
     editor.click("input[name=_continue]")
     expect(editor.locator(".messagelist").first).to_contain_text("was changed successfully")
 
@@ -279,7 +269,7 @@ def test_an_editor_prepares_changes_to_a_live_article_previews_them_and_publishe
         "Changes to “Ferry fares frozen”, not published: readers see the live version"
     )
     expect(preview.locator(".article__body")).to_contain_text("Then they rise by ten pence.")
-    preview.screenshot(path=str(shots / "b03-editor-previews-changes.png"), full_page=True)
+    shots(preview, "b03-editor-previews-changes.png", full_page=True)
     preview.close()
     reader = browser.new_page()
     assert reader.goto(f"{live_server.url}/articles/ferry-fares/").status == 200
@@ -295,7 +285,7 @@ def test_an_editor_prepares_changes_to_a_live_article_previews_them_and_publishe
     reader = browser.new_page()
     reader.goto(f"{live_server.url}/articles/ferry-fares/")
     expect(reader.locator(".article__body")).to_contain_text("Then they rise by ten pence.")
-    reader.screenshot(path=str(shots / "b04-reader-sees-the-changes.png"), full_page=True)
+    shots(reader, "b04-reader-sees-the-changes.png", full_page=True)
     reader.close()
     assert not Article.objects.filter(draft_of=live).exists()
 
@@ -306,15 +296,15 @@ def test_an_editor_prepares_changes_to_a_live_article_previews_them_and_publishe
     )
     open_form(editor, url)
     expect(editor.locator("#id_corrections-0-text")).to_be_visible()
-    editor.screenshot(path=str(shots / "b05-editor-live-with-corrections.png"), full_page=True)
+    shots(editor, "b05-editor-live-with-corrections.png", full_page=True)
     editor.get_by_role("button", name=re.compile("Add another correction", re.I)).click()
     editor.fill("#id_corrections-1-text", "The fares rise by ten pence, not twenty.")
-    editor.locator("#corrections-1").screenshot(path=str(shots / "b06-new-correction.png"))
+    shots(editor.locator("#corrections-1"), "b06-new-correction.png")
     assert serious_violations(editor) == []
     editor.click("input[name=_continue]")
     expect(editor.locator(".messagelist").first).to_contain_text("was changed successfully")
     reader = browser.new_page()
     reader.goto(f"{live_server.url}/articles/ferry-fares/")
     expect(reader.locator(".corrections")).to_contain_text("rise by ten pence, not twenty.")
-    reader.screenshot(path=str(shots / "b07-reader-sees-the-correction.png"), full_page=True)
+    shots(reader, "b07-reader-sees-the-correction.png", full_page=True)
     reader.close()

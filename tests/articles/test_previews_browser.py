@@ -1,10 +1,7 @@
 """Previews, share links and corrections in Chromium: an editor previews a draft as a reader out
 of free reads, makes a share link on the article, a lawyer opens it, and readers see a
-correction on the article and on /corrections/. Screenshots go to NEWSROOM_SCREENSHOTS (or the
-test's temporary folder)."""
-
-import os
-from pathlib import Path
+correction on the article and on /corrections/. With NEWSROOM_SCREENSHOTS set, screenshots go
+there."""
 
 import pytest
 from playwright.sync_api import expect
@@ -30,13 +27,6 @@ def log_in(page, url, email):
     page.fill("#id_password", PASSWORD)
     page.locator("form [type=submit]").last.click()
     page.wait_for_load_state()
-
-
-@pytest.fixture
-def shots(tmp_path):
-    folder = Path(os.environ.get("NEWSROOM_SCREENSHOTS", tmp_path))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture
@@ -76,23 +66,23 @@ def test_an_editor_previews_shares_and_corrects(live_server, page, browser, shot
     )
     expect(preview.locator(".paywall-prompt")).to_contain_text("You have read your 3 free")
     expect(preview.get_by_text("What the inquiry found")).to_have_count(0)
-    preview.screenshot(path=str(shots / "preview-out-of-reads.png"), full_page=True)
+    shots(preview, "preview-out-of-reads.png", full_page=True)
     preview.get_by_role("link", name="a subscriber", exact=True).click()
     expect(preview.get_by_text("What the inquiry found")).to_be_visible()
-    preview.screenshot(path=str(shots / "preview-subscriber.png"), full_page=True)
+    shots(preview, "preview-subscriber.png", full_page=True)
     preview.close()
 
     page.get_by_role("link", name="Create or revoke share links").click()
     page.get_by_role("button", name="Create a share link").click()
     expect(page.locator(".messagelist")).to_contain_text("A new share link is ready")
     link = page.locator("input[readonly]").first.input_value()
-    page.screenshot(path=str(shots / "share-links.png"), full_page=True)
+    shots(page, "share-links.png", full_page=True)
 
     lawyer = browser.new_page()
     lawyer.goto(link)
     expect(lawyer.locator(".preview-marker")).to_contain_text("Preview, not published")
     expect(lawyer.get_by_text("What the inquiry found")).to_be_visible()
-    lawyer.screenshot(path=str(shots / "share-link-page.png"), full_page=True)
+    shots(lawyer, "share-link-page.png", full_page=True)
 
     page.get_by_role("button", name="Revoke").click()
     expect(page.locator(".messagelist")).to_contain_text("revoked")
@@ -105,14 +95,14 @@ def test_an_editor_previews_shares_and_corrects(live_server, page, browser, shot
         by=editor,
     )
     page.goto(f"{live_server.url}/admin/articles/article/{live.pk}/change/")
-    page.screenshot(path=str(shots / "change-form-live.png"), full_page=True)
+    shots(page, "change-form-live.png", full_page=True)
     reader = browser.new_page()
     reader.goto(f"{live_server.url}{live.get_absolute_url()}")
     expect(reader.locator(".corrections")).to_contain_text("An earlier version gave the wrong")
     expect(reader.locator(".updated")).to_be_visible()
-    reader.screenshot(path=str(shots / "article-with-correction.png"), full_page=True)
+    shots(reader, "article-with-correction.png", full_page=True)
     reader.get_by_role("link", name="Corrections").click()
     expect(reader.locator(".correction-list")).to_contain_text("Ferry fares frozen for a year")
-    reader.screenshot(path=str(shots / "corrections-page.png"), full_page=True)
+    shots(reader, "corrections-page.png", full_page=True)
     reader.close()
     assert not refusals

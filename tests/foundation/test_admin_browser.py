@@ -1,10 +1,7 @@
 """The background work's admin pages in Chromium: an editor finds a failed task and a failed
 email, reads why, and runs each again; every page passes axe-core."""
 
-import os
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -20,16 +17,13 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-SHOTS = Path(os.environ.get("NEWSROOM_SCREENSHOTS", Path(tempfile.gettempdir()) / "admin-shots"))
 
-
-def look(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+def look(page, shots, name):
+    shots(page, f"{name}.png", full_page=True)
     assert serious_violations(page) == [], name
 
 
-def test_an_editor_finds_failed_work_reads_why_and_runs_it_again(live_server, page):
+def test_an_editor_finds_failed_work_reads_why_and_runs_it_again(live_server, page, shots):
     make_editor(email="eve@example.com")
     task, message = failed_task(), failed_message()
     page.goto(f"{live_server.url}/admin/login/")
@@ -40,29 +34,29 @@ def test_an_editor_finds_failed_work_reads_why_and_runs_it_again(live_server, pa
     page.get_by_role("link", name="Background tasks").click()
     page.get_by_role("link", name="Failed", exact=True).click()
     expect(page.locator("#result_list")).to_contain_text("the storage did not answer")
-    look(page, "background-tasks-failed")
+    look(page, shots, "background-tasks-failed")
 
     page.get_by_role("link", name="image renditions make").click()
     expect(page.locator("pre")).to_contain_text("Traceback (most recent call last)")
-    look(page, "background-task")
+    look(page, shots, "background-task")
 
     page.go_back()
     page.locator(f"input[name=_selected_action][value='{task.pk}']").check()
     page.select_option("select[name=action]", "run_again")
     page.get_by_role("button", name="Go").click()
     expect(page.locator(".messagelist")).to_contain_text("1 failed task(s) queued again.")
-    look(page, "background-tasks-run-again")
+    look(page, shots, "background-tasks-run-again")
     task.refresh_from_db()
     assert task.status == TaskResultStatus.READY
 
     page.goto(f"{live_server.url}/admin/foundation/outboxmessage/?status__exact=failed")
     expect(page.locator("#result_list")).to_contain_text("Reset your password")
-    look(page, "outbox-failed")
+    look(page, shots, "outbox-failed")
     page.locator(f"input[name=_selected_action][value='{message.pk}']").check()
     page.select_option("select[name=action]", "send_again")
     page.get_by_role("button", name="Go").click()
     expect(page.locator(".messagelist")).to_contain_text("1 failed email(s) queued")
-    look(page, "outbox-sent-again")
+    look(page, shots, "outbox-sent-again")
     message.refresh_from_db()
     assert message.status == OutboxMessage.Status.SENT
 
@@ -74,4 +68,4 @@ def test_an_editor_finds_failed_work_reads_why_and_runs_it_again(live_server, pa
     expect(page.locator("#result_list")).to_contain_text("web-1 pid 4242")
     expect(page.locator("#result_list img[alt=True]")).to_have_count(1)  # alive
     expect(page.locator("#result_list img[alt=False]")).to_have_count(1)  # silent for an hour
-    look(page, "task-workers")
+    look(page, shots, "task-workers")

@@ -1,12 +1,9 @@
 """The paywall report in Chromium: an editor opens it, sorts by conversion rate, downloads the
 CSV and opens the meter's what-if; each page passes axe-core at a desktop's and a phone's
-width. Screenshots go to NEWSROOM_SCREENSHOTS (default: the temporary folder), the report's
-as report.png."""
+width. With NEWSROOM_SCREENSHOTS set, screenshots of each go there (the report's as
+report.png)."""
 
 import csv
-import os
-import tempfile
-from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -25,16 +22,15 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-SHOTS = Path(os.environ.get("NEWSROOM_SCREENSHOTS", tempfile.gettempdir()))
 WIDTHS = {"desktop": 1280, "phone": 390}
 
 
-def look(page, name):
+def look(page, shots, name):
     """Check `page` with axe-core at each width, keeping a screenshot of each."""
     for label, width in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": 900})
         suffix = "" if label == "desktop" else f"-{width}"
-        page.screenshot(path=str(SHOTS / f"{name}{suffix}.png"), full_page=True)
+        shots(page, f"{name}{suffix}.png", full_page=True)
         assert serious_violations(page) == [], f"{name} at {width}px"
     page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
 
@@ -54,7 +50,9 @@ def walls_and_subscriptions():
     return often, seldom, read
 
 
-def test_an_editor_sorts_the_report_exports_it_and_sees_the_meter(live_server, page, settings):
+def test_an_editor_sorts_the_report_exports_it_and_sees_the_meter(
+    live_server, page, settings, shots
+):
     settings.NEWSROOM_METER_ANONYMOUS = 3
     # A transactional test's flush may have taken the permissions: made again.
     create_permissions(apps.get_app_config("insight"), verbosity=0)
@@ -76,7 +74,7 @@ def test_an_editor_sorts_the_report_exports_it_and_sees_the_meter(live_server, p
     page.get_by_role("link", name="Conversion report").click()
     expect(page.locator("#insight-report tbody tr")).to_have_count(3)
     expect(page.locator(".insight-reconciliation")).to_contain_text("2 subscription events")
-    look(page, "report")
+    look(page, shots, "report")
 
     page.get_by_role("link", name="Conversion rate").click()
     expect(page.locator("#insight-report th[aria-sort=descending]")).to_contain_text(
@@ -102,7 +100,7 @@ def test_an_editor_sorts_the_report_exports_it_and_sees_the_meter(live_server, p
 
     page.locator("#insight-report tbody tr").first.get_by_role("link").nth(1).click()
     expect(page.locator("#result_list tbody tr")).to_have_count(5)
-    look(page, "report-events")
+    look(page, shots, "report-events")
 
     page.goto(f"{live_server.url}/admin/insight/report/")
     page.get_by_role("link", name="the meter's what-if").click()
@@ -110,4 +108,4 @@ def test_an_editor_sorts_the_report_exports_it_and_sees_the_meter(live_server, p
     expect(page.locator("body")).to_contain_text(
         "4 free articles: 55 % fewer readers meet the wall"
     )
-    look(page, "meter")
+    look(page, shots, "meter")

@@ -36,7 +36,7 @@ def open_chooser(page):
     return chooser
 
 
-def test_a_journalist_finds_last_weeks_harbour_picture_by_typing(journalist, page, tmp_path):
+def test_a_journalist_finds_last_weeks_harbour_picture_by_typing(journalist, page, shots):
     make_image(caption="Harbour at dawn", credit="Herald/Ann Lee")
     make_image(caption="Evening", keywords="boats, sunset")
     for n in range(30):
@@ -56,7 +56,7 @@ def test_a_journalist_finds_last_weeks_harbour_picture_by_typing(journalist, pag
     expect(pictures).to_have_count(1)
     expect(pictures).to_contain_text("Credit: Herald/Ann Lee")
     expect(pictures.locator("img.thumbnail")).to_be_visible()
-    chooser.screenshot(path=str(tmp_path / "chooser.png"), full_page=True)
+    shots(chooser, "chooser.png", full_page=True)
     assert serious_violations(chooser) == []
 
     click_closing_its_window(
@@ -86,7 +86,7 @@ def drop_files(window, selector, files):
     window.dispatch_event(selector, "drop", {"dataTransfer": transfer})
 
 
-def test_two_dropped_pictures_are_described_once_and_one_is_chosen(journalist, page, tmp_path):
+def test_two_dropped_pictures_are_described_once_and_one_is_chosen(journalist, page, shots):
     chooser = open_chooser(page)
     drop_files(
         chooser,
@@ -113,7 +113,7 @@ def test_two_dropped_pictures_are_described_once_and_one_is_chosen(journalist, p
     expect(chooser.locator(".errornote").first).to_contain_text("Please correct the errors")
     expect(quay.get_by_label("Caption")).to_have_value("The old quay at dawn")
     expect(quay.get_by_label("Keywords")).to_have_value("Quay, Boats, quay")
-    chooser.screenshot(path=str(tmp_path / "describe.png"), full_page=True)
+    shots(chooser, "describe.png", full_page=True)
     assert serious_violations(chooser) == []
     quay.get_by_role("textbox", name="Alt text").fill("Fishing boats moored at the old quay")
     gulls.get_by_label("Decorative (needs no alt text)").check()
@@ -144,7 +144,7 @@ def test_a_dropped_picture_the_library_has_is_offered_instead(journalist, page):
 
 
 def test_two_pictures_dropped_into_the_body_become_image_blocks_once_described(
-    journalist, page, tmp_path
+    journalist, page, shots
 ):
     selects = page.locator("select[data-picture-card][id*=imageblock]:not([id*=__prefix__])")
     blocks_before = selects.count()
@@ -177,4 +177,4 @@ def test_two_pictures_dropped_into_the_body_become_image_blocks_once_described(
     cards = page.locator(".order-machine .picture-card")
     expect(cards.filter(has_text="The old quay at dawn")).to_have_count(1)
     expect(cards.filter(has_text="Gulls over the harbour")).to_have_count(1)
-    page.screenshot(path=str(tmp_path / "body-pictures.png"), full_page=True)
+    shots(page, "body-pictures.png", full_page=True)

@@ -31,7 +31,7 @@ def shown_by(page, selector):
     return picture
 
 
-def test_a_click_on_the_subject_moves_the_crops_to_it(live_server, page, tmp_path):
+def test_a_click_on_the_subject_moves_the_crops_to_it(live_server, page, shots):
     make_staff("media.view_image", "media.change_image", email="jo@example.com", name="Jo Reporter")
     image = make_image(
         data=picture_with_subject(size=SIZE, subject=SUBJECT),
@@ -53,7 +53,7 @@ def test_a_click_on_the_subject_moves_the_crops_to_it(live_server, page, tmp_pat
     across = float(page.locator("#id_focal_x").input_value())
     down = float(page.locator("#id_focal_y").input_value())
     assert 0.02 < across < 0.06 and 0.86 < down < 0.95
-    page.locator("fieldset", has_text="Focal point").screenshot(path=str(tmp_path / "clicked.png"))
+    shots(page.locator("fieldset", has_text="Focal point"), "clicked.png")
     assert serious_violations(page) == []
 
     page.click("input[name=_continue]")
@@ -64,6 +64,6 @@ def test_a_click_on_the_subject_moves_the_crops_to_it(live_server, page, tmp_pat
     assert shows_subject(shown_by(page, ".picture-crops__card"))
     # After saving, the ring is where the journalist clicked.
     expect(page.locator(".focal-point__marker")).to_be_visible()
-    page.locator("fieldset", has_text="Focal point").screenshot(path=str(tmp_path / "saved.png"))
+    shots(page.locator("fieldset", has_text="Focal point"), "saved.png")
     assert serious_violations(page) == []
     assert Image.objects.count() == 1

@@ -19,7 +19,7 @@ pytestmark = [
 
 
 def test_the_library_picture_is_chosen_instead_of_a_second_copy(
-    live_server, page, django_user_model, tmp_path
+    live_server, page, django_user_model, tmp_path, shots
 ):
     django_user_model.objects.create_superuser(email="ed@example.com", password="ed-password-42")
     data = picture_bytes(size=(1200, 800))
@@ -36,7 +36,7 @@ def test_the_library_picture_is_chosen_instead_of_a_second_copy(
     window.fill("#id_alt_text", "Fishing boats moored at the old quay")
     window.click("input[name=_save]")
     expect(window.locator(".errorlist")).to_contain_text("already in the library")
-    window.screenshot(path=str(tmp_path / "duplicate.png"), full_page=True)
+    shots(window, "duplicate.png", full_page=True)
     assert serious_violations(window) == []
 
     click_closing_its_window(window, window.get_by_role("button", name="Use the existing picture"))
@@ -49,7 +49,7 @@ def test_the_library_picture_is_chosen_instead_of_a_second_copy(
     expect(card.locator("img")).to_be_visible()
 
 
-def test_the_chosen_picture_shows_beside_the_field(live_server, page, django_user_model, tmp_path):
+def test_the_chosen_picture_shows_beside_the_field(live_server, page, django_user_model, shots):
     django_user_model.objects.create_superuser(email="ed@example.com", password="ed-password-42")
     make_image(caption="Boats at the old quay", credit="Harbour Herald/Ann Lee")
     make_image(caption="Storm over the pier", credit="Lee Ames", rights_expire_on=EXPIRED)
@@ -62,7 +62,7 @@ def test_the_chosen_picture_shows_beside_the_field(live_server, page, django_use
     choose(page, "id_lead_image", "Boats at the old quay")
     expect(card).to_contain_text("Boats at the old quay")
     expect(card).to_contain_text("Credit: Harbour Herald/Ann Lee")
-    page.locator(".field-lead_image").screenshot(path=str(tmp_path / "picture-field.png"))
+    shots(page.locator(".field-lead_image"), "picture-field.png")
     choose(page, "id_lead_image", "Storm over the pier")
     expect(card).to_contain_text("Rights expired")
     expect(card).not_to_contain_text("Boats at the old quay")

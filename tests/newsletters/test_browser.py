@@ -1,11 +1,7 @@
 """Newsletters in Chromium: an editor writes a digest's note, previews it as a subscriber and as
 a free reader, sends a test and sends it; a reader signs up on the newsletters page, confirms
 from the email's link, and leaves from the link in the footer. Every page passes axe-core;
-screenshots go to NEWSROOM_SCREENSHOTS (default: newsletter-shots in the temporary folder)."""
-
-import os
-import tempfile
-from pathlib import Path
+with NEWSROOM_SCREENSHOTS set, screenshots of each go there."""
 
 import pytest
 from django.apps import apps
@@ -23,18 +19,13 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-SHOTS = Path(
-    os.environ.get("NEWSROOM_SCREENSHOTS", Path(tempfile.gettempdir()) / "newsletter-shots")
-)
 
-
-def look(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+def look(page, shots, name):
+    shots(page, f"{name}.png", full_page=True)
     assert serious_violations(page) == [], name
 
 
-def test_an_editor_previews_and_sends_a_digest(live_server, page, settings):
+def test_an_editor_previews_and_sends_a_digest(live_server, page, settings, shots):
     settings.NEWSROOM_SITE_URL = live_server.url
     settings.NEWSROOM_NEWSLETTER_RATE_PER_SECOND = 0
     # A transactional test's flush may have taken the permissions and groups: made again.
@@ -68,20 +59,20 @@ def test_an_editor_previews_and_sends_a_digest(live_server, page, settings):
     page.fill("#id_intro", "Good morning. Two reads for your commute.")
     page.click("input[name=_continue]")
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
-    look(page, "admin-send-draft")
+    look(page, shots, "admin-send-draft")
 
     with page.expect_popup() as popup:
         page.get_by_role("link", name="a subscriber", exact=True).click()
     preview = popup.value
     expect(preview.locator("body")).to_contain_text("Good morning. Two reads for your commute.")
     expect(preview.locator(".badge")).to_have_count(0)
-    preview.screenshot(path=str(SHOTS / "admin-preview-subscriber.png"), full_page=True)
+    shots(preview, "admin-preview-subscriber.png", full_page=True)
     preview.close()
     with page.expect_popup() as popup:
         page.get_by_role("link", name="an address without an account", exact=True).click()
     preview = popup.value
     expect(preview.locator(".badge")).to_have_text("Subscribers")
-    preview.screenshot(path=str(SHOTS / "admin-preview-free-reader.png"), full_page=True)
+    shots(preview, "admin-preview-free-reader.png", full_page=True)
     preview.close()
 
     page.select_option("#test-kind", "registered")
@@ -90,26 +81,26 @@ def test_an_editor_previews_and_sends_a_digest(live_server, page, settings):
     page.get_by_role("button", name="Send now").click()
     expect(page.locator(".send-panel")).to_contain_text("Sent")
     expect(page.locator(".send-panel__counts tbody")).to_contain_text("5")
-    look(page, "admin-send-sent")
+    look(page, shots, "admin-send-sent")
     assert NewsletterSend.objects.get().status == "sent"
     assert len(mail.outbox) == 6  # the test and five readers
 
 
-def test_a_reader_signs_up_confirms_and_leaves(live_server, page, settings):
+def test_a_reader_signs_up_confirms_and_leaves(live_server, page, settings, shots):
     settings.NEWSROOM_SITE_URL = live_server.url
     make_newsletter(name="The Morning Briefing", slug="morning", offered_on_articles=True)
     make_newsletter(name="Members' Letter", audience="registered")
     page.goto(f"{live_server.url}/newsletters/")
-    look(page, "newsletters-page")
+    look(page, shots, "newsletters-page")
     page.fill("#email-morning", "ada@example.com")
     page.locator("#morning").get_by_role("button", name="Sign up").click()
     expect(page.locator("h1")).to_have_text("Check your inbox")
-    look(page, "newsletters-check-your-inbox")
+    look(page, shots, "newsletters-check-your-inbox")
 
     [message] = mail.outbox
     link = next(line for line in message.body.splitlines() if "/newsletters/confirm/" in line)
     page.goto(link.strip())
-    look(page, "newsletters-confirm")
+    look(page, shots, "newsletters-confirm")
     page.get_by_role("button", name="Confirm").click()
     expect(page.locator("h1")).to_have_text("You're signed up")
     subscription = NewsletterSubscription.objects.get()
@@ -118,7 +109,7 @@ def test_a_reader_signs_up_confirms_and_leaves(live_server, page, settings):
     from newsletters.subscribing import unsubscribe_token
 
     page.goto(f"{live_server.url}/newsletters/unsubscribe/{unsubscribe_token(subscription.pk)}/")
-    look(page, "newsletters-unsubscribe")
+    look(page, shots, "newsletters-unsubscribe")
     page.get_by_role("button", name="Unsubscribe").click()
     expect(page.locator("h1")).to_have_text("You're unsubscribed")
     subscription.refresh_from_db()
@@ -127,4 +118,4 @@ def test_a_reader_signs_up_confirms_and_leaves(live_server, page, settings):
     article = make_article(access="free")
     page.goto(f"{live_server.url}{article.get_absolute_url()}")
     expect(page.locator(".newsletter-offer")).to_contain_text("Sign up for The Morning Briefing")
-    look(page, "article-with-newsletter-offer")
+    look(page, shots, "article-with-newsletter-offer")

@@ -4,14 +4,12 @@ Every kind (an article in full, an article's preview with the invitation, a dige
 basic check: no script, no external or linked CSS (every style inline, the dark-mode block
 aside), every picture with alt text, a width and an absolute address, a colour-scheme meta, the
 preheader first; and a plain-text part. The browser test renders each to a file and opens it in
-Chromium at a desktop and a phone width, light and dark, for screenshots to look at
-(NEWSROOM_SCREENSHOTS, default: a temporary folder).
+Chromium at a desktop and a phone width, light and dark (with NEWSROOM_SCREENSHOTS set,
+screenshots of each go there).
 """
 
-import os
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
@@ -144,21 +142,18 @@ def test_the_check_sees_what_mail_clients_drop():
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_each_kind_looks_right_in_chromium(live_server, settings, page, tmp_path):
+def test_each_kind_looks_right_in_chromium(live_server, settings, page, tmp_path, shots):
     settings.NEWSROOM_SITE_URL = live_server.url  # the pictures come from the site
     kinds = render_kinds()
-    folder = Path(os.environ.get("NEWSROOM_SCREENSHOTS", tmp_path))
-    folder.mkdir(parents=True, exist_ok=True)
     for name, (html, _text) in kinds.items():
-        path = folder / f"email-{name}.html"
+        path = tmp_path / f"email-{name}.html"
         path.write_text(html)
         for scheme in ("light", "dark"):
             for width in (800, 375):
                 page.emulate_media(color_scheme=scheme)
                 page.set_viewport_size({"width": width, "height": 900})
                 page.goto(path.as_uri())
-                shot = folder / f"email-{name}-{scheme}-{width}.png"
-                page.screenshot(path=shot, full_page=True)
+                shots(page, f"email-{name}-{scheme}-{width}.png", full_page=True)
                 # Nothing wider than the screen: a phone never scrolls sideways.
                 assert page.evaluate("document.documentElement.scrollWidth") <= width
                 background = page.evaluate(

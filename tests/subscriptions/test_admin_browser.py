@@ -17,7 +17,7 @@ pytestmark = [
 
 
 def test_a_read_is_shown_read_only_and_given_back_after_saying_so(
-    live_server, page, django_user_model, tmp_path
+    live_server, page, django_user_model, shots
 ):
     django_user_model.objects.create_superuser(email="sam@example.com", password="sam-pass-4242")
     reader = make_reader(email="ada@example.com")
@@ -30,12 +30,12 @@ def test_a_read_is_shown_read_only_and_given_back_after_saying_so(
     page.goto(f"{live_server.url}/admin/subscriptions/meteredread/{read.pk}/change/")
     expect(page.locator("#content-main .readonly").first).to_be_visible()
     expect(page.locator("input[name=_save]")).to_have_count(0)
-    page.screenshot(path=str(tmp_path / "metered-read.png"), full_page=True)
+    shots(page, "metered-read.png", full_page=True)
     assert serious_violations(page) == []
 
     page.get_by_role("link", name="Delete").click()
     expect(page.locator("#content")).to_contain_text("Give back this read: ada@example.com")
-    page.screenshot(path=str(tmp_path / "give-back.png"), full_page=True)
+    shots(page, "give-back.png", full_page=True)
     assert serious_violations(page) == []
     page.locator("input[type=submit]").click()
 

@@ -15,7 +15,7 @@ pytestmark = [
 ]
 
 
-def test_a_reader_meets_the_paywall_subscribes_and_reads_on(live_server, page, settings, tmp_path):
+def test_a_reader_meets_the_paywall_subscribes_and_reads_on(live_server, page, settings, shots):
     settings.NEWSROOM_METER_ANONYMOUS = 3
     settings.NEWSROOM_DEVELOPMENT_CHECKOUT = True  # subscribing without a payment provider
     make_plan(name="Monthly", slug="monthly", trial_days=14)
@@ -44,7 +44,7 @@ def test_a_reader_meets_the_paywall_subscribes_and_reads_on(live_server, page, s
     prompt = page.locator(".paywall-prompt")
     expect(prompt).to_contain_text("You're reading a preview, subscribe to read more.")
     expect(page.locator(".article__body")).not_to_contain_text("The rest of story 4.")
-    page.screenshot(path=str(tmp_path / "preview.png"), full_page=True)
+    shots(page, "preview.png", full_page=True)
 
     prompt.get_by_role("link", name="Subscribe", exact=True).click()
     page.get_by_role("link", name="Choose Monthly").click()
@@ -60,4 +60,4 @@ def test_a_reader_meets_the_paywall_subscribes_and_reads_on(live_server, page, s
     expect(page).to_have_url(fourth)
     expect(page.locator(".article__body")).to_contain_text("The rest of story 4.")
     expect(page.locator(".paywall-prompt")).to_have_count(0)
-    page.screenshot(path=str(tmp_path / "subscribed.png"), full_page=True)
+    shots(page, "subscribed.png", full_page=True)

@@ -1,12 +1,9 @@
 """The private feed on the account page, in Chromium: copied with its button, made anew, read.
 
-Screenshots go to NEWSROOM_SCREENSHOTS/private-feed (default: the temporary folder).
+With NEWSROOM_SCREENSHOTS set, screenshots go there.
 """
 
-import os
 import re
-import tempfile
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -23,14 +20,6 @@ pytestmark = [
 ]
 
 BEYOND = "The rest of the harbour story."
-
-
-@pytest.fixture
-def shots():
-    base = Path(os.environ.get("NEWSROOM_SCREENSHOTS", tempfile.gettempdir()))
-    folder = base / "private-feed"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def log_in(page, live_server, user):
@@ -62,13 +51,13 @@ def test_a_subscriber_copies_their_feed_address_reads_it_and_makes_a_new_one(
     )
     address = field.input_value()
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.screenshot(path=str(shots / "account-1280.png"), full_page=True)
+    shots(page, "account-1280.png", full_page=True)
     assert serious_violations(page) == []
 
     section.get_by_role("button", name="Copy").click()
     expect(section.get_by_role("status")).to_have_text("Copied.")
     assert page.evaluate("navigator.clipboard.readText()") == address
-    page.screenshot(path=str(shots / "account-copied.png"), full_page=True)
+    shots(page, "account-copied.png", full_page=True)
 
     feed = page.context.request.get(address)
     assert feed.status == 200 and BEYOND in feed.text()
@@ -80,7 +69,7 @@ def test_a_subscriber_copies_their_feed_address_reads_it_and_makes_a_new_one(
     assert page.context.request.get(address).status == 404
     assert page.context.request.get(new.input_value()).status == 200
     page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(shots / "account-new-address-390.png"), full_page=True)
+    shots(page, "account-new-address-390.png", full_page=True)
     assert serious_violations(page) == []
 
 
@@ -97,5 +86,5 @@ def test_a_reader_whose_subscription_ended_is_told_what_their_feed_carries(
     section = page.get_by_role("region", name="Your private feed")
     expect(section).to_contain_text("Your subscription has ended, so your feed carries")
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.screenshot(path=str(shots / "account-ended.png"), full_page=True)
+    shots(page, "account-ended.png", full_page=True)
     assert serious_violations(page) == []

@@ -56,13 +56,13 @@ def open_form(page, url):
 
 
 def test_the_side_column_sits_beside_the_body_on_a_wide_screen_and_below_on_a_narrow_one(
-    editor, live_server, article, tmp_path
+    editor, live_server, article, shots
 ):
     url = f"{live_server.url}/admin/articles/article/{article.pk}/change/"
     for width, height in [(1280, 800), (1440, 900), (1000, 800)]:
         editor.set_viewport_size({"width": width, "height": height})
         open_form(editor, url)
-        editor.screenshot(path=str(tmp_path / f"change-form-{width}.png"), full_page=True)
+        shots(editor, f"change-form-{width}.png", full_page=True)
         body = editor.locator(".article-body").bounding_box()
         side = editor.locator(".article-form__side").bounding_box()
         assert editor.evaluate("document.documentElement.scrollWidth") <= width  # no sideways
@@ -175,20 +175,20 @@ def test_a_closed_tab_loses_nothing(editor, live_server, article, settings, cont
 
 
 def test_the_change_form_with_share_links_listed_passes_axe(
-    editor, live_server, article, django_user_model, tmp_path
+    editor, live_server, article, django_user_model, shots
 ):
     sharer = django_user_model.objects.get(email="ed@example.com")
     for _ in range(2):
         preview_link_create(article=article, by=sharer)
     open_form(editor, f"{live_server.url}/admin/articles/article/{article.pk}/change/")
     expect(editor.locator(".preview-links")).to_contain_text("Share links: 2 working")
-    editor.locator(".preview-links").screenshot(path=str(tmp_path / "share-links-on-form.png"))
+    shots(editor.locator(".preview-links"), "share-links-on-form.png")
 
     assert serious_violations(editor) == []
 
     editor.get_by_role("link", name="Create or revoke share links").click()
     expect(editor.locator("#content-main caption")).to_contain_text("Share links of this article")
-    editor.screenshot(path=str(tmp_path / "share-links-page.png"), full_page=True)
+    shots(editor, "share-links-page.png", full_page=True)
     assert serious_violations(editor) == []
 
 

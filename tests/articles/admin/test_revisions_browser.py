@@ -26,7 +26,7 @@ def fresh_content_types():
 
 
 def test_an_editor_prepares_previews_and_publishes_changes_to_a_live_article(
-    live_server, page, browser, django_user_model, tmp_path
+    live_server, page, browser, django_user_model, shots
 ):
     # Superusers, as in tests/articles/test_browser.py: after an earlier browser test, the
     # groups that a data migration made are not always back (the event loop Playwright runs
@@ -56,7 +56,7 @@ def test_an_editor_prepares_previews_and_publishes_changes_to_a_live_article(
     editor_box.click()
     page.keyboard.press("End")
     page.keyboard.type(" They stay frozen for a year.")
-    page.screenshot(path=str(tmp_path / "prepared-changes.png"), full_page=True)
+    shots(page, "prepared-changes.png", full_page=True)
     page.click("input[name=_continue]")
     expect(page.locator(".messagelist").first).to_contain_text("was changed successfully")
 
@@ -65,7 +65,7 @@ def test_an_editor_prepares_previews_and_publishes_changes_to_a_live_article(
     expect(page.locator(".revision-notice")).to_contain_text(
         "Changes are being prepared by Ann Editor"
     )
-    page.screenshot(path=str(tmp_path / "live-with-changes.png"))
+    shots(page, "live-with-changes.png")
     # The staff view of the draft's own address shows the changes (preview personas come later).
     page.goto(f"{live_server.url}{draft.get_absolute_url()}")
     expect(page.locator("h1")).to_have_text("Ferry fares frozen for a year")
@@ -90,15 +90,15 @@ def test_an_editor_prepares_previews_and_publishes_changes_to_a_live_article(
     assert not Article.objects.filter(pk=draft.pk).exists()
 
     page.click("a:has-text('Revisions')")
-    page.screenshot(path=str(tmp_path / "revisions.png"))
+    shots(page, "revisions.png")
     page.click("input[value='Compare the two picked revisions']")
     expect(page.locator(".revision-compare")).to_contain_text("They stay frozen for a year.")
     expect(page.locator(".revision-compare ins").first).to_be_visible()
-    page.screenshot(path=str(tmp_path / "revision-compare.png"), full_page=True)
+    shots(page, "revision-compare.png", full_page=True)
 
 
 def test_a_stale_save_is_refused_and_keeps_what_was_typed(
-    live_server, page, browser, django_user_model, tmp_path
+    live_server, page, browser, django_user_model, shots
 ):
     for email, name in [("ann@example.com", "Ann Editor"), ("bob@example.com", "Bob Desk")]:
         django_user_model.objects.create_superuser(
@@ -133,13 +133,13 @@ def test_a_stale_save_is_refused_and_keeps_what_was_typed(
     expect(page.locator("#articles_textblock_set-0 [contenteditable=true]")).to_contain_text(
         "Ann typed this."
     )
-    page.screenshot(path=str(tmp_path / "stale-save.png"))
+    shots(page, "stale-save.png")
     article.refresh_from_db()
     assert article.headline == "Ferry fares frozen" and article.standfirst == "Bob was quicker."
 
 
 def test_restoring_a_live_article_asks_first_and_the_revisions_say_so(
-    live_server, page, django_user_model, tmp_path
+    live_server, page, django_user_model, shots
 ):
     ann = django_user_model.objects.create_superuser(
         email="ann@example.com", password="pass-word-4242", name="Ann Editor"
@@ -159,14 +159,14 @@ def test_restoring_a_live_article_asks_first_and_the_revisions_say_so(
     base = f"{live_server.url}/admin/articles/article/{live.pk}"
 
     page.goto(f"{base}/revisions/compare/?a={first.pk}&b={later.pk}")
-    page.screenshot(path=str(tmp_path / "compare-offers-restore.png"), full_page=True)
+    shots(page, "compare-offers-restore.png", full_page=True)
     page.get_by_role("link", name=re.compile(r"^Restore this revision \(")).first.click()
 
     expect(page.locator("h1")).to_contain_text("Restore the revision of")
     expect(page.locator("#content-main")).to_contain_text(
         "“Ferry fares frozen” is live: readers will see the restored version at once."
     )
-    page.screenshot(path=str(tmp_path / "restore-asks.png"), full_page=True)
+    shots(page, "restore-asks.png", full_page=True)
     assert serious_violations(page) == []
     assert TextBlock.objects.get(parent=live).text == "<p>A mistaken rewrite.</p>"
 
@@ -178,5 +178,5 @@ def test_restoring_a_live_article_asks_first_and_the_revisions_say_so(
     expect(page.locator(".revision-list tbody tr").first).to_contain_text(
         "Restored the revision of"
     )
-    page.screenshot(path=str(tmp_path / "restored-revisions.png"), full_page=True)
+    shots(page, "restored-revisions.png", full_page=True)
     assert serious_violations(page) == []
