@@ -29,11 +29,12 @@ run: $(STAMP) var
 
 ## make test: the whole suite (SQLite and the local-memory cache unless DATABASE_URL/CACHE_URL say
 ## otherwise), in TEST_PROCESSES processes (pytest-xdist): much of it waits on browsers, servers
-## and clocks, so more processes than cores pay; TEST_PROCESSES=0 runs it in this one process.
+## and clocks, so more processes than cores pay (three on two cores: 4:15 and 4:41 where four
+## took 4:26 and 4:46, run in turn); TEST_PROCESSES=0 runs it in this one process.
 ## Bytecode is written (__pycache__, ignored by git) even where PYTHONDONTWRITEBYTECODE is set:
 ## else each test process rewrites every test's asserts, and each server and worker the suite
 ## starts compiles the project again.
-TEST_PROCESSES ?= 4
+TEST_PROCESSES ?= 3
 test: $(STAMP)
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
