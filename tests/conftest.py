@@ -161,8 +161,8 @@ class Screenshots:
     """Screenshots of what a browser test went through, for a person to look at.
 
     Taken only where NEWSROOM_SCREENSHOTS names a folder, each test module's in a folder of its
-    own: nobody looks at them in an ordinary run, and a screenshot costs Chromium a fifth of a
-    second of CPU (a tenth of the browser tests' work)."""
+    own: nobody looks at them in an ordinary run, and each costs Chromium about a fifth of a
+    second of CPU (the journalist's day takes seventeen)."""
 
     def __init__(self, folder: Path | None):
         self.folder = folder
