@@ -401,18 +401,21 @@ def test_a_shared_pages_copyright_year_turns_at_midnight_in_the_sites_time_zone(
 @pytest.mark.django_db
 def test_a_kept_head_comes_back_from_the_cache_as_it_was_saved():
     """Heads are kept as plain values (`ArticleHead.__reduce__`): every field comes back, the
-    times to the microsecond and aware, with and without an unpublish time."""
+    times to the microsecond and aware, with and without an unpublish time; a field added to the
+    head and not to its reconstruction fails here."""
+    import dataclasses
     import pickle
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from articles.site.pages import _load_head
+    from articles.site.pages import ArticleHead, _load_head
 
     ends = timezone.now() + timedelta(days=3, microseconds=7)
     for article in (story(access=Article.Access.METERED), make_article(unpublish_at=ends)):
         head = _load_head(pk=article.pk)
         again = pickle.loads(pickle.dumps(head))  # noqa: S301
         assert again == head and again.access is head.access
+        assert len(head.__reduce__()[1]) == len(dataclasses.fields(ArticleHead))
         assert again.published_at.utcoffset() == timedelta(0)
     assert again.unpublish_at == ends
