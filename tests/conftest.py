@@ -11,7 +11,11 @@ pytest_plugins = ["tests.subscriptions.stripe_stand_in"]
 # Playwright's sync API runs an event loop; Django must allow ORM calls beside it (live_server).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Chromium's headless shell (Debian's chromium-headless-shell: the old headless mode, without the
+# full browser's compositor and windowing) ran the browser tests on 42 % less CPU than
+# /usr/bin/chromium run headless (111 s against 191 s); --headed needs the full browser.
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium-headless-shell")
+HEADED_CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -67,7 +71,8 @@ def pytest_collection_modifyitems(config, items):
     if Path(CHROMIUM).exists():
         return
     skip = pytest.mark.skip(
-        reason=f"no Chromium at {CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)"
+        reason=f"no Chromium at {CHROMIUM}: apt-get install -y chromium-headless-shell "
+        "(or set CHROMIUM_PATH)"
     )
     for item in items:
         if "browser" in item.keywords:
@@ -91,7 +96,9 @@ def playwright_before_the_database(request):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+    headless = browser_type_launch_args.get("headless", True)
+    executable = CHROMIUM if headless else HEADED_CHROMIUM
+    return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
 
 
 class LiveRequests:
