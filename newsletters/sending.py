@@ -323,8 +323,8 @@ def send_batch(context, send_id: int, batch: int, attempt: int = 1) -> str:
                 if status != Status.SENDING:
                     _let_go(claimed[index:], me, cancelled=status == Status.CANCELLED)
                     return f"Stopped ({status}) after {handed} messages."
-            provider_pace()
             message = recipient_message(send, variants[recipient.variant_id], recipient)
+            provider_pace()  # after the message is made: its turn is when it goes
             try:
                 backend.send_messages([message])
             except Exception as error:
@@ -524,21 +524,29 @@ def _finish_if_done(send) -> None:
 
 
 def provider_pace() -> None:
-    """Wait until the provider may be given one more message: `NEWSROOM_NEWSLETTER_RATE_PER_SECOND`
-    over every worker, counted in the shared cache per window of time."""
+    """Wait for this worker's turn to hand the provider one message: the turns start
+    1/`NEWSROOM_NEWSLETTER_RATE_PER_SECOND` seconds apart, and each is taken once over every
+    worker, in the shared cache.
+
+    The message goes at the start of the first turn still free, so that messages are spread
+    evenly over each second. The provider counts them as they arrive: when each second began
+    with a burst of its whole allowance, the last message of the second before, arriving a
+    moment late, made one too many (a 429)."""
     rate = settings.NEWSROOM_NEWSLETTER_RATE_PER_SECOND
     if rate <= 0:
         return
-    window = max(1.0, 1 / rate)  # seconds: a slow rate counts over longer windows
-    allowed = rate * window
+    turn_seconds = 1 / rate
     store = caches["throttles"]
+    now = time.time()
+    turn = math.floor(now / turn_seconds) + 1  # the next turn to start
     while True:
-        now = time.time()
-        slot = int(now // window)
-        key = f"newsroom:rate:newsletter-provider:{slot}"
-        if rates.count(key, int(window) + 2, store) <= allowed:
-            return
-        time.sleep(max(0.001, (slot + 1) * window - now))
+        starts = turn * turn_seconds
+        # Kept until its turn has passed: a later worker must find it taken.
+        key = f"newsroom:rate:newsletter-provider:{turn}"
+        if rates.count(key, math.ceil(starts - now) + 2, store) == 1:
+            break
+        turn += 1
+    time.sleep(max(0.0, starts - time.time()))
 
 
 def recipient_message(send, variant, recipient) -> AnymailMessage:

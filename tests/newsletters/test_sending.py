@@ -1,6 +1,7 @@
 """A send through django-anymail to a stand-in Resend: frozen, batched, each recipient once,
 with RFC 8058 headers; refused, paused, resumed, cancelled, scheduled, kept to a rate."""
 
+import itertools
 import time
 
 import pytest
@@ -172,6 +173,11 @@ def test_the_providers_rate_is_kept(provider, editor, settings):
     assert time.monotonic() - started > 1  # 12 at 5 a second: three seconds of the clock
     assert max(provider.window.values()) <= 5
     assert provider.refusals[429] == 0 and len(provider.delivered) == 12
+    # Spread over each second, a fifth of a second apart, not five at once: the provider counts
+    # them as they arrive, and a burst at the start of each second took a sixth in one second
+    # whenever the last message of the second before arrived a moment late (a 429).
+    gaps = sorted(b - a for a, b in itertools.pairwise(provider.posted_at))
+    assert gaps[len(gaps) // 2] > 0.15, gaps
 
 
 def test_without_the_rate_setting_the_provider_refuses_and_nothing_is_lost(
