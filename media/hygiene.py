@@ -206,23 +206,31 @@ def has_transparency(picture: PillowImage.Image) -> bool:
     return alpha.getextrema()[0] < 255
 
 
-def encode_rendition(
+def encode_renditions(
     frame: PillowImage.Image,
     *,
     size: tuple[int, int],
-    fmt: str,
+    formats: list[str],
     transparent: bool,
     box: tuple[int, int, int, int] | None = None,
-) -> bytes:
-    """Return `frame` (or its `box`, a crop) resized to `size` and encoded as `fmt`, with no
-    metadata."""
-    pixels = frame.convert("RGBA" if transparent and fmt != "jpeg" else "RGB")
-    if box is not None and box != (0, 0, *pixels.size):
-        pixels = pixels.crop(box)
-    if pixels.size != size:
-        pixels = pixels.resize(size, PillowImage.Resampling.LANCZOS, reducing_gap=3.0)
-    pixels.info = {}
-    return _encode(pixels, fmt)
+) -> dict[str, bytes]:
+    """Return `frame` (or its `box`, a crop) resized to `size` and encoded in each of `formats`,
+    with no metadata. The pixels are resized once for every format that takes them: resizing
+    cost more than encoding."""
+    resized = {}
+    encoded = {}
+    for fmt in formats:
+        mode = "RGBA" if transparent and fmt != "jpeg" else "RGB"
+        if mode not in resized:
+            pixels = frame.convert(mode)
+            if box is not None and box != (0, 0, *pixels.size):
+                pixels = pixels.crop(box)
+            if pixels.size != size:
+                pixels = pixels.resize(size, PillowImage.Resampling.LANCZOS, reducing_gap=3.0)
+            pixels.info = {}
+            resized[mode] = pixels
+        encoded[fmt] = _encode(resized[mode], fmt)
+    return encoded
 
 
 def _too_big(size: int) -> ValidationError:

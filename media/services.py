@@ -360,16 +360,19 @@ def _make_renditions(
                 round(right * across),
                 round(bottom * down),
             )
-            for fmt in spec.missing_formats(existing):
-                fmt = fallback if fmt == "fallback" else fmt
-                content = hygiene.encode_rendition(
-                    frame,
-                    size=(spec.width, spec.height),
-                    fmt=fmt,
-                    transparent=transparent,
-                    box=box,
-                )
-                made.append(_store_rendition(image, spec, fmt, content))
+            formats = [
+                fallback if fmt == "fallback" else fmt for fmt in spec.missing_formats(existing)
+            ]
+            encoded = hygiene.encode_renditions(
+                frame,
+                size=(spec.width, spec.height),
+                formats=formats,
+                transparent=transparent,
+                box=box,
+            )
+            made.extend(
+                _store_rendition(image, spec, fmt, content) for fmt, content in encoded.items()
+            )
     return made
 
 

@@ -6,7 +6,7 @@ from media.hygiene import (
     _join_credit,
     _suggested_metadata,
     clean_upload,
-    encode_rendition,
+    encode_renditions,
     has_transparency,
 )
 from tests.media.factories import iptc_marker, picture_bytes, upload
@@ -45,8 +45,11 @@ def test_the_clean_original_is_a_baseline_jpeg_and_renditions_are_progressive():
     cleaned = clean_upload(file=upload(picture_bytes(size=(1200, 800))))
     assert "progressive" not in PillowImage.open(io.BytesIO(cleaned.content)).info
     frame = PillowImage.open(io.BytesIO(cleaned.content))
-    rendition = encode_rendition(frame, size=(480, 320), fmt="jpeg", transparent=False)
-    assert PillowImage.open(io.BytesIO(rendition)).info.get("progressive")
+    renditions = encode_renditions(
+        frame, size=(480, 320), formats=["jpeg", "webp"], transparent=False
+    )
+    assert PillowImage.open(io.BytesIO(renditions["jpeg"])).info.get("progressive")
+    assert PillowImage.open(io.BytesIO(renditions["webp"])).size == (480, 320)
 
 
 def test_iptc_in_latin_1_is_read():
