@@ -165,13 +165,15 @@ class DatabaseProxy:
 
 class Site:
     """The site under gunicorn (tests.settings), one worker, in a child process, with
-    `environment`."""
+    `environment`. `preload`: the master loads the site, and each worker is forked from it
+    ready to serve (`replace_worker` is then cheap)."""
 
-    def __init__(self, environment, log_path, *, threads=4):
+    def __init__(self, environment, log_path, *, threads=4, preload=False):
         self.port = free_port()
         self.environment = environment
         self.log_path = log_path
         self.threads = threads
+        self.preload = preload
         self.process = None
 
     def start(self):
@@ -179,6 +181,7 @@ class Site:
         command = [sys.executable, "-m", "gunicorn", "newsroom.wsgi:application"]
         command += ["--bind", f"127.0.0.1:{self.port}", "--worker-class", "gthread"]
         command += ["--workers", "1", "--threads", str(self.threads)]
+        command += ["--preload"] if self.preload else []
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and a fixed command
             command, cwd=BASE_DIR, env=self.environment, stdout=self.log, stderr=subprocess.STDOUT
         )
@@ -190,6 +193,23 @@ class Site:
             self.process.wait(timeout=30)
             self.process = None
             self.log.close()
+
+    def worker_pids(self) -> set[int]:
+        """Return the process ids of the master's workers."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return {int(pid) for pid in children.read_text().split()}
+
+    def replace_worker(self):
+        """Stop the worker and return once the master has started another, which remembers
+        nothing of the requests the last one served."""
+        old = self.worker_pids()
+        for pid in old:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        wait_until(
+            lambda: bool(pids := self.worker_pids()) and not pids & old,
+            what="gunicorn's new worker",
+        )
 
     def request(
         self, path, *, method="GET", cookies=None, form=None, body=None, headers=None, timeout=30

@@ -4,7 +4,10 @@ The site runs as production runs it: two gunicorn workers and the scheduler besi
 test database and a Redis of the test's own, with the Stripe stand-in behind the webhook. Each
 worker is a gunicorn of its own on its own port, so that the test reads on both in turn: two
 workers behind one port take requests as the kernel's accept race goes, and on a busy machine
-one of them took sixty in a row.
+one of them took sixty in a row. The two gunicorns serve the whole module, each master having
+loaded the site once (`--preload`): every test has new workers, forked from it, that remember
+nothing of the tests before, as the cases where no worker noticed the pause need. The scheduler
+is started for each test.
 For each change that takes something away (a refund by webhook, an article made subscribers-only
 or unpublished, a log-out, a password change, a deactivated account), the test pauses Redis
 (SIGSTOP), makes the change, resumes Redis (SIGCONT) and then puts back every key Redis held
@@ -56,7 +59,7 @@ REPAIRED_WITHIN = 5.0  # seconds after Redis answers again
 READS = 8  # requests on each worker after the repair
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def redis_server():
     server = RedisServer()
     server.start()
@@ -64,13 +67,10 @@ def redis_server():
     server.stop()
 
 
-@pytest.fixture
-def house(redis_server, stripe_stand_in, settings, tmp_path):
-    """The site (two gunicorn workers) and the scheduler on the test database and our Redis;
-    this process, where editors' changes are made, on the same Redis."""
-    settings.CACHES = caches_on(redis_server.url, breaker_seconds=1)
-    breaker.forget_outages()
-    kept.forget_outage()
+@pytest.fixture(scope="module")
+def site(redis_server, stripe_server, django_db_setup, tmp_path_factory):
+    """The site's two gunicorns, on the test database and our Redis, for the whole module:
+    each master loads the site once, and each test has workers forked from it afresh."""
     env = environment(
         DATABASE_URL=served_database_url(),
         CACHE_URL=redis_server.url,
@@ -82,12 +82,29 @@ def house(redis_server, stripe_stand_in, settings, tmp_path):
         STRIPE_SECRET_KEY=SECRET_KEY,
         STRIPE_PUBLISHABLE_KEY="pk_test_stand_in",
         STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-        STRIPE_API_BASE=stripe_stand_in.url,
+        STRIPE_API_BASE=stripe_server.url,
     )
-    workers = [Site(env, tmp_path / f"gunicorn-{n}.log", threads=2) for n in (1, 2)]
-    scheduler = Scheduler(env, tmp_path / "scheduler.log")
+    folder = tmp_path_factory.mktemp("faults")
+    workers = [Site(env, folder / f"gunicorn-{n}.log", threads=2, preload=True) for n in (1, 2)]
     for worker in workers:
         worker.start()
+    try:
+        yield env, workers
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+@pytest.fixture
+def house(site, redis_server, stripe_stand_in, settings, tmp_path):
+    """The site (two gunicorn workers, new to this test) and the scheduler on the test database
+    and an empty Redis; this process, where editors' changes are made, on the same Redis."""
+    env, workers = site
+    redis.Redis.from_url(redis_server.url).flushall()
+    settings.CACHES = caches_on(redis_server.url, breaker_seconds=1)
+    breaker.forget_outages()
+    kept.forget_outage()
+    scheduler = Scheduler(env, tmp_path / "scheduler.log")
     scheduler.start()
     try:
         yield House(workers, scheduler, redis_server, stripe_stand_in)
@@ -95,7 +112,8 @@ def house(redis_server, stripe_stand_in, settings, tmp_path):
         redis_server.thaw()
         scheduler.stop()
         for worker in workers:
-            worker.stop()
+            # Before this test's rows are flushed; the next test's workers have seen nothing.
+            worker.replace_worker()
         breaker.forget_outages()
         kept.forget_outage()
 
