@@ -29,8 +29,8 @@ run: $(STAMP) var
 
 ## make test: the whole suite (SQLite and the local-memory cache unless DATABASE_URL/CACHE_URL say
 ## otherwise), in TEST_PROCESSES processes (pytest-xdist): much of it waits on browsers, servers
-## and clocks, so more processes than cores pay (three on two cores: 4:15 and 4:41 where four
-## took 4:26 and 4:46, run in turn); TEST_PROCESSES=0 runs it in this one process.
+## and clocks, so more processes than cores pay (three on two cores: 3:57 and 4:02 on 416 and
+## 427 s of CPU, where four took 3:58 on 455 s); TEST_PROCESSES=0 runs it in this one process.
 ## Bytecode is written (__pycache__, ignored by git) even where PYTHONDONTWRITEBYTECODE is set:
 ## else each test process rewrites every test's asserts, and each server and worker the suite
 ## starts compiles the project again.
