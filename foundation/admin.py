@@ -13,6 +13,7 @@ from django.utils.text import Truncator
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from foundation.clock import short_time
 from foundation.engine import RETRY_PERMISSION as TASK_RETRY_PERMISSION
 from foundation.engine import dead_after, task_retry
 from foundation.models import BackgroundTask, MissedWrite, OutboxMessage, TaskWorker
@@ -40,7 +41,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(BackgroundTask)
 class BackgroundTaskAdmin(ReadOnlyAdmin):
-    list_display = ["task", "status", "error", "attempts", "enqueued_at", "finished_at"]
+    list_display = ["task", "status", "error", "attempts", "enqueued", "finished"]
     list_filter = ["status", "queue_name"]
     search_fields = ["task_path", "exception_class_path"]
     ordering = ["-enqueued_at"]
@@ -86,6 +87,14 @@ class BackgroundTaskAdmin(ReadOnlyAdmin):
         last_line = (task.traceback.strip().splitlines() or [""])[-1]
         return Truncator(last_line or task.exception_class_path).chars(120)
 
+    @admin.display(description="Enqueued", ordering="enqueued_at")
+    def enqueued(self, task):
+        return short_time(task.enqueued_at)
+
+    @admin.display(description="Finished", ordering="finished_at")
+    def finished(self, task):
+        return short_time(task.finished_at) if task.finished_at else "—"
+
     @admin.display(description="Error")
     def error_in_full(self, task):
         return format_html("<pre>{}</pre>", task.traceback) if task.traceback else "—"
@@ -105,7 +114,7 @@ class BackgroundTaskAdmin(ReadOnlyAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdmin):
-    list_display = ["subject", "to", "status", "attempts", "queued_at", "sent_at", "error"]
+    list_display = ["subject", "to", "status", "attempts", "when", "error"]
     list_filter = ["status"]
     search_fields = ["to", "subject", "event_key"]
     date_hierarchy = "queued_at"
@@ -147,6 +156,13 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     @admin.display(description="Last error")
     def error(self, message):
         return Truncator(message.last_error).chars(80) or "—"
+
+    @admin.display(description="When", ordering="queued_at")
+    def when(self, message):
+        """Sent, or else queued: one column, which the list at a laptop's width has room for."""
+        if message.sent_at:
+            return f"sent {short_time(message.sent_at)}"
+        return f"queued {short_time(message.queued_at)}"
 
 
 @admin.register(TaskWorker)

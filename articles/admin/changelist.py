@@ -7,13 +7,12 @@ from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.db import connections
 from django.db.models import F, Prefetch, Q
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from articles.models import Article, Author, Byline
 from articles.search import admin_search_query
+from foundation.clock import short_time
 from foundation.paging import ArchiveListAdminMixin
 
 from .base import article_state, person_name
@@ -24,14 +23,6 @@ from .filters import (
     PublishedYearFilter,
     warn_about_picture_rights,
 )
-
-
-def short_time(moment) -> str:
-    """Return "29 Nov, 09:00" (with the year when it is not this one), in local time."""
-    local = timezone.localtime(moment)
-    same_year = local.year == timezone.localtime().year
-    return date_format(local, "j M, H:i" if same_year else "j M Y, H:i")
-
 
 # The shortest word that looks for an author: "in" would find every Finn and Quinn.
 AUTHOR_WORD_LENGTH = 3

@@ -18,9 +18,17 @@ pytestmark = [
 ]
 
 
+# Whether a list's every column is in view (on pytest-playwright's 1280-pixel-wide page).
+LIST_FITS = """(() => {
+  const results = document.querySelector(".results");
+  return !results || results.scrollWidth <= results.clientWidth;
+})()"""
+
+
 def look(page, shots, name):
     shots(page, f"{name}.png", full_page=True)
     assert serious_violations(page) == [], name
+    assert page.evaluate(LIST_FITS), f"{name}: the list is wider than the page, a column cut off"
 
 
 def test_an_editor_finds_failed_work_reads_why_and_runs_it_again(live_server, page, shots):
