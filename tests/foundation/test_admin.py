@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from foundation.clock import short_time
 from foundation.models import MissedWrite, OutboxMessage
 from tests.factories import make_staff
 
@@ -105,6 +106,7 @@ def test_an_editor_sees_failed_tasks_with_their_error_and_runs_them_again(editor
 
     listing = client.get(TASKS + "?status__exact=FAILED").content.decode()
     assert "image renditions make" in listing
+    assert short_time(task.enqueued_at) in listing
     assert "StorageUnavailable: the storage did not answer" in listing
     assert "outbox send" not in listing
     detail = client.get(f"{TASKS}{task.pk}/change/").content.decode()
@@ -131,6 +133,7 @@ def test_the_outbox_shows_what_was_sent_to_whom_but_never_the_text(editor):
     detail = client.get(f"{OUTBOX}{message.pk}/change/").content.decode()
 
     assert "Reset your password" in listing and "ada@example.com" in listing
+    assert f"queued {short_time(message.queued_at)}" in listing
     assert "451" in listing
     assert "SECRET-TOKEN" not in listing + detail
     assert "password-reset:7:abc" in detail
@@ -147,6 +150,9 @@ def test_an_editor_sends_a_failed_email_again(editor, mailoutbox):
     message.refresh_from_db()
     assert message.status == "sent"
     assert [m.subject for m in mailoutbox] == ["Reset your password"]
+    # The list's one time column says when it went, in the short form the lists share.
+    listing = client_for(editor).get(OUTBOX).content.decode()
+    assert f"sent {short_time(message.sent_at)}" in listing
 
 
 @pytest.mark.parametrize("address", [TASKS, OUTBOX, WORKERS])
