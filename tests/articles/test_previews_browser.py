@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from articles.corrections import correction_save
 from articles.models import Article, Correction
+from tests.admin_editor import signed_in
 from tests.factories import make_article, make_staff, paragraphs
 from tests.newsroom.test_csp_browser import EDITOR_PERMISSIONS as CSP_EDITOR_PERMISSIONS
 
@@ -16,17 +17,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PASSWORD = "staff-password-123"  # tests.factories.make_staff
 # The Editor group's (a flush between transactional tests can leave the group out).
 EDITOR_PERMISSIONS = [*CSP_EDITOR_PERMISSIONS, "articles.publish_article"]
-
-
-def log_in(page, url, email):
-    page.goto(f"{url}/admin/login/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", PASSWORD)
-    page.locator("form [type=submit]").last.click()
-    page.wait_for_load_state()
 
 
 @pytest.fixture
@@ -54,7 +46,7 @@ def test_an_editor_previews_shares_and_corrects(live_server, page, browser, shot
             ("text", "<p>What the inquiry found, for entitled readers.</p>"),
         ],
     )
-    log_in(page, live_server.url, editor.email)
+    signed_in(page, live_server.url, editor)
 
     page.goto(f"{live_server.url}/admin/articles/article/{draft.pk}/change/")
     with page.expect_popup() as opened:

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from media.models import Image
-from tests.admin_editor import click_closing_its_window, log_in_to_admin
+from tests.admin_editor import click_closing_its_window, signed_in
 from tests.articles.admin.posting import member_of
 from tests.axe import serious_violations
 from tests.media.factories import make_image, picture_bytes
@@ -21,7 +21,7 @@ pytestmark = [
 @pytest.fixture
 def journalist(live_server, page):
     user = member_of("Journalist", email="jo@example.com")  # as the newsroom's journalists
-    log_in_to_admin(page, live_server.url, "jo@example.com", "staff-password-123")
+    signed_in(page, live_server.url, user)
     page.goto(f"{live_server.url}/admin/articles/article/add/")
     return user
 

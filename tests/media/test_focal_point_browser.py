@@ -9,7 +9,7 @@ from PIL import Image as PillowImage
 from playwright.sync_api import expect
 
 from media.models import Image
-from tests.admin_editor import log_in_to_admin
+from tests.admin_editor import signed_in
 from tests.axe import serious_violations
 from tests.factories import make_staff
 from tests.media.factories import make_image, picture_with_subject, shows_subject
@@ -32,7 +32,7 @@ def shown_by(page, selector):
 
 
 def test_a_click_on_the_subject_moves_the_crops_to_it(live_server, page, shots):
-    make_staff("media.view_image", "media.change_image", email="jo@example.com", name="Jo Reporter")
+    jo = make_staff("media.view_image", "media.change_image", name="Jo Reporter")
     image = make_image(
         data=picture_with_subject(size=SIZE, subject=SUBJECT),
         alt_text="A red lifebuoy on the quay",
@@ -40,7 +40,7 @@ def test_a_click_on_the_subject_moves_the_crops_to_it(live_server, page, shots):
         credit="Herald/Ann Lee",
     )
 
-    log_in_to_admin(page, live_server.url, "jo@example.com", "staff-password-123")
+    signed_in(page, live_server.url, jo)
     page.goto(f"{live_server.url}/admin/media/image/{image.pk}/change/")
     assert not shows_subject(shown_by(page, ".picture-crops__social"))
     assert not shows_subject(shown_by(page, ".picture-crops__card"))

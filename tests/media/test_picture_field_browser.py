@@ -7,7 +7,7 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
-from tests.admin_editor import choose, click_closing_its_window, log_in_to_admin
+from tests.admin_editor import choose, click_closing_its_window, signed_in
 from tests.axe import serious_violations
 from tests.media.factories import make_image, picture_bytes
 
@@ -21,13 +21,15 @@ pytestmark = [
 def test_the_library_picture_is_chosen_instead_of_a_second_copy(
     live_server, page, django_user_model, tmp_path, shots
 ):
-    django_user_model.objects.create_superuser(email="ed@example.com", password="ed-password-42")
+    editor = django_user_model.objects.create_superuser(
+        email="ed@example.com", password="ed-password-42"
+    )
     data = picture_bytes(size=(1200, 800))
     existing = make_image(data=data, caption="Boats at the old quay")
     photo = tmp_path / "IMG_0042.jpg"
     photo.write_bytes(data)
 
-    log_in_to_admin(page, live_server.url, "ed@example.com", "ed-password-42")
+    signed_in(page, live_server.url, editor)
     page.goto(f"{live_server.url}/admin/articles/article/add/")
     with page.expect_popup() as opened:
         page.click("#add_id_lead_image")
@@ -50,11 +52,13 @@ def test_the_library_picture_is_chosen_instead_of_a_second_copy(
 
 
 def test_the_chosen_picture_shows_beside_the_field(live_server, page, django_user_model, shots):
-    django_user_model.objects.create_superuser(email="ed@example.com", password="ed-password-42")
+    editor = django_user_model.objects.create_superuser(
+        email="ed@example.com", password="ed-password-42"
+    )
     make_image(caption="Boats at the old quay", credit="Harbour Herald/Ann Lee")
     make_image(caption="Storm over the pier", credit="Lee Ames", rights_expire_on=EXPIRED)
 
-    log_in_to_admin(page, live_server.url, "ed@example.com", "ed-password-42")
+    signed_in(page, live_server.url, editor)
     page.goto(f"{live_server.url}/admin/articles/article/add/")
     card = page.locator(".field-lead_image .picture-card")
     expect(card).to_be_empty()

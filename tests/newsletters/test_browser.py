@@ -10,6 +10,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from newsletters.models import NewsletterSend, NewsletterSubscription
+from tests.admin_editor import signed_in
 from tests.axe import serious_violations
 from tests.factories import make_article, make_image, make_staff, paragraphs
 from tests.newsletters.factories import make_newsletter, make_send, subscribe
@@ -30,7 +31,7 @@ def test_an_editor_previews_and_sends_a_digest(live_server, page, settings, shot
     settings.NEWSROOM_NEWSLETTER_RATE_PER_SECOND = 0
     # A transactional test's flush may have taken the permissions and groups: made again.
     create_permissions(apps.get_app_config("newsletters"), verbosity=0)
-    make_staff(
+    editor = make_staff(
         *(f"newsletters.{action}_newslettersend" for action in ("view", "change", "send")),
         "newsletters.view_newsletter",
         "newsletters.view_digestitem",
@@ -50,10 +51,7 @@ def test_an_editor_previews_and_sends_a_digest(live_server, page, settings, shot
         subscribe(newsletter, email=f"reader{n}@example.com")
     send = make_send(newsletter, digest=[locked, free])
 
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "eve@example.com")
-    page.fill("#id_password", "staff-password-123")
-    page.click("input[type=submit]")
+    signed_in(page, live_server.url, editor)
     page.goto(f"{live_server.url}/admin/newsletters/newslettersend/{send.pk}/change/")
     page.fill("#id_subject", "Tuesday's briefing")
     page.fill("#id_intro", "Good morning. Two reads for your commute.")

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from subscriptions.meter import meter_period
 from subscriptions.models import MeteredRead
+from tests.admin_editor import signed_in
 from tests.axe import serious_violations
 from tests.subscriptions.factories import make_reader
 
@@ -19,13 +20,12 @@ pytestmark = [
 def test_a_read_is_shown_read_only_and_given_back_after_saying_so(
     live_server, page, django_user_model, shots
 ):
-    django_user_model.objects.create_superuser(email="sam@example.com", password="sam-pass-4242")
+    sam = django_user_model.objects.create_superuser(
+        email="sam@example.com", password="sam-pass-4242"
+    )
     reader = make_reader(email="ada@example.com")
     read = MeteredRead.objects.create(user=reader, article_id=42, period=meter_period())
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "sam@example.com")
-    page.fill("#id_password", "sam-pass-4242")
-    page.click("input[type=submit]")
+    signed_in(page, live_server.url, sam)
 
     page.goto(f"{live_server.url}/admin/subscriptions/meteredread/{read.pk}/change/")
     expect(page.locator("#content-main .readonly").first).to_be_visible()

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from articles.models import Article, TextBlock
-from tests.admin_editor import add_block, log_in_to_admin
+from tests.admin_editor import add_block, signed_in
 from tests.axe import serious_violations
 from tests.factories import make_article
 
@@ -29,8 +29,10 @@ pytestmark = [
 @pytest.fixture
 def form(live_server, page, django_user_model):
     """The add form, logged in as an editor, with one text block whose editor has focus."""
-    django_user_model.objects.create_superuser(email="ed@example.com", password="ed-password-42")
-    log_in_to_admin(page, live_server.url, "ed@example.com", "ed-password-42")
+    editor = django_user_model.objects.create_superuser(
+        email="ed@example.com", password="ed-password-42"
+    )
+    signed_in(page, live_server.url, editor)
     page.goto(f"{live_server.url}/admin/articles/article/add/")
     add_block(page, "Text")
     page.locator(".prose-editor [contenteditable=true]").last.click()

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from articles.models import Article, ArticleAutosave, TextBlock
 from articles.previews import preview_link_create
-from tests.admin_editor import add_block
+from tests.admin_editor import add_block, signed_in
 from tests.axe import serious_violations
 from tests.factories import make_article, make_author, make_image, make_tag, paragraphs
 
@@ -22,12 +22,10 @@ TYPED = "The harbour master kept a diary of every storm since 1987."
 @pytest.fixture
 def editor(live_server, page, django_user_model):
     """Chromium, logged in to the admin as an editor who may publish."""
-    django_user_model.objects.create_superuser(email="ed@example.com", password="ed-password-42")
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "ed@example.com")
-    page.fill("#id_password", "ed-password-42")
-    page.click("input[type=submit]")
-    expect(page.locator("#site-name")).to_be_visible()
+    editor = django_user_model.objects.create_superuser(
+        email="ed@example.com", password="ed-password-42"
+    )
+    signed_in(page, live_server.url, editor)
     return page
 
 

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from articles import revisions
 from articles.models import Article, TextBlock
+from tests.admin_editor import signed_in
 from tests.articles.admin.test_change_form_browser import serious_violations
 from tests.factories import make_article
 
@@ -31,7 +32,7 @@ def test_an_editor_prepares_previews_and_publishes_changes_to_a_live_article(
     # Superusers, as in tests/articles/test_browser.py: after an earlier browser test, the
     # groups that a data migration made are not always back (the event loop Playwright runs
     # sees another database connection than the one that kept them).
-    django_user_model.objects.create_superuser(
+    ann = django_user_model.objects.create_superuser(
         email="ann@example.com", password="ann-password-42", name="Ann Editor"
     )
     live = make_article(
@@ -41,10 +42,7 @@ def test_an_editor_prepares_previews_and_publishes_changes_to_a_live_article(
         blocks=[("text", "<p>The council froze fares today.</p>")],
     )
 
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", "ann@example.com")
-    page.fill("#id_password", "ann-password-42")
-    page.click("input[type=submit]")
+    signed_in(page, live_server.url, ann)
     page.goto(f"{live_server.url}/admin/articles/article/{live.pk}/change/")
     page.click("button:has-text('Prepare changes')")
 
@@ -100,20 +98,16 @@ def test_an_editor_prepares_previews_and_publishes_changes_to_a_live_article(
 def test_a_stale_save_is_refused_and_keeps_what_was_typed(
     live_server, page, browser, django_user_model, shots
 ):
-    for email, name in [("ann@example.com", "Ann Editor"), ("bob@example.com", "Bob Desk")]:
-        django_user_model.objects.create_superuser(
-            email=email, password="pass-word-4242", name=name
-        )
+    make = django_user_model.objects.create_superuser
+    ann = make(email="ann@example.com", password="pass-word-4242", name="Ann Editor")
+    bob_user = make(email="bob@example.com", password="pass-word-4242", name="Bob Desk")
     article = make_article(
         headline="Ferry fares frozen", blocks=[("text", "<p>The council froze fares.</p>")]
     )
     url = f"{live_server.url}/admin/articles/article/{article.pk}/change/"
     bob = browser.new_page()
-    for who, tab in [("ann", page), ("bob", bob)]:
-        tab.goto(f"{live_server.url}/admin/")
-        tab.fill("#id_username", f"{who}@example.com")
-        tab.fill("#id_password", "pass-word-4242")
-        tab.click("input[type=submit]")
+    for who, tab in [(ann, page), (bob_user, bob)]:
+        signed_in(tab, live_server.url, who)
         tab.goto(url)
 
     page.fill("#id_headline", "Ann's headline")
@@ -152,10 +146,7 @@ def test_restoring_a_live_article_asks_first_and_the_revisions_say_so(
     first = revisions.revision_record(article=live, by=ann, note="Saved")
     TextBlock.objects.filter(parent=live).update(text="<p>A mistaken rewrite.</p>")
     later = revisions.revision_record(article=live, by=ann, note="Saved")
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", "ann@example.com")
-    page.fill("#id_password", "pass-word-4242")
-    page.click("input[type=submit]")
+    signed_in(page, live_server.url, ann)
     base = f"{live_server.url}/admin/articles/article/{live.pk}"
 
     page.goto(f"{base}/revisions/compare/?a={first.pk}&b={later.pk}")
