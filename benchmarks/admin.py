@@ -1,5 +1,5 @@
-"""Time the newsroom's admin lists (plain, filtered, searched) and a save of a ten-block
-article at two archive sizes, and compare them.
+"""Time the newsroom's admin lists (plain, filtered, searched), an article's change form and its
+save at two archive sizes, and compare them.
 
 `.venv/bin/python benchmarks/admin.py` (see benchmarks/README.md): for each size it creates and
 seeds its own PostgreSQL database once (`newsroom_bench_admin_1k`, `_100k`: migrate, seed_demo,
@@ -216,6 +216,7 @@ def measure(repeat: int, saves: int) -> None:
         ("readers_searched_part", "Readers, searched (part of an address)",
          f"{readers}?q=reader0000500"),
         ("revisions", "An article's revisions", revisions),
+        ("change_form", "An article's change form (the one saved below)", change_url(article)),
     ]  # fmt: skip
     results = []
     for key, title, path in lists:
