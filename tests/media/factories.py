@@ -7,6 +7,7 @@ from itertools import count
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PillowImage
+from PIL import ImageChops
 
 from media.services import image_create
 
@@ -130,9 +131,13 @@ def focal_point_of(subject, size):
 
 
 def shows_subject(picture) -> bool:
-    """Return whether some pixel of `picture` is the subject's colour (give or take JPEG's)."""
-    pixels = picture.convert("RGB")
-    return any(
-        abs(r - SUBJECT[0]) < 40 and abs(g - SUBJECT[1]) < 40 and abs(b - SUBJECT[2]) < 40
-        for r, g, b in pixels.get_flattened_data()
-    )
+    """Return whether some pixel of `picture` is the subject's colour (give or take JPEG's).
+
+    In Pillow, band by band (white where a band is near the subject's, the darkest of the three
+    white only where all are): a loop over the pixels in Python took 0.1-0.3 s a picture."""
+    bands = picture.convert("RGB").split()
+    near = [
+        band.point(lambda value, wanted=wanted: 255 if abs(value - wanted) < 40 else 0)
+        for band, wanted in zip(bands, SUBJECT, strict=True)
+    ]
+    return ImageChops.darker(ImageChops.darker(near[0], near[1]), near[2]).getbbox() is not None
