@@ -1,8 +1,9 @@
 """Driving the article editor in the admin from Playwright (see shared TESTING.md's notes)."""
 
 from django.conf import settings
-from django.test import Client
 from playwright.sync_api import Error as PlaywrightError
+
+from tests.readers import logged_in
 
 
 def choose(page, select_id, text):
@@ -45,9 +46,7 @@ def signed_in(page, site_url, user):
     test client, and handed to the browser as its cookie. The log-in page, its POST and the
     admin's index they land on cost a browser test about 0.6 s of CPU; the tests of logging in
     and the journalist's day walk them (`log_in_to_admin`)."""
-    client = Client()
-    client.force_login(user)
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    session = logged_in(user).cookies[settings.SESSION_COOKIE_NAME].value
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": site_url}]
     )
