@@ -129,8 +129,8 @@ def test_a_story_goes_from_the_journalist_through_review_to_its_scheduled_minute
     editor.get_by_role("link", name="In review", exact=True).click()
     expect(editor.locator("#result_list tbody tr")).to_have_count(1)
     editor.get_by_role("link", name=HEADLINE).click()
-    editor.wait_for_load_state("networkidle")
     expect(editor.locator(".review-summary")).to_contain_text("In review")
+    editor.wait_for_load_state("networkidle")  # of the form, now that it is there
     with editor.expect_popup() as opened:
         editor.get_by_role("link", name="An anonymous reader out of free reads").click()
     preview = opened.value
@@ -153,10 +153,10 @@ def test_a_story_goes_from_the_journalist_through_review_to_its_scheduled_minute
     journalist.goto(f"{live_server.url}/admin/articles/article/")
     expect(journalist.locator("#result_list")).to_contain_text("Sent back")
     journalist.get_by_role("link", name=HEADLINE).click()
-    journalist.wait_for_load_state("networkidle")
     expect(journalist.locator(".review-note")).to_contain_text(
         "The standfirst should say who signed it and when."
     )
+    journalist.wait_for_load_state("networkidle")
     shots(journalist, "a06-journalist-sees-the-note.png", full_page=True)
     journalist.fill(
         "#id_standfirst", "The council's transport chief signed it in March, with no other bids."
@@ -245,10 +245,10 @@ def test_an_editor_prepares_changes_to_a_live_article_previews_them_and_publishe
     editor = logged_in(browser, live_server, ed)
     open_form(editor, url)
     editor.get_by_role("button", name="Prepare changes").click()
-    editor.wait_for_load_state("networkidle")
     expect(editor.locator(".revision-notice")).to_contain_text(
         "Changes to Ferry fares frozen: readers see the live version until you publish"
     )
+    editor.wait_for_load_state("networkidle")  # the prepared changes' editors are set up
     draft = Article.objects.get(draft_of=live)
     after_the_cut = editor.locator(".prose-editor [contenteditable=true]").nth(1)
     after_the_cut.click()

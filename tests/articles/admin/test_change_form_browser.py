@@ -159,8 +159,8 @@ def test_a_closed_tab_loses_nothing(editor, live_server, article, settings, cont
     banner = page.locator(".autosave-banner")
     expect(banner).to_contain_text("You have unsaved edits from")
     banner.get_by_role("link", name="Restore them").click()
-    page.wait_for_load_state("networkidle")
     expect(page.locator(".autosave-banner")).to_contain_text("review them, then save")
+    page.wait_for_load_state("networkidle")
     expect(page.locator(".prose-editor [contenteditable=true]").last).to_contain_text(TYPED)
 
     page.click("input[name=_save]")
