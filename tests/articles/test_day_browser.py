@@ -257,6 +257,9 @@ def test_an_editor_prepares_changes_to_a_live_article_previews_them_and_publishe
     shots(editor, "b02-editor-prepares-changes.png", full_page=True)
     editor.click("input[name=_continue]")
     expect(editor.locator(".messagelist").first).to_contain_text("was changed successfully")
+    # Before the click below: while the reloaded form's editors set themselves up, the page
+    # moves under the pointer, and a click on the preview link can miss it (in CI: no popup).
+    editor.wait_for_load_state("networkidle")
 
     # A subscriber's view of the prepared changes; readers still get the live article.
     with editor.expect_popup() as opened:
