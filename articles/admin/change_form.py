@@ -297,6 +297,10 @@ class ChangeFormAdminMixin(HeldRowsMixin, PictureFieldsMixin):
         forged = request.method == "POST" and sends_publishing_fields(request)
         if forged and not self.has_publish_permission(request):
             raise PermissionDenied("You may not publish articles or change their access.")
+        # Without the admin's app list beside it, as the article list: the body and the side
+        # column get its width, and the form no longer jumps sideways when the list's script
+        # opens it after load (a layout shift of 0.4 on every open; the breadcrumbs lead back).
+        extra_context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
