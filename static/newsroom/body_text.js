@@ -1,7 +1,8 @@
 /* The body's text blocks on the article's change form:
  * - the word count and read time, as the journalist types: the words of the text blocks (the
  *   count the article is saved with, articles.services.count_words, and its read time,
- *   articles.models.read_minutes);
+ *   articles.models.read_minutes); the form comes with the saved count written in, so the
+ *   shortcuts beside it stay where they are when this counts again;
  * - text pasted from Google Docs: the editor would take the bold wrapper Docs puts around
  *   everything on the clipboard (<b style="font-weight:normal" id="docs-internal-guid-…">)
  *   for bold, and make the whole paste bold, while Docs says bold and italic only in its spans'

@@ -267,6 +267,15 @@ def test_the_change_form_puts_what_is_written_first_and_publishing_beside_it(edi
     assert 'aria-label="Publish date (' in side and 'aria-label="Publish time (' in side
 
 
+def test_the_form_comes_with_the_saved_word_count_and_read_time_written_in(editor_client):
+    """Before any script runs, so that the shortcuts beside the count stay where they are."""
+    long_read = make_article(blocks=[("text", "<p>" + "word " * 1_234 + "</p>")])
+    html = editor_client.get(change_url(long_read)).content.decode()
+    assert ">1,234 words · 5 min read</p>" in html
+
+    assert ">0 words · 1 min read</p>" in editor_client.get(ADD_URL).content.decode()
+
+
 def test_the_block_editor_lets_a_journalist_add_blocks_only_where_they_may_write(client):
     """django-content-editor asks has_change_permission of the article being added, too."""
     journalist = member_of("Journalist")
