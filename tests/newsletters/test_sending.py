@@ -183,9 +183,10 @@ def test_the_providers_rate_is_kept(provider, editor, settings):
 def test_without_the_rate_setting_the_provider_refuses_and_nothing_is_lost(
     provider, editor, time_machine
 ):
-    # One a second: six messages handed over unpaced within a few seconds meet a refusal
-    # however the seconds fall. At three a second, a run that split them three and three across
-    # a second's turn was never refused (CI, on a busy machine).
+    # One a second: six messages handed over unpaced, in less than five seconds, put two in
+    # one second however the seconds fall, and the second is refused. At three a second, a run
+    # that split them three and three across a second's turn was never refused (CI, on a busy
+    # machine).
     provider.limit(1)
     newsletter = _newsletter_with(6)
     send = make_send(newsletter, article=make_article(access="free"))
