@@ -15,13 +15,14 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from tests.launcher import Launcher
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 POSTGRES = ("127.0.0.1", 5432)
@@ -177,14 +178,12 @@ class Site:
         self.process = None
 
     def start(self):
-        self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        command = [sys.executable, "-m", "gunicorn", "newsroom.wsgi:application"]
+        command = ["-m", "gunicorn", "newsroom.wsgi:application"]
         command += ["--bind", f"127.0.0.1:{self.port}", "--worker-class", "gthread"]
         command += ["--workers", "1", "--threads", str(self.threads)]
         command += ["--preload"] if self.preload else []
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and a fixed command
-            command, cwd=BASE_DIR, env=self.environment, stdout=self.log, stderr=subprocess.STDOUT
-        )
+        self.log_path.write_bytes(b"")
+        self.process = Launcher.start(command, environment=self.environment, log_path=self.log_path)
         wait_until(lambda: answers(self.port), timeout=30, what="gunicorn")
 
     def stop(self):
@@ -192,7 +191,6 @@ class Site:
             self.process.terminate()
             self.process.wait(timeout=30)
             self.process = None
-            self.log.close()
 
     def worker_pids(self) -> set[int]:
         """Return the process ids of the master's workers."""
@@ -247,10 +245,9 @@ class Scheduler:
         self.process = None
 
     def start(self):
-        self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        command = [sys.executable, "manage.py", "run_scheduler"]
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and a fixed command
-            command, cwd=BASE_DIR, env=self.environment, stdout=self.log, stderr=subprocess.STDOUT
+        self.log_path.write_bytes(b"")
+        self.process = Launcher.start(
+            ["manage.py", "run_scheduler"], environment=self.environment, log_path=self.log_path
         )
         wait_until(lambda: b"looks at publish" in self.log_path.read_bytes(), what="scheduler")
 
@@ -259,7 +256,6 @@ class Scheduler:
             self.process.terminate()
             self.process.wait(timeout=30)
             self.process = None
-            self.log.close()
 
 
 def caches_on(redis_url, *, socket_timeout=0.25, breaker_seconds=0.5) -> dict:
@@ -318,10 +314,10 @@ class Worker:
         self.pid = None
 
     def start(self):
-        self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
-        command = [sys.executable, "manage.py", "run_worker", "--interval", "0.1"]
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and a fixed command
-            command, cwd=BASE_DIR, env=self.environment, stdout=self.log, stderr=subprocess.STDOUT
+        self.process = Launcher.start(
+            ["manage.py", "run_worker", "--interval", "0.1"],
+            environment=self.environment,
+            log_path=self.log_path,
         )
         self.pid = self.process.pid
         return self
@@ -331,7 +327,6 @@ class Worker:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
         self.process = None
-        self.log.close()
 
     def stop(self):
         if self.process is not None:
@@ -342,4 +337,3 @@ class Worker:
                 self.process.kill()
                 self.process.wait(timeout=10)
             self.process = None
-            self.log.close()

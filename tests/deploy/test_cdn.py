@@ -14,7 +14,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -39,6 +38,7 @@ from subscriptions.private_feeds import (
 )
 from tests.factories import make_article, paragraphs
 from tests.fault_services import served_database_url
+from tests.launcher import Launcher
 from tests.subscriptions.factories import make_reader, make_subscription
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -474,11 +474,9 @@ def running_gunicorn(folder: Path, **environment):
         "GUNICORN_GRACEFUL_TIMEOUT": "5",
         **environment,
     }
-    command = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "newsroom.wsgi"]
-    with log.open("w") as output:
-        process = subprocess.Popen(  # noqa: S603
-            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
+    command = ["-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "newsroom.wsgi"]
+    log.write_bytes(b"")
+    process = Launcher.start(command, environment=env, log_path=log)
     try:
         deadline = time.monotonic() + 30
         while not answers(port):
