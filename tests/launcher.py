@@ -7,7 +7,8 @@ the environment it is given, its output goes to its log, signals reach it by its
 the importing of libraries, which reads no setting, is done before the fork. A Django process
 costs about 0.75 s of CPU to start and a forked one about 0.3 s; the suite starts dozens.
 
-    python -m tests.launcher   # reads one JSON request a line, answers each with a pid
+    python -m tests.launcher   # one JSON request a line: a command to fork (answered with
+                               # its pid) or a pid's exit code (null while it runs)
 """
 
 import contextlib
@@ -112,7 +113,7 @@ def _text(fd, *, unbuffered, line_buffering=False):
 
 
 def _run(request):
-    """In the forked child: become `manage.py` with the request's environment and log."""
+    """In the forked child: become `python *argv` with the request's environment and log."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
     os.environ.clear()
@@ -138,8 +139,10 @@ def _run(request):
             sys.argv = argv
             runpy.run_path(argv[0], run_name="__main__")
         status = 0
-    except SystemExit as exit:
-        status = exit.code if isinstance(exit.code, int) else 1
+    except SystemExit as exit:  # as the interpreter exits: None is 0, a message is 1
+        status = 0 if exit.code is None else exit.code if isinstance(exit.code, int) else 1
+        if isinstance(exit.code, str):
+            print(exit.code, file=sys.stderr)
     except BaseException:
         import traceback
 
