@@ -29,10 +29,10 @@ run: $(STAMP) var
 
 ## make test: the whole suite (SQLite and the local-memory cache unless DATABASE_URL/CACHE_URL say
 ## otherwise), in TEST_PROCESSES processes (pytest-xdist): much of it waits on browsers, servers
-## and clocks, so more processes than cores pay (three on two cores: 3:41 on about 377 s of CPU
-## at 22:10 on 7 December 2026, in an hour when the suite before tests/launcher.py took 4:09 on
-## 437 s; 3:24-3:34 in a faster hour the evening before; four processes no faster, with the
-## cores busy 97 % of the time);
+## and clocks, so more processes than cores pay (three on two cores: 3:14-3:41 on 322-377 s of
+## CPU on the evening of 7 December 2026, where the commit before tests/launcher.py, run in turn
+## with it, took 3:24-4:09 on 350-437 s; four processes no faster, with the cores busy 97 % of
+## the time);
 ## TEST_PROCESSES=0 runs it in this one process.
 ## Bytecode is written (__pycache__, ignored by git) even where PYTHONDONTWRITEBYTECODE is set:
 ## else each test process rewrites every test's asserts, and each server and worker the suite
