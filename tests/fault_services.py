@@ -5,8 +5,10 @@
 - `DatabaseProxy`: a TCP proxy in front of the shared PostgreSQL that a test can stop (close
   every connection and refuse new ones), start again, freeze (accept and hold every byte, as a
   hung server does) and thaw.
-- `Site`: the site served by gunicorn, as production runs it, in a child process; `Scheduler`:
-  `manage.py run_scheduler` beside it (publish times, and the repair of kept values).
+- `Site`: the site served by gunicorn, as production runs it, in a process of its own;
+  `Scheduler`: `manage.py run_scheduler` beside it (publish times, and the repair of kept
+  values); `Worker`: `manage.py run_worker`. These three are forked from the test process's
+  launcher (`tests.launcher`), which has imported Django and the libraries once.
 """
 
 import contextlib
@@ -165,7 +167,7 @@ class DatabaseProxy:
 
 
 class Site:
-    """The site under gunicorn (tests.settings), one worker, in a child process, with
+    """The site under gunicorn (tests.settings), one worker, in a process of its own, with
     `environment`. `preload`: the master loads the site, and each worker is forked from it
     ready to serve (`replace_worker` is then cheap)."""
 
@@ -237,7 +239,7 @@ class Site:
 
 
 class Scheduler:
-    """`manage.py run_scheduler` (tests.settings) in a child process, with `environment`."""
+    """`manage.py run_scheduler` (tests.settings) in a process of its own, with `environment`."""
 
     def __init__(self, environment, log_path):
         self.environment = environment
@@ -297,7 +299,7 @@ def environment(**overrides):
 
 
 class Worker:
-    """`manage.py run_worker` (tests.settings, the database backend) in a child process.
+    """`manage.py run_worker` (tests.settings, the database backend) in a process of its own.
 
     Its heartbeat is fast (`heartbeat` seconds; dead after six silent beats), so that a test
     that kills it with SIGKILL sees its task run again within seconds.

@@ -38,7 +38,7 @@ from subscriptions.private_feeds import (
 )
 from tests.factories import make_article, paragraphs
 from tests.fault_services import served_database_url
-from tests.launcher import Launcher
+from tests.launcher import Forked, Launcher
 from tests.subscriptions.factories import make_reader, make_subscription
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -115,7 +115,7 @@ def answers(port: int) -> bool:
         return False
 
 
-def stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
+def stop(process: subprocess.Popen | Forked, sig=signal.SIGTERM) -> None:
     if process.poll() is None:
         process.send_signal(sig)
         try:
@@ -527,7 +527,7 @@ def gunicorn_behind_nginx(folder: Path, static_root: Path, **environment):
         yield process, cdn
 
 
-def take_down(process: subprocess.Popen) -> None:
+def take_down(process: Forked) -> None:
     """Stop gunicorn at once (its quick shutdown), as a crash would: no waiting for requests."""
     stop(process, signal.SIGQUIT)
 
