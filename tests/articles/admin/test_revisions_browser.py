@@ -1,5 +1,9 @@
-"""An editor changes a live article as a draft revision, in Chromium: readers keep the live
-version while the changes are prepared and looked at, until they are published."""
+"""The article's revisions in Chromium: a save from a stale form is refused and keeps what was
+typed, and restoring a revision of a live article asks first and is logged.
+
+Preparing changes to a live article, looking at them and publishing them is walked in Chromium
+by the journalist's day (tests/articles/test_day_browser.py), and over HTTP, with what readers
+see meanwhile, by tests/articles/admin/test_revisions.py."""
 
 import re
 
@@ -24,75 +28,6 @@ def fresh_content_types():
     """Forget content type ids cached by earlier tests: after a transactional test's flush
     they may be made again with new ids, and the admin log would point at the old ones."""
     ContentType.objects.clear_cache()
-
-
-def test_an_editor_prepares_previews_and_publishes_changes_to_a_live_article(
-    live_server, page, browser, django_user_model, shots
-):
-    # Superusers, as in tests/articles/test_browser.py: after an earlier browser test, the
-    # groups that a data migration made are not always back (the event loop Playwright runs
-    # sees another database connection than the one that kept them).
-    ann = django_user_model.objects.create_superuser(
-        email="ann@example.com", password="ann-password-42", name="Ann Editor"
-    )
-    live = make_article(
-        headline="Ferry fares frozen",
-        slug="ferry-fares",
-        access=Article.Access.FREE,
-        blocks=[("text", "<p>The council froze fares today.</p>")],
-    )
-
-    signed_in(page, live_server.url, ann)
-    page.goto(f"{live_server.url}/admin/articles/article/{live.pk}/change/")
-    page.click("button:has-text('Prepare changes')")
-
-    expect(page.locator(".revision-notice")).to_contain_text(
-        "Changes to Ferry fares frozen: readers see the live version until you publish"
-    )
-    page.fill("#id_headline", "Ferry fares frozen for a year")
-    editor_box = page.locator("#articles_textblock_set-0 [contenteditable=true]")
-    editor_box.click()
-    page.keyboard.press("End")
-    page.keyboard.type(" They stay frozen for a year.")
-    shots(page, "prepared-changes.png", full_page=True)
-    page.click("input[name=_continue]")
-    expect(page.locator(".messagelist").first).to_contain_text("was changed successfully")
-
-    draft = Article.objects.get(draft_of=live)
-    page.goto(f"{live_server.url}/admin/articles/article/{live.pk}/change/")
-    expect(page.locator(".revision-notice")).to_contain_text(
-        "Changes are being prepared by Ann Editor"
-    )
-    shots(page, "live-with-changes.png")
-    # The staff view of the draft's own address shows the changes (preview personas come later).
-    page.goto(f"{live_server.url}{draft.get_absolute_url()}")
-    expect(page.locator("h1")).to_have_text("Ferry fares frozen for a year")
-    expect(page.locator(".article__body")).to_contain_text("They stay frozen for a year.")
-    # An anonymous reader, in a browser of their own (a free page may be kept for a minute).
-    reader = browser.new_page()
-    reader.goto(f"{live_server.url}{live.get_absolute_url()}")
-    expect(reader.locator("h1")).to_have_text("Ferry fares frozen")
-    expect(reader.locator(".article__body")).not_to_contain_text("for a year")
-    reader.close()
-
-    page.goto(f"{live_server.url}/admin/articles/article/{draft.pk}/change/")
-    page.click("input[name=_publish_changes]")
-    expect(page.locator(".messagelist").first).to_contain_text("The changes are published")
-    assert f"/admin/articles/article/{live.pk}/change/" in page.url
-
-    reader = browser.new_page()
-    reader.goto(f"{live_server.url}{live.get_absolute_url()}")
-    expect(reader.locator("h1")).to_have_text("Ferry fares frozen for a year")
-    expect(reader.locator(".article__body")).to_contain_text("They stay frozen for a year.")
-    reader.close()
-    assert not Article.objects.filter(pk=draft.pk).exists()
-
-    page.click("a:has-text('Revisions')")
-    shots(page, "revisions.png")
-    page.click("input[value='Compare the two picked revisions']")
-    expect(page.locator(".revision-compare")).to_contain_text("They stay frozen for a year.")
-    expect(page.locator(".revision-compare ins").first).to_be_visible()
-    shots(page, "revision-compare.png", full_page=True)
 
 
 def test_a_stale_save_is_refused_and_keeps_what_was_typed(
