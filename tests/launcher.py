@@ -47,11 +47,16 @@ PRELOAD = [
 ]
 
 
+class LauncherGone(Exception):
+    """The launcher that forked a command has ended, and with it what it knew of the command."""
+
+
 class Forked:
     """A command forked by the launcher: what the tests use of `subprocess.Popen`."""
 
-    def __init__(self, pid: int):
+    def __init__(self, pid: int, launcher: subprocess.Popen):
         self.pid = pid
+        self.launcher = launcher  # the one that forked it, and alone knows its exit code
         self.returncode = None
 
     def send_signal(self, sig):
@@ -65,8 +70,16 @@ class Forked:
         self.send_signal(signal.SIGKILL)
 
     def poll(self):
-        """Its exit code once it has ended (negative: the signal that ended it), else None."""
+        """Its exit code once it has ended (negative: the signal that ended it), else None.
+
+        Raise LauncherGone if the launcher that forked it has ended: a launcher started since
+        never knew this pid, and would answer None for ever."""
         if self.returncode is None:
+            if self.launcher.poll() is not None:
+                raise LauncherGone(
+                    f"The launcher that forked pid {self.pid} ended with {self.launcher.returncode}"
+                    " (its error is above): the command's exit code is lost."
+                )
             self.returncode = Launcher.ask({"status": self.pid})
         return self.returncode
 
@@ -89,22 +102,29 @@ class Launcher:
     def start(cls, argv: list[str], *, environment: dict, log_path: Path) -> Forked:
         """Fork `python *argv` (a script or `-m module`, and its arguments) in the project's
         folder, with `environment`, its output appended to `log_path`."""
-        return Forked(cls.ask({"argv": argv, "env": environment, "log": str(log_path)}))
+        with cls._lock:
+            pid = cls._ask({"argv": argv, "env": environment, "log": str(log_path)})
+            return Forked(pid, cls._process)
 
     @classmethod
     def ask(cls, request: dict):
         with cls._lock:
-            if cls._process is None or cls._process.poll() is not None:
-                cls._process = subprocess.Popen(
-                    [sys.executable, "-m", "tests.launcher"],
-                    cwd=BASE_DIR,
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    text=True,
-                )
-            cls._process.stdin.write(json.dumps(request) + "\n")
-            cls._process.stdin.flush()
-            return json.loads(cls._process.stdout.readline())
+            return cls._ask(request)
+
+    @classmethod
+    def _ask(cls, request: dict):
+        """Send `request` to the launcher, started if none runs, and return its answer."""
+        if cls._process is None or cls._process.poll() is not None:
+            cls._process = subprocess.Popen(
+                [sys.executable, "-m", "tests.launcher"],
+                cwd=BASE_DIR,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        cls._process.stdin.write(json.dumps(request) + "\n")
+        cls._process.stdin.flush()
+        return json.loads(cls._process.stdout.readline())
 
 
 def _text(fd, *, unbuffered, line_buffering=False):

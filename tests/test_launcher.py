@@ -4,8 +4,10 @@ would, with the environment, log and exit code of its own (tests/launcher.py).""
 import os
 import signal
 
+import pytest
+
 from tests.fault_services import wait_until
-from tests.launcher import Launcher
+from tests.launcher import Launcher, LauncherGone
 
 
 def launched(tmp_path, code: str, **environment):
@@ -48,3 +50,18 @@ def test_a_signal_reaches_the_command_and_its_exit_code_says_so(tmp_path):
     process.send_signal(signal.SIGKILL)
 
     assert process.wait(timeout=10) == -signal.SIGKILL
+
+
+def test_a_command_whose_launcher_has_ended_says_so_rather_than_running_for_ever(tmp_path):
+    process, log = launched(tmp_path, "import time\nprint('ready', flush=True)\ntime.sleep(60)\n")
+    wait_until(lambda: log.exists() and "ready" in log.read_text(), what="the command")
+    process.launcher.kill()  # as a crash of the launcher would
+    process.launcher.wait(timeout=10)
+    os.kill(process.pid, signal.SIGKILL)
+
+    with pytest.raises(LauncherGone, match=f"forked pid {process.pid} ended"):
+        process.wait(timeout=10)
+    # The next command gets a launcher of its own.
+    again, _ = launched(tmp_path, "raise SystemExit(5)\n")
+    assert again.launcher is not process.launcher
+    assert again.wait(timeout=10) == 5
