@@ -28,18 +28,13 @@ run: $(STAMP) var
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: the whole suite (SQLite and the local-memory cache unless DATABASE_URL/CACHE_URL say
-## otherwise), in TEST_PROCESSES processes (pytest-xdist): much of it waits on browsers, servers
-## and clocks, so more processes than cores pay (three on two cores: 3:14-3:41 on 322-377 s of
-## CPU on the evening of 7 December 2026, where the commit before tests/launcher.py, run in turn
-## with it, took 3:24-4:09 on 350-437 s; around midnight, each run in turn with three, four
-## processes took 3:47 and 3:25 against 3:19 and 3:39, the cores busier but each run's CPU up
-## by as much, and the browser tests taking turns with the fault tests 3:43 and 3:49 against
-## 3:35 and 3:37);
-## TEST_PROCESSES=0 runs it in this one process.
+## otherwise), in TEST_PROCESSES processes (pytest-xdist), each in a lane of tests/lanes.py: one
+## takes the modules that wait on the servers they start, one the browser tests, two the rest,
+## which keep both cores busy meanwhile; TEST_PROCESSES=0 runs it in this one process.
 ## Bytecode is written (__pycache__, ignored by git) even where PYTHONDONTWRITEBYTECODE is set:
 ## else each test process rewrites every test's asserts, and each server and worker the suite
 ## starts compiles the project again.
-TEST_PROCESSES ?= 3
+TEST_PROCESSES ?= 4
 test: $(STAMP)
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
