@@ -17,7 +17,8 @@ the next test that rolls back (`MigratedRows`), so the order of the modules does
 
 from collections import deque
 
-# Modules whose tests mostly wait, longest first (by their time in a run of the suite).
+# Modules whose tests mostly wait, longest first (by their time in a run of the suite); a module
+# missing here runs in the rest's lane, only later. tests/test_lanes.py checks that each exists.
 WAITING = (
     "tests/deploy/test_cdn.py",
     "tests/foundation/test_faults.py",

@@ -8,6 +8,8 @@ processes, so a test that rolls back often follows one that committed; tests/con
 the rows back before it (`MigratedRows`).
 """
 
+from types import SimpleNamespace
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -53,7 +55,7 @@ class Process:
     was told to finish."""
 
     def __init__(self, name):
-        self.gateway = type("Gateway", (), {"id": name})()
+        self.gateway = SimpleNamespace(id=name)
         self.sent = []
         self.shutting_down = False
 
@@ -131,3 +133,16 @@ def test_a_process_whose_lane_is_empty_helps_where_the_most_is_left():
         "tests/articles/test_feeds.py",
     ]
     assert in_turn(ran["gw0"]) == ["tests/deploy/test_cdn.py"]
+
+
+def test_a_process_that_crashes_names_its_test_and_its_other_tests_go_to_the_others():
+    lanes, processes = started(3)
+    crashed = processes[2]  # sent the four tests of test_views.py, the longest of the rest
+    lanes.mark_test_complete(crashed, crashed.sent[0])
+
+    assert lanes.remove_node(crashed) == "tests/articles/test_views.py::test_1"
+
+    ran, tests = run(lanes, processes[:2])
+    views = [f"tests/articles/test_views.py::test_{n}" for n in range(4)]
+    assert tests == sorted(set(COLLECTION) - set(views[:2]))
+    assert sum(in_turn(turns).count("tests/articles/test_views.py") for turns in ran.values()) == 1
